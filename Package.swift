@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Every Swift target is compiled in Swift 6 language mode. C libraries are reached only through the
+// thin `C*` targets, and each is imported by exactly one wrapper module (FastCGI, RSASigning,
+// CurlClient, MariaDB) with an `internal import`, so no C type leaks into a public signature.
+let package = Package(
+    name: "ThreePay",
+    products: [
+        .executable(name: "threepay", targets: ["threepay"]),
+        .executable(name: "threepay-sandbox", targets: ["threepay-sandbox"]),
+    ],
+    targets: [
+        // MARK: System libraries (Debian -dev packages)
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        // Typed wrappers for libcurl's variadic calls, which Swift cannot import.
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+
+        // MARK: Thin Swift wrappers (the only modules that see C pointers)
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "RSASigning", dependencies: ["COpenSSL"]),
+        .target(name: "CurlClient", dependencies: ["CCurl", "CCurlShims"]),
+        .target(name: "MariaDB", dependencies: ["CMariaDB"]),
+
+        // MARK: Pure logic
+        .target(name: "PaymentModel"),
+        .target(name: "ContentNegotiation", dependencies: ["PaymentModel"]),
+
+        // MARK: Adapters
+        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel"]),
+        .target(name: "PaymentStore", dependencies: ["MariaDB", "PaymentModel"]),
+        .target(name: "SandboxGateway", dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel"]),
+
+        // MARK: Application
+        .target(
+            name: "ThreePayApp",
+            dependencies: [
+                "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
+                "Alipay", "PaymentStore",
+            ]
+        ),
+        .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
+        .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
+
+        // MARK: Tests
+        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
+        .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
+        .testTarget(
+            name: "AlipayTests",
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB"]
+        ),
+    ]
+)

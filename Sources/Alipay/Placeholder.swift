@@ -1,0 +1,1 @@
+// Alipay: implementation in progress.

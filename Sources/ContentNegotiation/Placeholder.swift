@@ -1,0 +1,1 @@
+// ContentNegotiation: implementation in progress.

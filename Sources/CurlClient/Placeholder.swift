@@ -1,0 +1,1 @@
+// CurlClient: implementation in progress.

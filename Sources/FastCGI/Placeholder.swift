@@ -1,0 +1,1 @@
+// FastCGI: implementation in progress.

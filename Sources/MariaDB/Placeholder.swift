@@ -1,0 +1,1 @@
+// MariaDB: implementation in progress.

@@ -1,0 +1,1 @@
+// PaymentStore: implementation in progress.

@@ -1,0 +1,1 @@
+// RSASigning: implementation in progress.

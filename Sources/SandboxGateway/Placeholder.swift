@@ -1,0 +1,1 @@
+// SandboxGateway: implementation in progress.

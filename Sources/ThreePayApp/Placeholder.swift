@@ -1,0 +1,1 @@
+// ThreePayApp: implementation in progress.
