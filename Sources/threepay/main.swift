@@ -1,1 +1,3 @@
-print("threepay")
+import ThreePayApp
+
+ThreePayMain.main(arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,54 @@
+/// What a handler answers: an HTTP status, headers and a body, written back through FastCGI.
+public struct Response: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A plain-text answer.
+    public static func text(
+        _ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
+        Response(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+
+    /// The value of the first header with this name, matched case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+
+    /// The CGI response head: a `Status:` line, the headers and `Content-Length`, then a blank line.
+    func head() -> [UInt8] {
+        var text = "Status: \(status) \(Response.reason(for: status))\r\n"
+        for (name, value) in headers where name.caseInsensitiveCompare("Content-Length") != .orderedSame {
+            // A header value never carries a line break: that would let a value inject headers.
+            let clean = value.filter { $0 != "\r" && $0 != "\n" }
+            text += "\(name): \(clean)\r\n"
+        }
+        text += "Content-Length: \(body.count)\r\n\r\n"
+        return Array(text.utf8)
+    }
+
+    static func reason(for status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 204: "No Content"
+        case 400: "Bad Request"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 413: "Payload Too Large"
+        case 415: "Unsupported Media Type"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "Status"
+        }
+    }
+}

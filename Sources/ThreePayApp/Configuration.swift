@@ -1,0 +1,174 @@
+import FastCGI
+import Foundation
+
+/// Every setting of the responder, read once at start-up from the environment and an optional
+/// `KEY=VALUE` file (the format systemd's `EnvironmentFile=` reads). The environment wins over the file.
+///
+/// | Key | Meaning | Default |
+/// |---|---|---|
+/// | THREEPAY_LISTEN | unix socket path, `host:port`, or `fd:0` | fd 0 when it is a socket, else `./var/threepay.sock` |
+/// | THREEPAY_WORKERS | requests served at once (one thread, DB connection and HTTP handle each) | 64 |
+/// | THREEPAY_MAX_BODY | largest request body in bytes | 65536 |
+/// | THREEPAY_SOCKET_MODE | permissions of the unix socket, octal | 660 |
+/// | THREEPAY_DB_HOST / _PORT / _SOCKET | MariaDB server (socket wins) | — / 3306 / — |
+/// | THREEPAY_DB_USER / _PASSWORD / _NAME | credentials and database | threepay / (none) / threepay |
+/// | THREEPAY_DB_TIMEOUT | connect, read and write timeout, seconds | 5 |
+/// | THREEPAY_ALIPAY_GATEWAY | Alipay OpenAPI gateway URL | https://openapi.alipay.com/gateway.do |
+/// | THREEPAY_ALIPAY_APP_ID | the merchant's APPID | required |
+/// | THREEPAY_ALIPAY_APP_PRIVATE_KEY | merchant private key: a file path or the key itself | required |
+/// | THREEPAY_ALIPAY_PUBLIC_KEY | Alipay's public key: a file path or the key itself | required |
+/// | THREEPAY_ALIPAY_NOTIFY_URL | where Alipay sends payment notifications | none |
+/// | THREEPAY_ALIPAY_SELLER_ID | expected seller_id in notifications | not checked |
+/// | THREEPAY_ALIPAY_CONNECT_TIMEOUT / _TIMEOUT | gateway timeouts, milliseconds | 3000 / 15000 |
+/// | THREEPAY_ALIPAY_CA_FILE | CA bundle for the gateway's TLS certificate | system store |
+/// | THREEPAY_DEFAULT_CLIENT_IP | client IP sent when the request has none | 202.96.128.68 |
+/// | THREEPAY_QR_TIMEOUT | QR code validity (`15m`, `2h`: Alipay's syntax, 1m–120m) | 15m |
+public struct Configuration: Sendable {
+    public var listen: ListenAddress
+    public var workers: Int
+    public var maxBody: Int
+    public var socketMode: Int
+    public var database: DatabaseSettings
+    public var alipay: AlipaySettings
+    public var defaultClientIP: String
+    public var qrTimeout: QRTimeout
+
+    public struct DatabaseSettings: Sendable {
+        public var host: String?
+        public var port: Int
+        public var socket: String?
+        public var user: String
+        public var password: String?
+        public var name: String
+        public var timeoutSeconds: Int
+        /// True when a server was named (host or socket).
+        public var isConfigured: Bool { host != nil || socket != nil }
+    }
+
+    public struct AlipaySettings: Sendable {
+        public var gateway: String
+        public var appID: String?
+        public var appPrivateKey: String?
+        public var alipayPublicKey: String?
+        public var notifyURL: String?
+        public var sellerID: String?
+        public var connectTimeoutMilliseconds: Int
+        public var timeoutMilliseconds: Int
+        public var caFile: String?
+    }
+
+    /// Settings the responder knows. Keys read only by the scripts are listed so that they are not
+    /// reported as unknown when the same environment starts everything.
+    static let responderKeys: Set<String> = [
+        "THREEPAY_LISTEN", "THREEPAY_WORKERS", "THREEPAY_MAX_BODY", "THREEPAY_SOCKET_MODE",
+        "THREEPAY_DB_HOST", "THREEPAY_DB_PORT", "THREEPAY_DB_SOCKET", "THREEPAY_DB_USER",
+        "THREEPAY_DB_PASSWORD", "THREEPAY_DB_NAME", "THREEPAY_DB_TIMEOUT",
+        "THREEPAY_ALIPAY_GATEWAY", "THREEPAY_ALIPAY_APP_ID", "THREEPAY_ALIPAY_APP_PRIVATE_KEY",
+        "THREEPAY_ALIPAY_PUBLIC_KEY", "THREEPAY_ALIPAY_NOTIFY_URL", "THREEPAY_ALIPAY_SELLER_ID",
+        "THREEPAY_ALIPAY_CONNECT_TIMEOUT", "THREEPAY_ALIPAY_TIMEOUT", "THREEPAY_ALIPAY_CA_FILE",
+        "THREEPAY_DEFAULT_CLIENT_IP", "THREEPAY_QR_TIMEOUT", "THREEPAY_CONFIG",
+    ]
+    static let scriptKeys: Set<String> = [
+        "THREEPAY_HTTP_PORT", "THREEPAY_STATE_DIR", "THREEPAY_BUILD_CONFIG", "THREEPAY_DB_TCP_PORT",
+    ]
+    static let ignoredPrefixes = ["THREEPAY_SANDBOX_", "THREEPAY_TEST_", "THREEPAY_BENCH_"]
+
+    /// Reads the settings. Every problem is collected, so an operator sees all of them at once.
+    public static func load(
+        environment: [String: String], file: String? = nil
+    ) -> Result<Configuration, ConfigurationError> {
+        var problems: [String] = []
+        var values: [String: String] = [:]
+        if let file {
+            switch EnvironmentFile.parse(file) {
+            case .success(let entries):
+                for (key, value) in entries { values[key] = value }
+            case .failure(let error):
+                problems.append(contentsOf: error.problems)
+            }
+        }
+        for (key, value) in environment where key.hasPrefix("THREEPAY_") { values[key] = value }
+        for key in values.keys.sorted() where !isKnown(key) {
+            problems.append("\(key) is not a ThreePay setting (check the spelling; see README, Configuration)")
+        }
+        var reader = SettingReader(values: values)
+        let listenText = reader.string("THREEPAY_LISTEN")
+        var listen = ListenAddress.unixSocket(path: "./var/threepay.sock")
+        if let listenText {
+            do { listen = try ListenAddress(parsing: listenText) } catch {
+                reader.problems.append("THREEPAY_LISTEN: \(error.reason)")
+            }
+        } else if StandardInput.isSocket {
+            listen = .inherited
+        }
+        let configuration = Configuration(
+            listen: listen,
+            workers: reader.integer("THREEPAY_WORKERS", default: 64, range: 1...4096),
+            maxBody: reader.integer("THREEPAY_MAX_BODY", default: 65536, range: 1024...(64 << 20)),
+            socketMode: reader.octal("THREEPAY_SOCKET_MODE", default: 0o660),
+            database: DatabaseSettings(
+                host: reader.string("THREEPAY_DB_HOST"),
+                port: reader.integer("THREEPAY_DB_PORT", default: 3306, range: 1...65535),
+                socket: reader.string("THREEPAY_DB_SOCKET"),
+                user: reader.string("THREEPAY_DB_USER") ?? "threepay",
+                password: reader.string("THREEPAY_DB_PASSWORD"),
+                name: reader.string("THREEPAY_DB_NAME") ?? "threepay",
+                timeoutSeconds: reader.integer("THREEPAY_DB_TIMEOUT", default: 5, range: 1...300)),
+            alipay: AlipaySettings(
+                gateway: reader.url("THREEPAY_ALIPAY_GATEWAY") ?? "https://openapi.alipay.com/gateway.do",
+                appID: reader.string("THREEPAY_ALIPAY_APP_ID"),
+                appPrivateKey: reader.string("THREEPAY_ALIPAY_APP_PRIVATE_KEY"),
+                alipayPublicKey: reader.string("THREEPAY_ALIPAY_PUBLIC_KEY"),
+                notifyURL: reader.url("THREEPAY_ALIPAY_NOTIFY_URL"),
+                sellerID: reader.string("THREEPAY_ALIPAY_SELLER_ID"),
+                connectTimeoutMilliseconds: reader.integer(
+                    "THREEPAY_ALIPAY_CONNECT_TIMEOUT", default: 3000, range: 100...60000),
+                timeoutMilliseconds: reader.integer("THREEPAY_ALIPAY_TIMEOUT", default: 15000, range: 100...120000),
+                caFile: reader.string("THREEPAY_ALIPAY_CA_FILE")),
+            defaultClientIP: reader.string("THREEPAY_DEFAULT_CLIENT_IP") ?? "202.96.128.68",
+            qrTimeout: reader.qrTimeout("THREEPAY_QR_TIMEOUT", default: QRTimeout(minutes: 15)))
+        problems.append(contentsOf: reader.problems)
+        if configuration.alipay.appID == nil {
+            problems.append("THREEPAY_ALIPAY_APP_ID is required (the APPID from Alipay's open platform)")
+        }
+        if configuration.alipay.appPrivateKey == nil {
+            problems.append("THREEPAY_ALIPAY_APP_PRIVATE_KEY is required (a file path or the key itself)")
+        }
+        if configuration.alipay.alipayPublicKey == nil {
+            problems.append("THREEPAY_ALIPAY_PUBLIC_KEY is required (Alipay's public key: a file path or the key itself)")
+        }
+        if !configuration.database.isConfigured {
+            problems.append("THREEPAY_DB_SOCKET or THREEPAY_DB_HOST is required (make run starts a private MariaDB and sets it)")
+        }
+        return problems.isEmpty ? .success(configuration) : .failure(ConfigurationError(problems: problems))
+    }
+
+    static func isKnown(_ key: String) -> Bool {
+        responderKeys.contains(key) || scriptKeys.contains(key)
+            || ignoredPrefixes.contains { key.hasPrefix($0) }
+    }
+}
+
+/// The QR code validity: whole minutes, sent to Alipay as `Nm`.
+public struct QRTimeout: Sendable, Equatable {
+    public let minutes: Int
+    public var seconds: Int { minutes * 60 }
+    /// Alipay's `timeout_express` / `qr_code_timeout_express` syntax.
+    public var alipayText: String { "\(minutes)m" }
+}
+
+/// All the problems found in the settings.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String {
+        "configuration problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Whether fd 0 is a socket (systemd socket activation or spawn-fcgi).
+enum StandardInput {
+    static var isSocket: Bool {
+        var info = stat()
+        return fstat(0, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
+    }
+}

@@ -1,0 +1,24 @@
+import Alipay
+import CurlClient
+
+/// Carries Alipay calls over this worker's libcurl handle (one kept-alive connection per worker).
+final class CurlTransport: AlipayTransport {
+    private let client: HTTPClient
+
+    init(client: HTTPClient) {
+        self.client = client
+    }
+
+    func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8]) {
+        do {
+            let reply = try client.post(url: url, contentType: AlipayClient.formContentType, body: body)
+            return (reply.status, reply.body)
+        } catch {
+            switch error {
+            case .connectFailed(let message), .invalidURL(let message): throw .notSent(message)
+            case .timeout(let message): throw .timeout(message)
+            case .tls(let message), .transport(let message): throw .failed(message)
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ContentNegotiation
+import FastCGI
+import PaymentModel
+
+/// The tag of the health answer: whether each part of the service can be used right now.
+struct HealthResult: EnvelopeTag {
+    static let contractName = "HealthResult"
+    static let contractNamespace = "http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer.Tour.V5.Result.Pay"
+
+    var process: String
+    var database: String
+    var gateway: String
+
+    var members: [TagMember] {
+        [TagMember("process", process), TagMember("database", database), TagMember("gateway", gateway)]
+    }
+}
+
+extension Worker {
+    /// `GET api/3Pay/health`: the process is up; the database answers a procedure call; with
+    /// `?gateway=1`, the Alipay gateway answers too (a query for a trade that does not exist).
+    func health(_ request: Request) -> Response {
+        let answer = Answer(for: request)
+        var result = HealthResult(process: "up", database: "up", gateway: "not checked")
+        var failure: ServiceError?
+        do {
+            _ = try store().find(autoid: 0)
+        } catch {
+            forgetStore(after: error)
+            result.database = "down"
+            failure = .databaseUnavailable
+        }
+        if request.query.split(separator: "&").contains("gateway=1") {
+            if alipay.gatewayAnswers() {
+                result.gateway = "up"
+            } else {
+                result.gateway = "down"
+                failure = failure ?? .gatewayUnavailable
+            }
+        }
+        guard let failure else { return answer.envelope(Envelope.success(result)) }
+        return answer.failure(failure, tag: result)
+    }
+}
+
+extension AlipayClient {
+    /// True when the gateway gives a definite answer to a query for a trade that does not exist.
+    func gatewayAnswers() -> Bool {
+        do {
+            _ = try query(.outTradeNo("THREEPAY_HEALTH_CHECK"))
+            return true
+        } catch {
+            return !error.outcomeIsUnknown
+        }
+    }
+}
+
+import Alipay

@@ -1,1 +1,0 @@
-// ThreePayApp: implementation in progress.

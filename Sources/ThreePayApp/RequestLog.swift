@@ -1,0 +1,57 @@
+import FastCGI
+import Foundation
+
+/// Writes one line per request to standard error: time, request id, worker, method, path, status,
+/// duration. Bodies, query strings and headers are never logged (they can carry card numbers).
+///
+/// Each line is one `write(2)` of less than PIPE_BUF bytes, so lines from different workers never
+/// interleave and no lock is needed.
+struct RequestLog: RequestLogger {
+    func requestCompleted(_ request: Request, response: Response, worker: Int, seconds: Double) {
+        let id = request.header("x-request-id").map(RequestLog.token) ?? "-"
+        let milliseconds = String(format: "%.1f", seconds * 1000)
+        let errcode = response.header("X-ThreePay-Errcode") ?? "-"
+        RequestLog.write(
+            "\(RequestLog.timestamp()) req=\(id) w=\(worker) \(RequestLog.token(request.method)) "
+                + "\(RequestLog.token(request.path)) status=\(response.status) errcode=\(errcode) ms=\(milliseconds)")
+    }
+
+    func serverProblem(_ message: String) {
+        RequestLog.write("\(RequestLog.timestamp()) problem: \(RequestLog.printable(message))")
+    }
+
+    /// Writes a line that is not about one request (start-up, shutdown).
+    static func note(_ message: String) {
+        write("\(timestamp()) \(printable(message))")
+    }
+
+    static func write(_ line: String) {
+        var bytes = Array(line.utf8.prefix(3800))
+        bytes.append(0x0A)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// A client-supplied value as one token: printable ASCII only, bounded, no spaces or quotes,
+    /// so a request can neither forge log lines nor break a log parser.
+    static func token(_ text: String) -> String {
+        let cleaned = text.unicodeScalars.prefix(200).map { scalar -> Character in
+            (scalar.value > 0x20 && scalar.value < 0x7F && scalar != "\"") ? Character(scalar) : "_"
+        }
+        return cleaned.isEmpty ? "-" : String(cleaned)
+    }
+
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.map { ($0.value < 0x20 || $0.value == 0x7F) ? " " : Character($0) })
+    }
+
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+    }
+}

@@ -1,0 +1,85 @@
+import Alipay
+import CurlClient
+import Foundation
+import MariaDB
+import PaymentStore
+import RSASigning
+
+/// What every worker shares, built once at start-up: the settings and the parsed keys.
+///
+/// Keys are parsed here exactly once; workers only read them (signing creates its own OpenSSL
+/// context per call), so sharing them needs no lock.
+final class Services: Sendable {
+    let configuration: Configuration
+    let alipay: AlipayConfiguration
+    let database: ConnectionSettings
+
+    init(configuration: Configuration) throws {
+        self.configuration = configuration
+        let settings = configuration.alipay
+        // Configuration.load already refused missing values; these unwraps name the setting anyway.
+        let privateKey = try KeySource.privateKey(
+            settings.appPrivateKey ?? "", setting: "THREEPAY_ALIPAY_APP_PRIVATE_KEY")
+        let publicKey = try KeySource.publicKey(
+            settings.alipayPublicKey ?? "", setting: "THREEPAY_ALIPAY_PUBLIC_KEY")
+        if publicKey.spkiBase64 == privateKey.publicKey.spkiBase64 {
+            throw ConfigurationError(problems: [
+                "THREEPAY_ALIPAY_PUBLIC_KEY is the merchant's own public key; it must be Alipay's public key"
+            ])
+        }
+        alipay = AlipayConfiguration(
+            gatewayURL: settings.gateway, appID: settings.appID ?? "", appPrivateKey: privateKey,
+            alipayPublicKey: publicKey, notifyURL: settings.notifyURL)
+        let db = configuration.database
+        let endpoint: ConnectionSettings.Endpoint =
+            db.socket.map { .unixSocket(path: $0) } ?? .tcp(host: db.host ?? "127.0.0.1", port: db.port)
+        database = ConnectionSettings(
+            endpoint: endpoint, user: db.user, password: db.password, database: db.name,
+            connectTimeoutSeconds: db.timeoutSeconds, readTimeoutSeconds: max(db.timeoutSeconds, 30),
+            writeTimeoutSeconds: max(db.timeoutSeconds, 30))
+        try libraryInit()
+        try HTTPClient.globalInit()
+    }
+
+    /// A new HTTP handle for one worker, with the gateway timeouts.
+    func makeHTTPClient() throws -> HTTPClient {
+        try HTTPClient(
+            connectTimeoutMilliseconds: configuration.alipay.connectTimeoutMilliseconds,
+            totalTimeoutMilliseconds: configuration.alipay.timeoutMilliseconds,
+            verifyTLS: true, caFile: configuration.alipay.caFile)
+    }
+
+    /// The procedures the service needs that the database lacks; nil when the database cannot be
+    /// reached now (the service still starts and answers 4001 until it can).
+    func missingProcedures() -> [String]? {
+        do {
+            let records = try PaymentRecords(settings: database)
+            return try records.missingProcedures()
+        } catch {
+            RequestLog.note("database not reachable at start-up: \(error)")
+            return nil
+        }
+    }
+
+    /// `--check-config`: settings and keys are already loaded; check the database too.
+    func check() -> (ok: Bool, lines: [String]) {
+        var lines = [
+            "settings: OK",
+            "listen: \(configuration.listen), workers: \(configuration.workers)",
+            "keys: merchant private key and Alipay public key loaded",
+            "gateway: \(configuration.alipay.gateway), app_id \(alipay.appID)",
+        ]
+        switch missingProcedures() {
+        case .none:
+            lines.append("database: NOT reachable")
+            return (false, lines)
+        case .some(let missing) where !missing.isEmpty:
+            lines.append("database: reachable, but missing procedures: \(missing.joined(separator: ", "))")
+            return (false, lines)
+        case .some:
+            lines.append("database: reachable, all procedures present")
+            return (true, lines)
+        }
+    }
+}
+

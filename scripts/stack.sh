@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Starts and stops ThreePay's local stack on loopback: a private MariaDB (unless one is configured),
+# the sandbox Alipay gateway, the ThreePay responder and nginx in front of both.
+#
+#   scripts/stack.sh start    start everything in the background, wait until it answers
+#   scripts/stack.sh stop     stop what `start` started
+#   scripts/stack.sh run      start, print how to call it, stop everything on Ctrl-C
+#   scripts/stack.sh env      print the settings the responder gets (secrets masked)
+#
+# Settings (environment; each has a default): THREEPAY_STATE_DIR (./var), THREEPAY_HTTP_PORT (8080),
+# THREEPAY_BUILD_CONFIG (debug|release, default release), and every THREEPAY_* setting of the
+# responder (see README). A setting given in the environment always wins over the defaults here.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export THREEPAY_STATE_DIR="${THREEPAY_STATE_DIR:-$root/var}"
+case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
+state="$THREEPAY_STATE_DIR"
+port="${THREEPAY_HTTP_PORT:-8080}"
+config="${THREEPAY_BUILD_CONFIG:-release}"
+base="http://127.0.0.1:$port"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+
+bin_dir() { swift build -c "$config" --show-bin-path; }
+
+# Keys for the sandbox: the merchant (app) key pair ThreePay signs with, and the stand-in
+# "Alipay" key pair the sandbox signs its answers and notifications with.
+make_keys() {
+  mkdir -p "$state/keys"
+  chmod 700 "$state/keys"
+  local name
+  for name in app sandbox_alipay; do
+    if [ ! -s "$state/keys/${name}_private.pem" ]; then
+      (umask 077; openssl genrsa -out "$state/keys/${name}_private.pem" 2048 2>/dev/null)
+      openssl rsa -in "$state/keys/${name}_private.pem" -pubout -out "$state/keys/${name}_public.pem" 2>/dev/null
+      log "generated the ${name} key pair in $state/keys"
+    fi
+    chmod 600 "$state/keys/${name}_private.pem"
+  done
+}
+
+private_db() { [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ]; }
+default_gateway() { [ -z "${THREEPAY_ALIPAY_GATEWAY:-}" ] || [ "${THREEPAY_ALIPAY_GATEWAY}" = "$base/gateway.do" ]; }
+
+responder_env() {
+  export THREEPAY_LISTEN="${THREEPAY_LISTEN:-$state/threepay.sock}"
+  if private_db; then
+    export THREEPAY_DB_SOCKET="$state/mariadb.sock"
+    export THREEPAY_DB_USER="${THREEPAY_DB_USER:-$(id -un)}"  # unix_socket authentication
+    export THREEPAY_DB_NAME="${THREEPAY_DB_NAME:-threepay}"
+  fi
+  if default_gateway; then
+    export THREEPAY_ALIPAY_GATEWAY="$base/gateway.do"
+    export THREEPAY_ALIPAY_APP_ID="${THREEPAY_ALIPAY_APP_ID:-2021000000000001}"
+    export THREEPAY_ALIPAY_APP_PRIVATE_KEY="${THREEPAY_ALIPAY_APP_PRIVATE_KEY:-$state/keys/app_private.pem}"
+    export THREEPAY_ALIPAY_PUBLIC_KEY="${THREEPAY_ALIPAY_PUBLIC_KEY:-$state/keys/sandbox_alipay_public.pem}"
+  fi
+  export THREEPAY_ALIPAY_NOTIFY_URL="${THREEPAY_ALIPAY_NOTIFY_URL:-$base/api/3Pay/AliPay/Notify}"
+}
+
+sandbox_env() {
+  export THREEPAY_SANDBOX_LISTEN="${THREEPAY_SANDBOX_LISTEN:-$state/sandbox.sock}"
+  export THREEPAY_SANDBOX_APP_ID="${THREEPAY_SANDBOX_APP_ID:-${THREEPAY_ALIPAY_APP_ID:-2021000000000001}}"
+  export THREEPAY_SANDBOX_APP_PUBLIC_KEY="${THREEPAY_SANDBOX_APP_PUBLIC_KEY:-$state/keys/app_public.pem}"
+  export THREEPAY_SANDBOX_PRIVATE_KEY="${THREEPAY_SANDBOX_PRIVATE_KEY:-$state/keys/sandbox_alipay_private.pem}"
+  export THREEPAY_SANDBOX_CONTROL="${THREEPAY_SANDBOX_CONTROL:-1}"
+  export THREEPAY_SANDBOX_STATE="${THREEPAY_SANDBOX_STATE:-$state/sandbox-trades.json}"
+}
+
+render_nginx() {
+  mkdir -p "$state/nginx" "$state/logs"
+  local user_line=""
+  # nginx's workers drop to `nobody` when started as root; they must reach sockets in this folder.
+  if [ "$(id -u)" -eq 0 ]; then user_line="user root;"; fi
+  sed -e "s#@STATE_DIR@#$state#g" -e "s#@HTTP_PORT@#$port#g" -e "s#@USER_LINE@#$user_line#g" \
+    nginx/dev.conf.in > "$state/nginx.conf"
+}
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_process() { # name, pidfile, command...
+  local name=$1 pidfile=$2
+  shift 2
+  if pid_alive "$pidfile"; then log "$name already running"; return; fi
+  nohup "$@" >>"$state/logs/$name.log" 2>&1 &
+  echo $! > "$pidfile"
+}
+
+stop_process() { # name, pidfile
+  local name=$1 pidfile=$2 pid i
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in 10 s; killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$pidfile"
+}
+
+wait_for() { # url, seconds
+  local url=$1 seconds=$2 i
+  for i in $(seq 1 $((seconds * 10))); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+start() {
+  mkdir -p "$state/logs"
+  local bins
+  bins=$(bin_dir)
+  if [ ! -x "$bins/threepay" ] || [ ! -x "$bins/threepay-sandbox" ]; then
+    log "building ($config)"
+    swift build -c "$config" --product threepay >&2
+    swift build -c "$config" --product threepay-sandbox >&2
+  fi
+  make_keys
+  if private_db; then scripts/mariadb.sh start; fi
+  responder_env
+  render_nginx
+  if default_gateway; then
+    sandbox_env
+    start_process sandbox "$state/sandbox.pid" "$bins/threepay-sandbox"
+  fi
+  start_process threepay "$state/threepay.pid" "$bins/threepay"
+  if ! pid_alive "$state/nginx.pid"; then
+    nginx -p "$state" -c "$state/nginx.conf" -e "$state/logs/nginx-error.log"
+  fi
+  if ! wait_for "$base/api/3Pay/health" 60; then
+    log "ThreePay did not answer on $base within 60 s; last lines of its log:"
+    tail -n 20 "$state/logs/threepay.log" >&2 || true
+    tail -n 20 "$state/logs/sandbox.log" >&2 || true
+    return 1
+  fi
+  log "ThreePay answers on $base"
+}
+
+stop() {
+  if pid_alive "$state/nginx.pid"; then
+    nginx -p "$state" -c "$state/nginx.conf" -e "$state/logs/nginx-error.log" -s quit 2>/dev/null || true
+    local i
+    for i in $(seq 1 50); do pid_alive "$state/nginx.pid" || break; sleep 0.1; done
+  fi
+  stop_process threepay "$state/threepay.pid"
+  stop_process sandbox "$state/sandbox.pid"
+  if private_db && [ -x scripts/mariadb.sh ]; then scripts/mariadb.sh stop || true; fi
+}
+
+show_env() {
+  responder_env
+  env | grep '^THREEPAY_' | sed -E 's/^(THREEPAY_[A-Z_]*(PASSWORD|PRIVATE_KEY)[A-Z_]*)=.*/\1=(set, not shown)/' | sort
+}
+
+run() {
+  trap 'echo; stop; exit 0' INT TERM
+  start
+  cat <<EOT
+
+ThreePay is running on $base (state, logs and keys in $state).
+Ask for a QR code:
+
+  curl -s -X POST $base/api/3Pay/AliPay/ScanCode \\
+       -H 'Content-Type: application/json' \\
+       -d '{"billnum":"DEMO$(date +%H%M%S)","billtype":"1","body":"Adult ticket","paytype":"01","paymentvalue":0.01}'
+
+Health: curl -s $base/api/3Pay/health
+Sandbox trades: curl -s $base/sandbox/trades
+Press Ctrl-C to stop everything.
+EOT
+  while sleep 2; do
+    if ! pid_alive "$state/threepay.pid"; then log "the responder exited; see $state/logs/threepay.log"; stop; exit 1; fi
+  done
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  run) run ;;
+  env) show_env ;;
+  *) echo "usage: $0 start|stop|run|env" >&2; exit 2 ;;
+esac

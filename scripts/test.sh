@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make test`: builds, starts a private stack for the tests (its own state folder and port, so a
+# `make run` on the same machine is left alone), runs every Swift test, and stops the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export THREEPAY_STATE_DIR="${THREEPAY_TEST_STATE_DIR:-$root/var/test}"
+export THREEPAY_HTTP_PORT="${THREEPAY_TEST_HTTP_PORT:-18080}"
+export THREEPAY_BUILD_CONFIG=debug
+
+swift build --build-tests
+scripts/stack.sh stop >/dev/null 2>&1 || true
+trap 'scripts/stack.sh stop || true' EXIT
+scripts/stack.sh start
+
+# What the integration tests need to find the stack.
+export THREEPAY_TEST_BASE_URL="http://127.0.0.1:$THREEPAY_HTTP_PORT"
+export THREEPAY_TEST_BIN_DIR="$(swift build --show-bin-path)"
+if [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ]; then
+  export THREEPAY_TEST_DB_SOCKET="$THREEPAY_STATE_DIR/mariadb.sock"
+fi
+swift test --skip-build "$@"
