@@ -1,0 +1,40 @@
+import PaymentModel
+
+/// Reads a JSON request body into contract members, the way Json.NET bound them.
+///
+/// Names: exact match first, then ASCII case-insensitive; the last occurrence wins (case variants
+/// included); unknown members are ignored. A string, number or boolean feeds a member (numbers
+/// keep their token text); `null` clears it; an object or array for a member is refused (1001).
+enum JSONBodyDecoder {
+    static func decode(_ body: [UInt8], charset: Charset?, schema: RequestSchema, limits: DecodingLimits) -> Result<DecodedFields, ServiceError> {
+        let text: TextDecoder.Decoded
+        switch TextDecoder.decode(body, declared: charset, honourBOM: true) {
+        case let .success(decoded): text = decoded
+        case let .failure(error): return .failure(error)
+        }
+        guard !text.utf8.allSatisfy(XMLReader.isSpace) else { return .failure(.emptyBody) }
+        let members: [(name: String, value: JSONReader.Value)]
+        do {
+            guard let read = try JSONReader.rootMembers(text.utf8, maxDepth: limits.maxDepth) else {
+                return .failure(.emptyBody)
+            }
+            members = read
+        } catch {
+            return .failure(.bodyUnreadable("invalid JSON, \(error.reason) (at byte \(error.offset))."))
+        }
+        var values: [String: FieldValue] = [:]
+        for (name, value) in members {
+            guard let member = schema.jsonMember(for: name) else { continue }
+            switch value {
+            case let .string(text): values[member] = .text(text)
+            case let .number(token): values[member] = .jsonNumber(token)
+            case let .boolean(flag): values[member] = .jsonBoolean(flag)
+            case .null: values[member] = nil
+            case .object, .array:
+                let kind = value == .object ? "an object" : "an array"
+                return .failure(.bodyUnreadable("the member '\(member)' must be a string or a number, not \(kind)."))
+            }
+        }
+        return .success(DecodedFields(format: .json, values: values))
+    }
+}

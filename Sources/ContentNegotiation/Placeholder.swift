@@ -1,1 +1,0 @@
-// ContentNegotiation: implementation in progress.

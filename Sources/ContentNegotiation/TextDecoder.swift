@@ -1,0 +1,71 @@
+import PaymentModel
+
+/// Decodes a request body to validated UTF-8 according to its charset and byte order mark.
+///
+/// - A BOM (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE) wins over any declared charset when `honourBOM` is set.
+/// - No charset: UTF-8. `utf-8`: strict UTF-8 (overlong forms, surrogates, truncation refused).
+/// - `utf-16` without BOM: little-endian, as .NET's `utf-16` meant.
+/// - GBK family (gbk, gb2312, gb18030, cp936, …): UTF-8 when the bytes are valid UTF-8 (clients that
+///   label GBK but send UTF-8 keep working), otherwise GB18030 (a superset of GBK and GB2312).
+/// - Any other name: glibc iconv; unknown to iconv → 1003.
+/// - A NUL character anywhere in the decoded text → 1003: a request body is text, never binary.
+enum TextDecoder {
+    /// The decoded text and the charset family actually used.
+    struct Decoded {
+        let utf8: [UInt8]
+        let used: Charset
+    }
+
+    static func decode(_ body: [UInt8], declared: Charset?, honourBOM: Bool) -> Result<Decoded, ServiceError> {
+        if honourBOM, let (bomCharset, length) = byteOrderMark(body) {
+            return transcode(Array(body[length...]), as: bomCharset)
+        }
+        guard let declared else { return transcode(body, as: Charset("utf-8")) }
+        switch declared.family {
+        case .gbk:
+            if UTF8Validation.isValid(body) { return finish(body, used: Charset("utf-8")) }
+            return transcode(body, as: Charset("gb18030"), reportedAs: declared)
+        case .utf16:
+            return transcode(body, as: Charset("utf-16le"), reportedAs: declared)
+        default:
+            return transcode(body, as: declared)
+        }
+    }
+
+    /// The charset a leading BOM announces and the BOM's length.
+    static func byteOrderMark(_ body: [UInt8]) -> (Charset, Int)? {
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { return (Charset("utf-8"), 3) }
+        if body.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return (Charset("utf-32le"), 4) }
+        if body.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return (Charset("utf-32be"), 4) }
+        if body.starts(with: [0xFF, 0xFE]) { return (Charset("utf-16le"), 2) }
+        if body.starts(with: [0xFE, 0xFF]) { return (Charset("utf-16be"), 2) }
+        return nil
+    }
+
+    /// Converts with the given charset; the error names `reportedAs` (what the client declared).
+    static func transcode(_ bytes: [UInt8], as charset: Charset, reportedAs: Charset? = nil) -> Result<Decoded, ServiceError> {
+        let shown = (reportedAs ?? charset).name
+        if charset.family == .utf8 {
+            guard UTF8Validation.isValid(bytes) else { return .failure(.bytesInvalid(charset: shown)) }
+            return finish(bytes, used: charset)
+        }
+        switch IconvTranscoder.utf8(from: bytes, charset: charset.name) {
+        case .success(var utf8):
+            // iconv keeps a UTF-16 BOM as U+FEFF when the charset names the byte order; drop it.
+            if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8.removeFirst(3) }
+            guard UTF8Validation.isValid(utf8) else { return .failure(.bytesInvalid(charset: shown)) }
+            return finish(utf8, used: reportedAs ?? charset)
+        case .failure(.unknownCharset):
+            return .failure(.charsetUnsupported(shown))
+        case .failure(.invalidBytes):
+            return .failure(.bytesInvalid(charset: shown))
+        }
+    }
+
+    static func finish(_ utf8: [UInt8], used: Charset) -> Result<Decoded, ServiceError> {
+        guard !utf8.contains(0) else {
+            return .failure(ServiceError(.charsetInvalid, message: "The request body contains a NUL character; send text only."))
+        }
+        return .success(Decoded(utf8: utf8, used: used))
+    }
+}

@@ -1,0 +1,367 @@
+/// A strict, non-validating reader for small XML 1.0 documents with namespaces.
+///
+/// Chosen over FoundationXML's `XMLParser` (libxml2) so that no DTD, external entity or entity
+/// expansion machinery is ever reached: a `<!DOCTYPE` (or any other markup declaration) is refused
+/// the moment it is seen, and only the five predefined entities and numeric character references
+/// exist. It reads the XML declaration, comments, processing instructions, CDATA sections and
+/// namespace declarations; normalises line ends; checks characters against XML 1.0's `Char`; limits
+/// element depth. Names are checked loosely: ASCII letters, digits, `_ - .`, one `:` separating a
+/// prefix, and any non-ASCII character.
+struct XMLReader {
+    enum Failure: Error, Equatable {
+        /// A DOCTYPE or other markup declaration: refused (1006), never interpreted.
+        case declarationRefused
+        /// Not well-formed (1001), with a reason and byte offset.
+        case malformed(String, offset: Int)
+    }
+
+    /// The `<?xml …?>` declaration's pseudo-attributes.
+    struct Declaration: Equatable {
+        let version: String
+        let encoding: String?
+        let standalone: String?
+    }
+
+    private let bytes: [UInt8]
+    private var position = 0
+    private let maxDepth: Int
+
+    private init(_ bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses a whole document: optional declaration, misc, one root element, misc.
+    static func parse(_ utf8: [UInt8], maxDepth: Int) throws(Failure) -> (declaration: Declaration?, root: XMLElement) {
+        var reader = XMLReader(utf8, maxDepth: maxDepth)
+        let declaration = try reader.xmlDeclaration()
+        try reader.misc()
+        guard reader.peek == UInt8(ascii: "<") else { throw reader.malformed("expected the root element") }
+        let root = try reader.element(depth: 1, scope: ["xml": XMLNamespaces.xml, "": ""])
+        try reader.misc()
+        guard reader.atEnd else { throw reader.malformed("unexpected content after the root element") }
+        return (declaration, root)
+    }
+
+    /// The `encoding` of an XML declaration at the start of raw (still undecoded) bytes, when those
+    /// bytes are ASCII-compatible; nil otherwise.
+    static func sniffEncoding(_ raw: [UInt8]) -> String? {
+        guard raw.starts(with: Array("<?xml".utf8)) else { return nil }
+        let window = Array(raw.prefix(512))
+        guard let end = window.firstIndex(of: UInt8(ascii: ">")), window[..<end].allSatisfy({ $0 < 0x80 }) else { return nil }
+        var reader = XMLReader(Array(window[...end]), maxDepth: 1)
+        return (try? reader.xmlDeclaration())??.encoding
+    }
+
+    // MARK: - Cursor
+
+    private var atEnd: Bool { position >= bytes.count }
+    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private func malformed(_ reason: String) -> Failure {
+        .malformed(reason, offset: position)
+    }
+
+    private func looksAt(_ text: String) -> Bool {
+        bytes[position...].starts(with: text.utf8)
+    }
+
+    private mutating func take(_ text: String) -> Bool {
+        guard looksAt(text) else { return false }
+        position += text.utf8.count
+        return true
+    }
+
+    @discardableResult
+    private mutating func skipSpace() -> Int {
+        let start = position
+        while let byte = peek, XMLReader.isSpace(byte) { position += 1 }
+        return position - start
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    // MARK: - Prolog and misc
+
+    private mutating func xmlDeclaration() throws(Failure) -> Declaration? {
+        guard looksAt("<?xml"), position + 5 < bytes.count, XMLReader.isSpace(bytes[position + 5]) else { return nil }
+        position += 5
+        var values: [String: String] = [:]
+        var order: [String] = []
+        while true {
+            let spaced = skipSpace() > 0
+            if take("?>") { break }
+            guard spaced, let name = name() else { throw malformed("invalid XML declaration") }
+            skipSpace()
+            guard take("=") else { throw malformed("invalid XML declaration") }
+            skipSpace()
+            guard let quote = peek, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
+                throw malformed("invalid XML declaration")
+            }
+            position += 1
+            let start = position
+            while let byte = peek, byte != quote, byte != UInt8(ascii: "<"), byte != UInt8(ascii: ">") { position += 1 }
+            guard peek == quote else { throw malformed("invalid XML declaration") }
+            values[name] = String(decoding: bytes[start..<position], as: UTF8.self)
+            order.append(name)
+            position += 1
+        }
+        let allowed = ["version", "encoding", "standalone"]
+        guard let version = values["version"], order.first == "version", version.hasPrefix("1."),
+              order.allSatisfy(allowed.contains), Set(order).count == order.count,
+              order == allowed.filter(order.contains)
+        else { throw malformed("invalid XML declaration") }
+        return Declaration(version: version, encoding: values["encoding"], standalone: values["standalone"])
+    }
+
+    /// Skips white space, comments and processing instructions; refuses markup declarations.
+    private mutating func misc() throws(Failure) {
+        while true {
+            skipSpace()
+            if looksAt("<!--") {
+                try comment()
+            } else if looksAt("<?") {
+                try processingInstruction()
+            } else if looksAt("<!") {
+                throw markupDeclaration()
+            } else {
+                return
+            }
+        }
+    }
+
+    /// The failure for `<!…` that is neither a comment nor CDATA.
+    private func markupDeclaration() -> Failure {
+        let keyword = String(decoding: bytes[(position + 2)...].prefix(8), as: UTF8.self).uppercased()
+        let refused = ["DOCTYPE", "ENTITY", "ELEMENT", "ATTLIST", "NOTATION"]
+        return refused.contains(where: keyword.hasPrefix) ? .declarationRefused : malformed("unexpected markup declaration")
+    }
+
+    private mutating func comment() throws(Failure) {
+        position += 4
+        while !atEnd {
+            if take("-->") { return }
+            if looksAt("--") { throw malformed("'--' inside a comment") }
+            try checkCharacter()
+        }
+        throw malformed("unterminated comment")
+    }
+
+    private mutating func processingInstruction() throws(Failure) {
+        position += 2
+        guard let target = name() else { throw malformed("invalid processing instruction") }
+        guard target.lowercased() != "xml" else { throw malformed("misplaced XML declaration") }
+        while !atEnd {
+            if take("?>") { return }
+            try checkCharacter()
+        }
+        throw malformed("unterminated processing instruction")
+    }
+
+    // MARK: - Elements
+
+    private mutating func element(depth: Int, scope: [String: String]) throws(Failure) -> XMLElement {
+        guard depth <= maxDepth else { throw malformed("elements nested deeper than \(maxDepth) levels") }
+        position += 1
+        guard let elementName = qualifiedName() else { throw malformed("invalid element name") }
+        var scope = scope
+        var raw: [(name: String, value: String)] = []
+        while true {
+            let spaced = skipSpace() > 0
+            if peek == UInt8(ascii: ">") || looksAt("/>") { break }
+            guard spaced, let attributeName = qualifiedName() else { throw malformed("invalid attribute") }
+            skipSpace()
+            guard take("=") else { throw malformed("expected '=' after an attribute name") }
+            skipSpace()
+            let value = try attributeValue()
+            guard !raw.contains(where: { $0.name == attributeName }) else { throw malformed("duplicate attribute") }
+            raw.append((attributeName, value))
+            if attributeName == "xmlns" {
+                scope[""] = value
+            } else if attributeName.hasPrefix("xmlns:") {
+                let prefix = String(attributeName.dropFirst(6))
+                guard !value.isEmpty, prefix != "xmlns", prefix != "xml" else { throw malformed("invalid namespace declaration") }
+                scope[prefix] = value
+            }
+        }
+        let (namespace, localName) = try resolve(elementName, scope, isAttribute: false)
+        var attributes: [XMLAttribute] = []
+        for (attributeName, value) in raw where attributeName != "xmlns" && !attributeName.hasPrefix("xmlns:") {
+            let (attributeNamespace, attributeLocal) = try resolve(attributeName, scope, isAttribute: true)
+            guard !attributes.contains(where: { $0.namespace == attributeNamespace && $0.localName == attributeLocal }) else {
+                throw malformed("duplicate attribute")
+            }
+            attributes.append(XMLAttribute(namespace: attributeNamespace, localName: attributeLocal, value: value))
+        }
+        var element = XMLElement(namespace: namespace, localName: localName, attributes: attributes, children: [])
+        if take("/>") { return element }
+        position += 1
+        try content(of: &element, elementName: elementName, depth: depth, scope: scope)
+        return element
+    }
+
+    /// Reads children up to and including the matching end tag.
+    private mutating func content(of element: inout XMLElement, elementName: String, depth: Int, scope: [String: String]) throws(Failure) {
+        var text: [UInt8] = []
+        func flush() {
+            guard !text.isEmpty else { return }
+            element.children.append(.text(String(decoding: text, as: UTF8.self)))
+            text.removeAll()
+        }
+        while !atEnd {
+            if looksAt("</") {
+                position += 2
+                guard qualifiedName() == elementName else { throw malformed("mismatched end tag") }
+                skipSpace()
+                guard take(">") else { throw malformed("invalid end tag") }
+                flush()
+                return
+            } else if looksAt("<!--") {
+                try comment()
+            } else if looksAt("<![CDATA[") {
+                position += 9
+                try cdata(into: &text)
+            } else if looksAt("<!") {
+                throw markupDeclaration()
+            } else if looksAt("<?") {
+                try processingInstruction()
+            } else if peek == UInt8(ascii: "<") {
+                flush()
+                element.children.append(.element(try self.element(depth: depth + 1, scope: scope)))
+            } else if peek == UInt8(ascii: "&") {
+                try reference(into: &text)
+            } else if looksAt("]]>") {
+                throw malformed("']]>' in text")
+            } else {
+                try literalCharacter(into: &text, inAttribute: false)
+            }
+        }
+        throw malformed("unclosed element")
+    }
+
+    private mutating func cdata(into text: inout [UInt8]) throws(Failure) {
+        while !atEnd {
+            if take("]]>") { return }
+            try literalCharacter(into: &text, inAttribute: false)
+        }
+        throw malformed("unterminated CDATA section")
+    }
+
+    private mutating func attributeValue() throws(Failure) -> String {
+        guard let quote = peek, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
+            throw malformed("attribute values must be quoted")
+        }
+        position += 1
+        var value: [UInt8] = []
+        while let byte = peek, byte != quote {
+            if byte == UInt8(ascii: "<") { throw malformed("'<' in an attribute value") }
+            if byte == UInt8(ascii: "&") {
+                try reference(into: &value)
+            } else {
+                try literalCharacter(into: &value, inAttribute: true)
+            }
+        }
+        guard peek == quote else { throw malformed("unterminated attribute value") }
+        position += 1
+        return String(decoding: value, as: UTF8.self)
+    }
+
+    // MARK: - Characters
+
+    /// Copies one literal character, normalising line ends (and, in attributes, white space to spaces).
+    private mutating func literalCharacter(into text: inout [UInt8], inAttribute: Bool) throws(Failure) {
+        let start = position
+        try checkCharacter()
+        var character = Array(bytes[start..<position])
+        if character == [0x0D] {
+            if peek == 0x0A { position += 1 }
+            character = [0x0A]
+        }
+        if inAttribute, character == [0x0A] || character == [0x09] { character = [0x20] }
+        text.append(contentsOf: character)
+    }
+
+    /// Steps over one UTF-8 character after checking it is an XML 1.0 `Char`.
+    private mutating func checkCharacter() throws(Failure) {
+        let lead = bytes[position]
+        if lead < 0x20, lead != 0x09, lead != 0x0A, lead != 0x0D { throw malformed("control character") }
+        let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        if length == 3, bytes[position...].starts(with: [0xEF, 0xBF]), position + 2 < bytes.count, bytes[position + 2] >= 0xBE {
+            throw malformed("U+FFFE or U+FFFF")
+        }
+        position = min(position + length, bytes.count)
+    }
+
+    /// Resolves `&lt;` `&gt;` `&amp;` `&quot;` `&apos;` `&#N;` `&#xH;`; anything else is malformed.
+    private mutating func reference(into text: inout [UInt8]) throws(Failure) {
+        position += 1
+        let start = position
+        while let byte = peek, byte != UInt8(ascii: ";"), position - start < 12 { position += 1 }
+        guard peek == UInt8(ascii: ";") else { throw malformed("invalid entity reference") }
+        let body = String(decoding: bytes[start..<position], as: UTF8.self)
+        position += 1
+        let predefined = ["lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'"]
+        if let replacement = predefined[body] {
+            text.append(contentsOf: Array(replacement.utf8))
+            return
+        }
+        var scalarValue: UInt32? = nil
+        if body.hasPrefix("#x"), (3...8).contains(body.count), body.dropFirst(2).allSatisfy({ $0.isASCII && $0.isHexDigit }) {
+            scalarValue = UInt32(body.dropFirst(2), radix: 16)
+        } else if body.hasPrefix("#"), (2...8).contains(body.count), body.dropFirst().allSatisfy({ ("0"..."9").contains($0) }) {
+            scalarValue = UInt32(body.dropFirst(), radix: 10)
+        } else {
+            throw malformed("undefined entity")
+        }
+        guard let value = scalarValue, XMLReader.isXMLChar(value), let scalar = Unicode.Scalar(value) else {
+            throw malformed("invalid character reference")
+        }
+        text.append(contentsOf: Array(String(Character(scalar)).utf8))
+    }
+
+    /// XML 1.0 `Char`.
+    static func isXMLChar(_ value: UInt32) -> Bool {
+        value == 0x09 || value == 0x0A || value == 0x0D || (0x20...0xD7FF).contains(value)
+            || (0xE000...0xFFFD).contains(value) || (0x10000...0x10FFFF).contains(value)
+    }
+
+    // MARK: - Names
+
+    private mutating func name() -> String? {
+        let start = position
+        while let byte = peek, XMLReader.isNameByte(byte, first: position == start) { position += 1 }
+        guard position > start else { return nil }
+        return String(decoding: bytes[start..<position], as: UTF8.self)
+    }
+
+    /// A name with at most one `:`, which must separate two non-empty parts.
+    private mutating func qualifiedName() -> String? {
+        guard let name = name() else { return nil }
+        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }), let first = parts.last?.utf8.first,
+              XMLReader.isNameByte(first, first: true)
+        else { return nil }
+        return name
+    }
+
+    static func isNameByte(_ byte: UInt8, first: Bool) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"), UInt8(ascii: ":"), 0x80...:
+            return true
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            return !first
+        default:
+            return false
+        }
+    }
+
+    /// Splits a qualified name and resolves its prefix; unprefixed attributes have no namespace.
+    private func resolve(_ qualifiedName: String, _ scope: [String: String], isAttribute: Bool) throws(Failure) -> (String, String) {
+        let parts = qualifiedName.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2 else { return (isAttribute ? "" : scope[""] ?? "", qualifiedName) }
+        guard let namespace = scope[String(parts[0])] else { throw malformed("undeclared namespace prefix") }
+        return (namespace, String(parts[1]))
+    }
+}

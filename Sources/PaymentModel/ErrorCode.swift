@@ -1,0 +1,88 @@
+/// The stable `errcode` values of the answer envelope, with their HTTP status and default message.
+///
+/// | errcode | HTTP | meaning |
+/// |---|---|---|
+/// | 0    | 200 | OK |
+/// | 1001 | 200 | the request body could not be read (malformed JSON/XML/form, wrong XML root, object where text belongs) |
+/// | 1002 | 200 | validation failed; errmsg is the first violation in member order |
+/// | 1003 | 200 | unsupported charset, or bytes invalid in the declared charset (incl. NUL characters) |
+/// | 1004 | 413 | request body too large |
+/// | 1005 | 415 | unsupported or missing media type (Content-Type) |
+/// | 1006 | 200 | XML DOCTYPE / entity declaration refused |
+/// | 1007 | 200 | empty request body (also whitespace only, or JSON `null`) |
+/// | 1404 | 404 | no such resource |
+/// | 1405 | 405 | method not allowed (only POST) |
+/// | 2001 | 200 | the bill is already paid |
+/// | 2002 | 200 | the payment store refused the request for another business rule |
+/// | 2003 | 200 | payment record not found |
+/// | 3001 | 200 | Alipay refused (business error; errmsg carries sub_code/sub_msg) |
+/// | 3002 | 200 | Alipay outcome unknown (timeout) — retry with the same bill |
+/// | 3003 | 200 | Alipay answer failed signature verification — outcome unknown, retry with the same bill |
+/// | 3004 | 200 | Alipay answer malformed |
+/// | 4001 | 503 | database unavailable |
+/// | 4002 | 503 | payment gateway unavailable or not configured |
+/// | 5000 | 500 | internal error |
+public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
+    case ok = 0
+    case bodyUnreadable = 1001
+    case validationFailed = 1002
+    case charsetInvalid = 1003
+    case bodyTooLarge = 1004
+    case unsupportedMediaType = 1005
+    case xmlDeclarationRefused = 1006
+    case emptyBody = 1007
+    case notFound = 1404
+    case methodNotAllowed = 1405
+    case alreadyPaid = 2001
+    case storeRefused = 2002
+    case recordNotFound = 2003
+    case gatewayRefused = 3001
+    case gatewayOutcomeUnknown = 3002
+    case gatewaySignatureInvalid = 3003
+    case gatewayAnswerMalformed = 3004
+    case databaseUnavailable = 4001
+    case gatewayUnavailable = 4002
+    case internalError = 5000
+
+    /// The HTTP status the answer carries: 200 for business and validation outcomes, the protocol status otherwise.
+    public var httpStatus: Int {
+        switch self {
+        case .bodyTooLarge: return 413
+        case .unsupportedMediaType: return 415
+        case .notFound: return 404
+        case .methodNotAllowed: return 405
+        case .databaseUnavailable, .gatewayUnavailable: return 503
+        case .internalError: return 500
+        default: return 200
+        }
+    }
+
+    /// A cashier-actionable English message used when no more specific text is given.
+    public var defaultMessage: String {
+        switch self {
+        case .ok: return "OK"
+        case .bodyUnreadable: return "The request body could not be read; check the JSON, XML or form syntax."
+        case .validationFailed: return "The request is invalid."
+        case .charsetInvalid: return "The request body is not valid text in its declared charset; send UTF-8."
+        case .bodyTooLarge: return "The request body is too large."
+        case .unsupportedMediaType:
+            return "The request's media type is not supported; send application/json, application/xml or application/x-www-form-urlencoded."
+        case .xmlDeclarationRefused: return "XML with a DOCTYPE or entity declarations is refused; send the plain document."
+        case .emptyBody: return "The request body is empty; send the payment parameters."
+        case .notFound: return "No such resource; check the address (POST api/3Pay/AliPay/ScanCode)."
+        case .methodNotAllowed: return "Method not allowed; use POST."
+        case .alreadyPaid: return "This bill has already been paid."
+        case .storeRefused: return "The payment record was refused by the store; check the bill."
+        case .recordNotFound: return "The payment record was not found; check the bill number."
+        case .gatewayRefused: return "Alipay refused the payment."
+        case .gatewayOutcomeUnknown:
+            return "The Alipay outcome is unknown (timeout); retry with the same bill number."
+        case .gatewaySignatureInvalid:
+            return "The Alipay answer failed signature verification; the outcome is unknown, retry with the same bill number."
+        case .gatewayAnswerMalformed: return "The Alipay answer could not be read; retry with the same bill number."
+        case .databaseUnavailable: return "The payment database is unavailable; try again shortly."
+        case .gatewayUnavailable: return "The payment gateway is unavailable or not configured; try again later."
+        case .internalError: return "An internal error occurred; try again or contact support."
+        }
+    }
+}
