@@ -76,6 +76,10 @@ render_nginx() {
   if [ "$(id -u)" -eq 0 ]; then user_line="user root;"; fi
   sed -e "s#@STATE_DIR@#$state#g" -e "s#@HTTP_PORT@#$port#g" -e "s#@USER_LINE@#$user_line#g" \
     nginx/dev.conf.in > "$state/nginx.conf"
+  # The shipped operator snippet, pointed at this stack's socket, with the standard parameters beside it.
+  sed -e "s#unix:/run/threepay/threepay.sock#unix:$state/threepay.sock#g" nginx/threepay-location.conf \
+    > "$state/threepay-location.conf"
+  cp /etc/nginx/fastcgi_params "$state/fastcgi_params"
 }
 
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
