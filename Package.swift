@@ -56,7 +56,8 @@ let package = Package(
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB"]
+            dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
+                           "SandboxGateway"]
         ),
     ]
 )

@@ -1,1 +1,0 @@
-// SandboxGateway: implementation in progress.

@@ -1,0 +1,139 @@
+import Alipay
+import Foundation
+import RSASigning
+import SandboxGateway
+import XCTest
+
+/// The sandbox as the stack runs it: behind nginx at `/gateway.do` and `/sandbox/`, signing with the
+/// stack's generated keys, sending notifications with libcurl.
+final class SandboxStackTests: XCTestCase {
+    private var merchantKey: RSAPrivateKey!
+    private var alipayPublicKey: RSAPublicKey!
+
+    override func setUpWithError() throws {
+        let keys = URL(fileURLWithPath: TestStack.stateDir).appendingPathComponent("keys")
+        merchantKey = try RSAPrivateKey(text: String(contentsOf: keys.appendingPathComponent("app_private.pem"),
+                                                     encoding: .utf8))
+        alipayPublicKey = try RSAPublicKey(text: String(
+            contentsOf: keys.appendingPathComponent("sandbox_alipay_public.pem"), encoding: .utf8))
+    }
+
+    override func tearDown() async throws {
+        // Faults are shared by everything using the stack: always leave none behind.
+        _ = try await HTTP.send("POST", "/sandbox/reset")
+    }
+
+    func testSignedPrecreateThroughNginx() async throws {
+        let number = Self.uniqueNumber()
+        let answer = try await call("alipay.trade.precreate",
+                                    #"{"out_trade_no":"\#(number)","total_amount":"0.01","subject":"沙箱"}"#)
+        XCTAssertEqual(answer.code, "10000")
+        XCTAssertTrue(answer.signatureValid, "signed with the stack's sandbox Alipay key")
+        XCTAssertTrue(try XCTUnwrap(answer["qr_code"]).hasPrefix("https://qr.alipay.com/bax0"))
+        let trade = try await HTTP.send("GET", "/sandbox/trades/\(number)")
+        XCTAssertEqual(trade.status, 200)
+        XCTAssertEqual(try trade.json()["status"] as? String, "CREATED")
+    }
+
+    func testResetFaultBecomesAnNginx502AfterApplying() async throws {
+        let number = Self.uniqueNumber()
+        try await setFaults(#"{"mode":"reset","applied":true,"count":1}"#)
+        let reply = try await post("alipay.trade.precreate",
+                                   #"{"out_trade_no":"\#(number)","total_amount":"1.00","subject":"s"}"#)
+        XCTAssertEqual(reply.status, 502)
+        XCTAssertTrue(reply.text.contains("nginx"), "nginx itself answers: \(reply.text)")
+        let trade = try await HTTP.send("GET", "/sandbox/trades/\(number)")
+        XCTAssertEqual(trade.status, 200, "applied before failing")
+    }
+
+    func testNotificationReachesAMerchantThroughCurlAndVerifies() async throws {
+        let number = Self.uniqueNumber()
+        let sink = TestStack.baseURL + "/sandbox/sink"
+        let answer = try await call("alipay.trade.precreate",
+                                    #"{"out_trade_no":"\#(number)","total_amount":"3.21","subject":"通知"}"#,
+                                    notifyURL: sink)
+        XCTAssertEqual(answer.code, "10000")
+        let pay = try await HTTP.send("POST", "/sandbox/pay", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                      body: Data("out_trade_no=\(number)".utf8))
+        XCTAssertEqual(pay.status, 200, pay.text)
+
+        let body = try await waitForSinkBody(containing: number)
+        let fields = try AlipayNotification.verify(formBody: Array(body.utf8), alipayPublicKey: alipayPublicKey,
+                                                   expectedAppID: try appID())
+        XCTAssertEqual(fields["out_trade_no"], number)
+        XCTAssertEqual(fields["total_amount"], "3.21")
+        XCTAssertEqual(fields["trade_status"], "TRADE_SUCCESS")
+        let log = try await HTTP.send("GET", "/sandbox/notifications?out_trade_no=\(number)")
+        let attempts = try XCTUnwrap(try log.json()["notifications"] as? [[String: Any]])
+        XCTAssertEqual(attempts.first?["delivered"] as? Bool, true)
+        XCTAssertEqual(attempts.first?["status_code"] as? Int, 200)
+    }
+
+    func test256ConcurrentCallsWithLatencyAreNotQueued() async throws {
+        try await setFaults(#"{"latency_ms":300}"#)
+        let started = Date()
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<256 {
+                group.addTask { try await HTTP.send("POST", "/gateway.do").status }
+            }
+            var all: [Int] = []
+            for try await status in group { all.append(status) }
+            return all
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(statuses.count, 256)
+        XCTAssertEqual(Set(statuses), [200])
+        // 256 replies of 300 ms each: served in parallel they take about 0.3 s; a pool of 64 workers
+        // would need four rounds (1.2 s or more).
+        XCTAssertLessThan(elapsed, 1.1, "requests queued behind too few sandbox workers")
+    }
+
+    // MARK: Helpers
+
+    private static func uniqueNumber() -> String {
+        "SBX\(Int(Date().timeIntervalSince1970 * 1000))\(Int.random(in: 1000...9999))"
+    }
+
+    private func appID() throws -> String {
+        TestStack.environment["THREEPAY_SANDBOX_APP_ID"] ?? TestStack.environment["THREEPAY_ALIPAY_APP_ID"]
+            ?? "2021000000000001"
+    }
+
+    private func setFaults(_ json: String) async throws {
+        let reply = try await HTTP.send("POST", "/sandbox/faults", headers: ["Content-Type": "application/json"],
+                                        body: Data(json.utf8))
+        XCTAssertEqual(reply.status, 200, reply.text)
+    }
+
+    private func post(_ method: String, _ biz: String, notifyURL: String? = nil) async throws -> HTTPAnswer {
+        var params = [
+            "app_id": try appID(), "method": method, "format": "JSON", "charset": "utf-8", "sign_type": "RSA2",
+            "timestamp": BeijingTime.format(Date()), "version": "1.0", "biz_content": biz,
+        ]
+        if let notifyURL { params["notify_url"] = notifyURL }
+        params["sign"] = try AlipaySigner(privateKey: merchantKey).sign(params)
+        let query = FormDecoding.encode(params.filter { $0.key != "biz_content" }.map { ($0.key, $0.value) })
+        return try await HTTP.send("POST", "/gateway.do?" + query,
+                                   headers: ["Content-Type": "application/x-www-form-urlencoded;charset=utf-8"],
+                                   body: Data(FormDecoding.encode([("biz_content", biz)]).utf8))
+    }
+
+    private func call(_ method: String, _ biz: String, notifyURL: String? = nil) async throws -> SandboxAnswer {
+        let reply = try await post(method, biz, notifyURL: notifyURL)
+        XCTAssertEqual(reply.status, 200)
+        return try SandboxAnswer([UInt8](reply.body), method: method, alipayPublicKey: alipayPublicKey)
+    }
+
+    private func waitForSinkBody(containing number: String) async throws -> String {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let reply = try await HTTP.send("GET", "/sandbox/sink")
+            let received = (try reply.json()["received"] as? [[String: Any]]) ?? []
+            if let body = received.compactMap({ $0["body"] as? String }).first(where: { $0.contains(number) }) {
+                return body
+            }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw SandboxTestKeys.Failure(description: "no notification for \(number) reached /sandbox/sink in 10 s")
+    }
+}
