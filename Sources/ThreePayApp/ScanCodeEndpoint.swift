@@ -195,13 +195,17 @@ enum AlipayText {
     static func description(_ text: String) -> String { String(text.prefix(128)) }
 }
 
-/// Alipay's `yyyy-MM-dd HH:mm:ss` times are China time (UTC+8).
+/// Alipay's `yyyy-MM-dd HH:mm:ss` times are China time (UTC+8); answers use the same form.
 enum ChinaTimeText {
-    static func date(_ text: String) -> Date? {
+    private static func formatter() -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.date(from: text)
+        return formatter
     }
+
+    static func date(_ text: String) -> Date? { formatter().date(from: text) }
+
+    static func text(_ date: Date) -> String { formatter().string(from: date) }
 }

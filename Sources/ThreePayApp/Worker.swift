@@ -25,6 +25,10 @@ final class Worker {
             configuration: services.alipay, transport: CurlTransport(client: try services.makeHTTPClient()))
         router.add("GET", "/api/3Pay/health") { [unowned self] in self.health($0) }
         router.add("POST", "/api/3Pay/AliPay/ScanCode") { [unowned self] in self.scanCode($0) }
+        router.add("POST", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0) }
+        router.add("GET", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0) }
+        router.add("POST", "/api/3Pay/AliPay/Cancel") { [unowned self] in self.cancel($0) }
+        router.add("POST", "/api/3Pay/AliPay/Notify") { [unowned self] in self.notify($0) }
     }
 
     deinit { threadEnd() }

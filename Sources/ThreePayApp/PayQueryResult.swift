@@ -1,0 +1,57 @@
+import ContentNegotiation
+import PaymentModel
+import PaymentStore
+
+/// The tag of the Query and Cancel answers: where a bill's payment stands.
+///
+/// `status` is one of `waiting` (QR code issued or being issued, not paid yet), `paid`, `closed`
+/// (voided or expired, nothing was paid), `failed` (Alipay refused the QR code).
+struct PayQueryResult: EnvelopeTag {
+    static let contractName = "PayQueryResult"
+    static let contractNamespace = PayScanCodeResult.contractNamespace
+
+    var billnum: String?
+    var billtype: String?
+    var autoid: String?
+    var status: String?
+    var outtradeno: String?
+    var tradeno: String?
+    var amount: String?
+    var paytime: String?
+    var codeurl: String?
+
+    var members: [TagMember] {
+        [
+            TagMember("billnum", billnum), TagMember("billtype", billtype), TagMember("autoid", autoid),
+            TagMember("status", status), TagMember("outtradeno", outtradeno), TagMember("tradeno", tradeno),
+            TagMember("amount", amount), TagMember("paytime", paytime), TagMember("codeurl", codeurl),
+        ]
+    }
+
+    init(billnum: String?, billtype: String?, autoid: String? = nil) {
+        self.billnum = billnum
+        self.billtype = billtype
+        self.autoid = autoid
+    }
+
+    init(record: PaymentRecord) {
+        billnum = record.billnum
+        billtype = record.billtype
+        autoid = String(record.autoid)
+        status = PayQueryResult.status(of: record.status)
+        outtradeno = record.outTradeNo
+        tradeno = record.tradeNo
+        amount = record.paymentvalue.description
+        paytime = record.paidAt.map(ChinaTimeText.text)
+        codeurl = record.status == .qrIssued ? record.codeurl : nil
+    }
+
+    static func status(of status: PaymentStatus) -> String {
+        switch status {
+        case .initiated, .qrIssued, .unknown: "waiting"
+        case .paid: "paid"
+        case .closed: "closed"
+        case .qrFailed: "failed"
+        }
+    }
+}
