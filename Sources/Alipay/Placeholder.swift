@@ -1,1 +1,0 @@
-// Alipay: implementation in progress.

@@ -1,1 +1,0 @@
-// CurlClient: implementation in progress.

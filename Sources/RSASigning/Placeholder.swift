@@ -1,1 +1,0 @@
-// RSASigning: implementation in progress.
