@@ -1,1 +1,0 @@
-// MariaDB: implementation in progress.

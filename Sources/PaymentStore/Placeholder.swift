@@ -1,1 +1,0 @@
-// PaymentStore: implementation in progress.

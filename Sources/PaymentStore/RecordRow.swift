@@ -1,0 +1,46 @@
+import Foundation
+import MariaDB
+import PaymentModel
+
+/// Reads the record columns every procedure returns (the view V_3Pay_Offline_ReceiveMoney) into a record.
+extension PaymentRecord {
+    init(row: Row) throws(MariaDBError) {
+        func money(_ column: String) throws(MariaDBError) -> Money? {
+            guard let text = try row.string(column) else { return nil }
+            guard let amount = Money(exactly: text) else { throw .usage("column \(column) is not an amount") }
+            return amount
+        }
+        func required<Value>(_ value: Value?, _ column: String) throws(MariaDBError) -> Value {
+            guard let value else { throw .usage("column \(column) is NULL") }
+            return value
+        }
+        let statusText = try row.requiredString("status")
+        guard let status = PaymentStatus(rawValue: statusText) else { throw .usage("unknown status in record") }
+        let sourceText = try row.string("paid_source")
+        self.init(
+            autoid: try required(row.int64("autoid"), "autoid"),
+            billnum: try row.requiredString("billnum"),
+            billtype: try row.requiredString("billtype"),
+            body: try row.requiredString("body"),
+            paytype: try row.requiredString("paytype"),
+            paymentvalue: try required(money("paymentvalue"), "paymentvalue"),
+            detail: try row.string("detail"),
+            clientip: try row.requiredString("clientip"),
+            cardno: try row.string("cardno"),
+            outTradeNo: try row.requiredString("out_trade_no"),
+            codeurl: try row.string("codeurl"),
+            status: status,
+            qrExpiresAt: try row.date("qr_expires_at"),
+            gatewayCode: try row.string("gateway_code"),
+            gatewaySubCode: try row.string("gateway_sub_code"),
+            gatewayMessage: try row.string("gateway_msg"),
+            tradeNo: try row.string("trade_no"),
+            paidAmount: try money("paid_amount"),
+            paidAt: try row.date("paid_at"),
+            buyerID: try row.string("buyer_id"),
+            paidSource: sourceText.flatMap(PaymentSource.init(rawValue:)),
+            createdAt: try required(row.date("created_at"), "created_at"),
+            updatedAt: try required(row.date("updated_at"), "updated_at")
+        )
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import MariaDB
+import PaymentModel
+import PaymentStore
+import XCTest
+
+/// Finds the MariaDB the tests run against and opens connections to it.
+///
+/// THREEPAY_DB_SOCKET / THREEPAY_DB_HOST (+ USER, PASSWORD, NAME) choose a server; otherwise the private
+/// instance at `$THREEPAY_STATE_DIR/mariadb.sock`, default `<package root>/var/mariadb.sock`. An unreachable
+/// server fails the test (it is never skipped): start it with `scripts/mariadb.sh start`.
+enum TestDatabase {
+    static let packageRoot: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let defaultSocket: String = {
+        let state = ProcessInfo.processInfo.environment["THREEPAY_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? packageRoot + "/var"
+        return URL(fileURLWithPath: state, relativeTo: URL(fileURLWithPath: packageRoot)).path + "/mariadb.sock"
+    }()
+
+    static func settings() throws -> ConnectionSettings {
+        try ConnectionSettings.fromEnvironment(defaultSocketPath: defaultSocket)
+    }
+
+    /// Opens a connection or fails the calling test with instructions.
+    static func connect(file: StaticString = #filePath, line: UInt = #line) throws -> Connection {
+        let settings = try settings()
+        do {
+            return try Connection(settings: settings)
+        } catch {
+            XCTFail("""
+                MariaDB is not reachable (\(settings), \(error)). Start the private instance with \
+                `scripts/mariadb.sh start`, or point THREEPAY_DB_SOCKET / THREEPAY_DB_HOST at a server \
+                that has sql/ applied.
+                """, file: file, line: line)
+            throw error
+        }
+    }
+
+    /// A store on a new connection whose database has every procedure, or fails the calling test.
+    static func store(file: StaticString = #filePath, line: UInt = #line) throws -> PaymentRecords {
+        let store = PaymentRecords(connection: try connect(file: file, line: line))
+        let missing = try store.missingProcedures()
+        if !missing.isEmpty {
+            XCTFail("procedures missing: \(missing); run `scripts/mariadb.sh apply-sql`", file: file, line: line)
+            throw StoreError.unavailable("procedures missing")
+        }
+        return store
+    }
+
+    /// A bill number no earlier run used (16 characters), so tests can run again on a kept database.
+    static func uniqueBillnum() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "t" + String((0..<15).map { _ in alphabet.randomElement()! })
+    }
+
+    /// A Begin request for `billnum` with sensible defaults.
+    static func input(
+        _ billnum: String, billtype: String = "2", amount: String = "88.88", body: String = "门票",
+        detail: String? = nil, cardno: String? = nil, validity: Int = 600
+    ) -> BeginInput {
+        BeginInput(
+            billnum: billnum, billtype: billtype, body: body, paytype: "01", paymentvalue: Money(exactly: amount)!,
+            detail: detail, clientip: "10.0.0.8", cardno: cardno, qrValiditySeconds: validity)
+    }
+
+    /// Number of payment records of a bill, counted directly in the table.
+    static func recordCount(_ connection: Connection, billtype: String = "2", billnum: String) throws -> Int64 {
+        let sets = try connection.execute(
+            "SELECT COUNT(*) AS n FROM T_3Pay_Offline_ReceiveMoney WHERE billtype = ? AND billnum = ?",
+            [.string(billtype), .string(billnum)])
+        return try sets.first?.rows.first?.int64("n") ?? -1
+    }
+
+    /// Number of bill rows for a bill (0 or 1).
+    static func billCount(_ connection: Connection, billtype: String = "2", billnum: String) throws -> Int64 {
+        let sets = try connection.execute(
+            "SELECT COUNT(*) AS n FROM T_3Pay_Offline_Bill WHERE billtype = ? AND billnum = ?",
+            [.string(billtype), .string(billnum)])
+        return try sets.first?.rows.first?.int64("n") ?? -1
+    }
+}
+
+/// Asserts that `body` throws a `StoreError` equal to `expected`.
+func XCTAssertStoreError<T>(
+    _ body: @autoclosure () throws -> T, _ expected: StoreError, file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertThrowsError(try body(), file: file, line: line) { error in
+        XCTAssertEqual(error as? StoreError, expected, file: file, line: line)
+    }
+}
+
+/// Asserts that `body` throws `StoreError.rule` whose message contains `fragment`.
+func XCTAssertRule<T>(
+    _ body: @autoclosure () throws -> T, containing fragment: String, file: StaticString = #filePath,
+    line: UInt = #line
+) {
+    XCTAssertThrowsError(try body(), file: file, line: line) { error in
+        guard case .rule(let message) = error as? StoreError else {
+            return XCTFail("expected StoreError.rule, got \(error)", file: file, line: line)
+        }
+        XCTAssertTrue(message.contains(fragment), "message: \(message)", file: file, line: line)
+    }
+}
+
+extension BeginOutcome {
+    var kind: String {
+        switch self {
+        case .new: return "new"
+        case .existing: return "existing"
+        case .closeFirst: return "close_first"
+        }
+    }
+}

@@ -1,0 +1,503 @@
+-- ThreePay stored procedures for Alipay scan-code payment records. Re-runnable (CREATE OR REPLACE).
+-- Apply with the mariadb command-line client, which understands DELIMITER: scripts/mariadb.sh apply-sql.
+--
+-- Conventions (details and the status life cycle: sql/README.md):
+-- * Every procedure that returns a record returns the columns of V_3Pay_Offline_ReceiveMoney, in that order
+--   (Begin and Paid put one extra column in front: `action` / `changed`).
+-- * Rule violations raise SQLSTATE '45000' with an English MESSAGE_TEXT and a MYSQL_ERRNO naming the kind:
+--     50001 already paid · 50002 invalid argument · 50003 not allowed in the record's current status
+--     50004 no such record · 50005 paid amount differs from the recorded amount
+-- * Procedures that write run their own transaction (call them with no transaction open), roll it back on any
+--   error, and retry it up to 5 times on deadlock (1213) or lock wait timeout (1205) before passing the error on.
+-- * All of them are idempotent: repeating a call after a lost connection does not change the outcome.
+-- * Times are UTC.
+
+SET NAMES utf8mb4 COLLATE utf8mb4_bin;
+SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION';
+
+DELIMITER $$
+
+-- Starts (or resumes) the payment of one bill. Returns one row: action + record columns, where action is
+--   'new'         a fresh INITIATED record: precreate its out_trade_no at Alipay;
+--   'existing'    the bill's payable record with the same amount, not expired: hand back its QR code, or
+--                 (status INITIATED/UNKNOWN) precreate the same out_trade_no again;
+--   'close_first' the bill's payable record differs (amount, or card number for billtype 7) or has expired:
+--                 close that trade at Alipay, record it with _Closed, then call Begin again.
+-- Raises 50001 when the bill is already paid, 50002 for invalid arguments.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Begin(
+    IN p_billnum             VARCHAR(255),
+    IN p_billtype            VARCHAR(255),
+    IN p_body                TEXT,
+    IN p_paytype             VARCHAR(255),
+    -- Wider than the column so that a third decimal reaches the check below instead of being rounded away.
+    IN p_paymentvalue        DECIMAL(65,30),
+    IN p_detail              TEXT,
+    IN p_clientip            VARCHAR(255),
+    IN p_cardno              VARCHAR(255),
+    IN p_qr_validity_seconds INT
+)
+MODIFIES SQL DATA
+BEGIN
+    DECLARE v_attempt  INT DEFAULT 0;
+    DECLARE v_done     BOOLEAN DEFAULT FALSE;
+    DECLARE v_now      DATETIME(3);
+    DECLARE v_current  BIGINT UNSIGNED;
+    DECLARE v_status   VARCHAR(16);
+    DECLARE v_amount   DECIMAL(12,2);
+    DECLARE v_cardno   VARCHAR(20);
+    DECLARE v_deadline DATETIME(3);
+    DECLARE v_autoid   BIGINT UNSIGNED;
+    DECLARE v_action   VARCHAR(16);
+    DECLARE v_msg      VARCHAR(128);
+
+    IF p_billtype IS NULL OR p_billtype NOT IN ('1', '2', '3', '4', '5', '6', '7') THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'billtype must be one of 1, 2, 3, 4, 5, 6, 7';
+    END IF;
+    IF p_billnum IS NULL OR TRIM(p_billnum) = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'billnum is required';
+    END IF;
+    IF CHAR_LENGTH(p_billnum) > 20 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'billnum must be at most 20 characters';
+    END IF;
+    IF p_body IS NULL OR TRIM(p_body) = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'body is required';
+    END IF;
+    IF CHAR_LENGTH(p_body) > 512 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'body must be at most 512 characters';
+    END IF;
+    IF p_paytype IS NULL OR TRIM(p_paytype) = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paytype is required';
+    END IF;
+    IF CHAR_LENGTH(p_paytype) > 2 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paytype must be at most 2 characters';
+    END IF;
+    IF p_paymentvalue IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paymentvalue is required';
+    END IF;
+    IF p_paymentvalue <= 0 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paymentvalue must be greater than 0';
+    END IF;
+    IF p_paymentvalue <> ROUND(p_paymentvalue, 2) THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'paymentvalue must have at most 2 decimal places';
+    END IF;
+    IF p_paymentvalue > 100000000 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'paymentvalue must not exceed 100000000.00';
+    END IF;
+    IF CHAR_LENGTH(p_detail) > 2000 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'detail must be at most 2000 characters';
+    END IF;
+    IF p_clientip IS NULL OR TRIM(p_clientip) = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'clientip is required';
+    END IF;
+    IF CHAR_LENGTH(p_clientip) > 45 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'clientip must be at most 45 characters';
+    END IF;
+    IF p_billtype = '7' AND (p_cardno IS NULL OR TRIM(p_cardno) = '') THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'cardno is required for billtype 7';
+    END IF;
+    IF CHAR_LENGTH(p_cardno) > 20 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'cardno must be at most 20 characters';
+    END IF;
+    IF p_qr_validity_seconds IS NULL OR p_qr_validity_seconds NOT BETWEEN 1 AND 7200 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'QR validity must be between 1 and 7200 seconds';
+    END IF;
+
+    attempts: LOOP
+        SET v_attempt = v_attempt + 1;
+        BEGIN
+            DECLARE EXIT HANDLER FOR 1213, 1205
+            BEGIN
+                ROLLBACK;
+                IF v_attempt >= 5 THEN
+                    RESIGNAL;
+                END IF;
+            END;
+            DECLARE EXIT HANDLER FOR SQLEXCEPTION
+            BEGIN
+                ROLLBACK;
+                RESIGNAL;
+            END;
+
+            START TRANSACTION;
+            SET v_now = UTC_TIMESTAMP(3);
+            -- The bill row is the lock point: concurrent Begin calls for one bill queue up here.
+            INSERT INTO T_3Pay_Offline_Bill (billtype, billnum, created_at, updated_at)
+                VALUES (p_billtype, p_billnum, v_now, v_now)
+                ON DUPLICATE KEY UPDATE billtype = billtype;
+            SELECT current_autoid INTO v_current
+              FROM T_3Pay_Offline_Bill
+             WHERE billtype = p_billtype AND billnum = p_billnum
+               FOR UPDATE;
+
+            SET v_status = NULL;
+            IF v_current IS NOT NULL THEN
+                -- A record without a QR code yet (INITIATED/UNKNOWN) expires one validity period after creation.
+                SELECT status, paymentvalue, cardno,
+                       COALESCE(qr_expires_at, created_at + INTERVAL p_qr_validity_seconds SECOND)
+                  INTO v_status, v_amount, v_cardno, v_deadline
+                  FROM T_3Pay_Offline_ReceiveMoney
+                 WHERE autoid = v_current
+                   FOR UPDATE;
+            END IF;
+
+            IF v_status = 'PAID' THEN
+                SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
+                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
+            ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
+                SET v_autoid = v_current;
+                IF v_amount = p_paymentvalue
+                   AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
+                   AND v_deadline > v_now THEN
+                    SET v_action = 'existing';
+                ELSE
+                    SET v_action = 'close_first';
+                END IF;
+            ELSE
+                -- No record yet, or the current one is QR_FAILED/CLOSED: start a new attempt.
+                INSERT INTO T_3Pay_Offline_ReceiveMoney
+                    (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, status,
+                     created_at, updated_at)
+                VALUES
+                    (p_billnum, p_billtype, p_body, p_paytype, p_paymentvalue, p_detail, p_clientip,
+                     NULLIF(p_cardno, ''), 'INITIATED', v_now, v_now);
+                SET v_autoid = LAST_INSERT_ID();
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
+                                             LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
+                 WHERE autoid = v_autoid;
+                UPDATE T_3Pay_Offline_Bill
+                   SET current_autoid = v_autoid, updated_at = v_now
+                 WHERE billtype = p_billtype AND billnum = p_billnum;
+                SET v_action = 'new';
+            END IF;
+            COMMIT;
+            SET v_done = TRUE;
+        END;
+        IF v_done THEN
+            LEAVE attempts;
+        END IF;
+        DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
+    END LOOP;
+
+    SELECT v_action AS action, v.* FROM V_3Pay_Offline_ReceiveMoney v WHERE v.autoid = v_autoid;
+END$$
+
+-- Applies one gateway event to a record (shared by _QrIssued, _QrFailed, _Unknown and _Closed; returns nothing).
+-- p_event: 'qr_issued' | 'qr_failed' | 'unknown' | 'closed'. See the transition table in sql/README.md.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Transition(
+    IN p_autoid              BIGINT UNSIGNED,
+    IN p_event               VARCHAR(16),
+    IN p_codeurl             VARCHAR(1024),
+    IN p_qr_validity_seconds INT,
+    IN p_code                VARCHAR(32),
+    IN p_sub_code            VARCHAR(64),
+    IN p_msg                 VARCHAR(512)
+)
+MODIFIES SQL DATA
+BEGIN
+    DECLARE v_attempt INT DEFAULT 0;
+    DECLARE v_done    BOOLEAN DEFAULT FALSE;
+    DECLARE v_now     DATETIME(3);
+    DECLARE v_status  VARCHAR(16);
+    DECLARE v_trade   VARCHAR(64);
+    DECLARE v_target  VARCHAR(16);
+    DECLARE v_msg     VARCHAR(128);
+
+    attempts: LOOP
+        SET v_attempt = v_attempt + 1;
+        BEGIN
+            DECLARE EXIT HANDLER FOR 1213, 1205
+            BEGIN
+                ROLLBACK;
+                IF v_attempt >= 5 THEN
+                    RESIGNAL;
+                END IF;
+            END;
+            DECLARE EXIT HANDLER FOR SQLEXCEPTION
+            BEGIN
+                ROLLBACK;
+                RESIGNAL;
+            END;
+
+            START TRANSACTION;
+            SET v_now = UTC_TIMESTAMP(3);
+            SET v_status = NULL;
+            SELECT status, out_trade_no INTO v_status, v_trade
+              FROM T_3Pay_Offline_ReceiveMoney
+             WHERE autoid = p_autoid
+               FOR UPDATE;
+
+            -- v_target: the new status; NULL = keep the record as it is (a repeat, or a QR code already issued).
+            SET v_target = CASE
+                WHEN v_status IS NULL OR v_status = 'PAID' THEN NULL
+                WHEN p_event = 'qr_issued' AND v_status IN ('INITIATED', 'UNKNOWN', 'QR_ISSUED') THEN 'QR_ISSUED'
+                WHEN p_event = 'qr_failed' AND v_status IN ('INITIATED', 'UNKNOWN') THEN 'QR_FAILED'
+                WHEN p_event = 'qr_failed' AND v_status IN ('QR_FAILED', 'QR_ISSUED') THEN NULL
+                WHEN p_event = 'unknown' AND v_status IN ('INITIATED', 'UNKNOWN') THEN 'UNKNOWN'
+                WHEN p_event = 'unknown' AND v_status = 'QR_ISSUED' THEN NULL
+                WHEN p_event = 'closed' AND v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN 'CLOSED'
+                WHEN p_event = 'closed' AND v_status = 'CLOSED' THEN NULL
+                ELSE 'ILLEGAL'
+            END;
+
+            IF v_status IS NULL THEN
+                SET v_msg = CONCAT('Payment record ', p_autoid, ' does not exist');
+                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50004, MESSAGE_TEXT = v_msg;
+            ELSEIF v_status = 'PAID' THEN
+                SET v_msg = CONCAT('Trade ', v_trade, ' is already paid');
+                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
+            ELSEIF v_target = 'ILLEGAL' THEN
+                SET v_msg = CONCAT('Payment record ', p_autoid, ' is ', v_status, ': cannot record ', p_event);
+                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50003, MESSAGE_TEXT = v_msg;
+            ELSEIF v_target = 'QR_ISSUED' THEN
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET status = 'QR_ISSUED', codeurl = p_codeurl,
+                       qr_expires_at = v_now + INTERVAL p_qr_validity_seconds SECOND,
+                       gateway_code = NULL, gateway_sub_code = NULL, gateway_msg = NULL, updated_at = v_now
+                 WHERE autoid = p_autoid;
+            ELSEIF v_target = 'QR_FAILED' THEN
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET status = 'QR_FAILED', gateway_code = p_code, gateway_sub_code = p_sub_code,
+                       gateway_msg = p_msg, updated_at = v_now
+                 WHERE autoid = p_autoid;
+            ELSEIF v_target = 'UNKNOWN' THEN
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET status = 'UNKNOWN', gateway_code = NULL, gateway_sub_code = NULL, gateway_msg = p_msg,
+                       updated_at = v_now
+                 WHERE autoid = p_autoid;
+            ELSEIF v_target = 'CLOSED' THEN
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET status = 'CLOSED', updated_at = v_now
+                 WHERE autoid = p_autoid;
+            END IF;
+            COMMIT;
+            SET v_done = TRUE;
+        END;
+        IF v_done THEN
+            LEAVE attempts;
+        END IF;
+        DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
+    END LOOP;
+END$$
+
+-- Records the QR code Alipay returned for the record's out_trade_no; it expires after p_qr_validity_seconds.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrIssued(
+    IN p_autoid              BIGINT UNSIGNED,
+    IN p_codeurl             TEXT,
+    IN p_qr_validity_seconds INT
+)
+MODIFIES SQL DATA
+BEGIN
+    IF p_codeurl IS NULL OR TRIM(p_codeurl) = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'codeurl is required';
+    END IF;
+    IF CHAR_LENGTH(p_codeurl) > 1024 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'codeurl must be at most 1024 characters';
+    END IF;
+    IF p_qr_validity_seconds IS NULL OR p_qr_validity_seconds NOT BETWEEN 1 AND 7200 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'QR validity must be between 1 and 7200 seconds';
+    END IF;
+    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_issued', p_codeurl, p_qr_validity_seconds,
+                                                 NULL, NULL, NULL);
+    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+END$$
+
+-- Records that Alipay refused the precreate (a definite business answer). Long texts are cut to the column size.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrFailed(
+    IN p_autoid   BIGINT UNSIGNED,
+    IN p_code     VARCHAR(255),
+    IN p_sub_code VARCHAR(255),
+    IN p_msg      TEXT
+)
+MODIFIES SQL DATA
+BEGIN
+    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_failed', NULL, NULL,
+                                                 LEFT(p_code, 32), LEFT(p_sub_code, 64), LEFT(p_msg, 512));
+    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+END$$
+
+-- Records that the precreate outcome is unknown (timeout, transport failure, system error at Alipay).
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Unknown(
+    IN p_autoid BIGINT UNSIGNED,
+    IN p_reason TEXT
+)
+MODIFIES SQL DATA
+BEGIN
+    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'unknown', NULL, NULL, NULL, NULL, LEFT(p_reason, 512));
+    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+END$$
+
+-- Records that the trade was closed (or cancelled) at Alipay. A paid record never changes (50001).
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Closed(
+    IN p_autoid BIGINT UNSIGNED
+)
+MODIFIES SQL DATA
+BEGIN
+    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'closed', NULL, NULL, NULL, NULL, NULL);
+    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+END$$
+
+-- Records a payment exactly once. Returns one row: changed (1 = recorded now, 0 = already recorded with the same
+-- trade_no) + record columns. A payment is recorded from any unpaid status, CLOSED and QR_FAILED included:
+-- money that arrived is never dropped. Raises 50004 for an unknown out_trade_no, 50005 when the amount differs
+-- (nothing changes), 50003 when the record is already paid under another trade_no, 50002 for invalid arguments.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Paid(
+    IN p_out_trade_no VARCHAR(255),
+    IN p_trade_no     VARCHAR(255),
+    IN p_total_amount DECIMAL(65,30),
+    IN p_paid_at      DATETIME(3),
+    IN p_buyer_id     VARCHAR(255),
+    IN p_source       VARCHAR(255)
+)
+MODIFIES SQL DATA
+BEGIN
+    DECLARE v_attempt        INT DEFAULT 0;
+    DECLARE v_done           BOOLEAN DEFAULT FALSE;
+    DECLARE v_now            DATETIME(3);
+    DECLARE v_autoid         BIGINT UNSIGNED;
+    DECLARE v_billtype       CHAR(1);
+    DECLARE v_billnum        VARCHAR(20);
+    DECLARE v_current        BIGINT UNSIGNED;
+    DECLARE v_current_status VARCHAR(16);
+    DECLARE v_status         VARCHAR(16);
+    DECLARE v_amount         DECIMAL(12,2);
+    DECLARE v_trade_no       VARCHAR(64);
+    DECLARE v_changed        INT;
+    DECLARE v_msg            VARCHAR(128);
+
+    IF p_out_trade_no IS NULL OR p_out_trade_no = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'out_trade_no is required';
+    END IF;
+    IF CHAR_LENGTH(p_out_trade_no) > 64 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'out_trade_no must be at most 64 characters';
+    END IF;
+    IF p_trade_no IS NULL OR p_trade_no = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'trade_no is required';
+    END IF;
+    IF CHAR_LENGTH(p_trade_no) > 64 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'trade_no must be at most 64 characters';
+    END IF;
+    IF p_total_amount IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'total_amount is required';
+    END IF;
+    IF p_source IS NULL OR p_source NOT IN ('notify', 'query', 'sweep') THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'source must be notify, query or sweep';
+    END IF;
+
+    -- billtype/billnum of a record never change, so they may be read before locking.
+    SELECT autoid, billtype, billnum INTO v_autoid, v_billtype, v_billnum
+      FROM T_3Pay_Offline_ReceiveMoney
+     WHERE out_trade_no = p_out_trade_no;
+    IF v_autoid IS NULL THEN
+        SET v_msg = CONCAT('Trade ', p_out_trade_no, ' does not exist');
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50004, MESSAGE_TEXT = v_msg;
+    END IF;
+
+    attempts: LOOP
+        SET v_attempt = v_attempt + 1;
+        BEGIN
+            DECLARE EXIT HANDLER FOR 1213, 1205
+            BEGIN
+                ROLLBACK;
+                IF v_attempt >= 5 THEN
+                    RESIGNAL;
+                END IF;
+            END;
+            DECLARE EXIT HANDLER FOR SQLEXCEPTION
+            BEGIN
+                ROLLBACK;
+                RESIGNAL;
+            END;
+
+            START TRANSACTION;
+            SET v_now = UTC_TIMESTAMP(3);
+            -- Same lock order as Begin (bill, then record), so the two cannot deadlock each other.
+            SELECT current_autoid INTO v_current
+              FROM T_3Pay_Offline_Bill
+             WHERE billtype = v_billtype AND billnum = v_billnum
+               FOR UPDATE;
+            SELECT status, paymentvalue, trade_no INTO v_status, v_amount, v_trade_no
+              FROM T_3Pay_Offline_ReceiveMoney
+             WHERE autoid = v_autoid
+               FOR UPDATE;
+
+            IF v_amount <> p_total_amount THEN
+                SET v_msg = CONCAT('Trade ', p_out_trade_no, ': paid amount differs from the recorded amount');
+                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50005, MESSAGE_TEXT = v_msg;
+            END IF;
+
+            IF v_status = 'PAID' THEN
+                IF v_trade_no <> p_trade_no THEN
+                    SET v_msg = CONCAT('Trade ', p_out_trade_no, ' is already paid under another trade_no');
+                    SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50003, MESSAGE_TEXT = v_msg;
+                END IF;
+                SET v_changed = 0;
+            ELSE
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET status = 'PAID', trade_no = p_trade_no, paid_amount = p_total_amount,
+                       paid_at = COALESCE(p_paid_at, v_now), buyer_id = LEFT(NULLIF(p_buyer_id, ''), 64),
+                       paid_source = p_source, updated_at = v_now
+                 WHERE autoid = v_autoid;
+                -- A bill whose current record is not this one (e.g. this one was closed and a new attempt
+                -- started) now points at the payment, so Begin answers "already paid". A second paid
+                -- record of the same bill keeps the pointer on the first one.
+                IF v_current IS NULL OR v_current <> v_autoid THEN
+                    SET v_current_status = NULL;
+                    SELECT status INTO v_current_status
+                      FROM T_3Pay_Offline_ReceiveMoney
+                     WHERE autoid = v_current
+                       FOR UPDATE;
+                    IF v_current_status IS NULL OR v_current_status <> 'PAID' THEN
+                        UPDATE T_3Pay_Offline_Bill
+                           SET current_autoid = v_autoid, updated_at = v_now
+                         WHERE billtype = v_billtype AND billnum = v_billnum;
+                    END IF;
+                END IF;
+                -- Receipt hook (issue 6): CALL Sp_3Pay_Receipt_Dispatch(v_autoid); goes here, inside this
+                -- transaction, so the receipt is queued exactly when the payment is recorded.
+                SET v_changed = 1;
+            END IF;
+            COMMIT;
+            SET v_done = TRUE;
+        END;
+        IF v_done THEN
+            LEAVE attempts;
+        END IF;
+        DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
+    END LOOP;
+
+    SELECT v_changed AS changed, v.* FROM V_3Pay_Offline_ReceiveMoney v WHERE v.autoid = v_autoid;
+END$$
+
+-- Returns the record with this autoid (no row when there is none).
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Get(IN p_autoid BIGINT UNSIGNED)
+READS SQL DATA
+BEGIN
+    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+END$$
+
+-- Returns the bill's current record (no row when the bill has none).
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_GetByBill(
+    IN p_billtype VARCHAR(255),
+    IN p_billnum  VARCHAR(255)
+)
+READS SQL DATA
+BEGIN
+    SELECT v.*
+      FROM T_3Pay_Offline_Bill b
+      JOIN V_3Pay_Offline_ReceiveMoney v ON v.autoid = b.current_autoid
+     WHERE b.billtype = p_billtype AND b.billnum = p_billnum;
+END$$
+
+-- Returns the record with this out_trade_no (no row when there is none).
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_GetByTradeNo(IN p_out_trade_no VARCHAR(255))
+READS SQL DATA
+BEGIN
+    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE out_trade_no = p_out_trade_no;
+END$$
+
+DELIMITER ;
