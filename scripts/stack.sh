@@ -66,7 +66,8 @@ sandbox_env() {
   export THREEPAY_SANDBOX_APP_PUBLIC_KEY="${THREEPAY_SANDBOX_APP_PUBLIC_KEY:-$state/keys/app_public.pem}"
   export THREEPAY_SANDBOX_PRIVATE_KEY="${THREEPAY_SANDBOX_PRIVATE_KEY:-$state/keys/sandbox_alipay_private.pem}"
   export THREEPAY_SANDBOX_CONTROL="${THREEPAY_SANDBOX_CONTROL:-1}"
-  export THREEPAY_SANDBOX_STATE="${THREEPAY_SANDBOX_STATE:-$state/sandbox-trades.json}"
+  # Set but empty = no state file (the benchmark's choice: the book is not rewritten under load).
+  export THREEPAY_SANDBOX_STATE="${THREEPAY_SANDBOX_STATE-$state/sandbox-trades.json}"
   # Enough threads that 256 requests waiting on injected gateway latency are not queued.
   export THREEPAY_SANDBOX_WORKERS="${THREEPAY_SANDBOX_WORKERS:-300}"
 }

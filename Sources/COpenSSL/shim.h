@@ -6,3 +6,4 @@
 #include <openssl/x509.h>
 #include <openssl/bio.h>
 #include <openssl/decoder.h>
+#include <openssl/hmac.h>

@@ -58,11 +58,16 @@ public struct Request: Sendable {
     /// Turns CGI variables into HTTP header names: `HTTP_X_REQUESTED_WITH` → `x-requested-with`.
     static func headers(fromParams params: [String: String]) -> [String: String] {
         var headers: [String: String] = [:]
-        for (name, value) in params {
-            if name.hasPrefix("HTTP_") {
-                let headerName = name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")
-                headers[headerName] = value
+        for (name, value) in params where name.hasPrefix("HTTP_") {
+            // HTTP_X_REQUESTED_WITH → x-requested-with, byte by byte (this runs for every request).
+            let bytes = name.utf8.dropFirst(5).map { byte -> UInt8 in
+                switch byte {
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                default: byte
+                }
             }
+            headers[String(decoding: bytes, as: UTF8.self)] = value
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }

@@ -7,7 +7,7 @@ import Foundation
 /// | Key | Meaning | Default |
 /// |---|---|---|
 /// | THREEPAY_LISTEN | unix socket path, `host:port`, or `fd:0` | fd 0 when it is a socket, else `./var/threepay.sock` |
-/// | THREEPAY_WORKERS | requests served at once (one thread, DB connection and HTTP handle each) | 64 |
+/// | THREEPAY_WORKERS | requests served at once (one thread, DB connection and HTTP handle each), 1–300 | 64 |
 /// | THREEPAY_MAX_BODY | largest request body in bytes | 65536 |
 /// | THREEPAY_SOCKET_MODE | permissions of the unix socket, octal | 660 |
 /// | THREEPAY_DB_HOST / _PORT / _SOCKET | MariaDB server (socket wins) | — / 3306 / — |
@@ -23,6 +23,9 @@ import Foundation
 /// | THREEPAY_ALIPAY_CA_FILE | CA bundle for the gateway's TLS certificate | system store |
 /// | THREEPAY_DEFAULT_CLIENT_IP | client IP sent when the request has none | 202.96.128.68 |
 /// | THREEPAY_QR_TIMEOUT | QR code validity (`15m`, `2h`: Alipay's syntax, 1m–120m) | 15m |
+/// | THREEPAY_CALLBACK_URL_1 … _7 | where the business system of that billtype wants paid bills POSTed | none (no callback) |
+/// | THREEPAY_CALLBACK_SECRET | HMAC-SHA256 key for callbacks: a file path or the secret itself | required with a URL |
+/// | THREEPAY_SWEEP_INTERVAL | seconds between sweeps inside the service (0 = only `threepay sweep` from cron) | 60 |
 public struct Configuration: Sendable {
     public var listen: ListenAddress
     public var workers: Int
@@ -32,6 +35,10 @@ public struct Configuration: Sendable {
     public var alipay: AlipaySettings
     public var defaultClientIP: String
     public var qrTimeout: QRTimeout
+    /// Callback URL per billtype ("1"…"7").
+    public var callbackURLs: [String: String]
+    public var callbackSecret: String?
+    public var sweepIntervalSeconds: Int
 
     public struct DatabaseSettings: Sendable {
         public var host: String?
@@ -59,7 +66,7 @@ public struct Configuration: Sendable {
 
     /// Settings the responder knows. Keys read only by the scripts are listed so that they are not
     /// reported as unknown when the same environment starts everything.
-    static let responderKeys: Set<String> = [
+    static let responderKeys: Set<String> = Set([
         "THREEPAY_LISTEN", "THREEPAY_WORKERS", "THREEPAY_MAX_BODY", "THREEPAY_SOCKET_MODE",
         "THREEPAY_DB_HOST", "THREEPAY_DB_PORT", "THREEPAY_DB_SOCKET", "THREEPAY_DB_USER",
         "THREEPAY_DB_PASSWORD", "THREEPAY_DB_NAME", "THREEPAY_DB_TIMEOUT",
@@ -67,7 +74,8 @@ public struct Configuration: Sendable {
         "THREEPAY_ALIPAY_PUBLIC_KEY", "THREEPAY_ALIPAY_NOTIFY_URL", "THREEPAY_ALIPAY_SELLER_ID",
         "THREEPAY_ALIPAY_CONNECT_TIMEOUT", "THREEPAY_ALIPAY_TIMEOUT", "THREEPAY_ALIPAY_CA_FILE",
         "THREEPAY_DEFAULT_CLIENT_IP", "THREEPAY_QR_TIMEOUT", "THREEPAY_CONFIG",
-    ]
+        "THREEPAY_CALLBACK_SECRET", "THREEPAY_SWEEP_INTERVAL",
+    ]).union((1...7).map { "THREEPAY_CALLBACK_URL_\($0)" })
     static let scriptKeys: Set<String> = [
         "THREEPAY_HTTP_PORT", "THREEPAY_STATE_DIR", "THREEPAY_BUILD_CONFIG", "THREEPAY_DB_TCP_PORT",
     ]
@@ -103,7 +111,9 @@ public struct Configuration: Sendable {
         }
         let configuration = Configuration(
             listen: listen,
-            workers: reader.integer("THREEPAY_WORKERS", default: 64, range: 1...4096),
+            // Each worker holds about three descriptors (nginx, MariaDB, Alipay); libfcgi still uses
+            // select() on some paths, which must never see a descriptor above 1023.
+            workers: reader.integer("THREEPAY_WORKERS", default: 64, range: 1...300),
             maxBody: reader.integer("THREEPAY_MAX_BODY", default: 65536, range: 1024...(64 << 20)),
             socketMode: reader.octal("THREEPAY_SOCKET_MODE", default: 0o660),
             database: DatabaseSettings(
@@ -126,7 +136,12 @@ public struct Configuration: Sendable {
                 timeoutMilliseconds: reader.integer("THREEPAY_ALIPAY_TIMEOUT", default: 15000, range: 100...120000),
                 caFile: reader.string("THREEPAY_ALIPAY_CA_FILE")),
             defaultClientIP: reader.string("THREEPAY_DEFAULT_CLIENT_IP") ?? "202.96.128.68",
-            qrTimeout: reader.qrTimeout("THREEPAY_QR_TIMEOUT", default: QRTimeout(minutes: 15)))
+            qrTimeout: reader.qrTimeout("THREEPAY_QR_TIMEOUT", default: QRTimeout(minutes: 15)),
+            callbackURLs: Dictionary(uniqueKeysWithValues: (1...7).compactMap { billtype in
+                reader.url("THREEPAY_CALLBACK_URL_\(billtype)").map { (String(billtype), $0) }
+            }),
+            callbackSecret: reader.string("THREEPAY_CALLBACK_SECRET"),
+            sweepIntervalSeconds: reader.integer("THREEPAY_SWEEP_INTERVAL", default: 60, range: 0...86400))
         problems.append(contentsOf: reader.problems)
         if configuration.alipay.appID == nil {
             problems.append("THREEPAY_ALIPAY_APP_ID is required (the APPID from Alipay's open platform)")
@@ -136,6 +151,9 @@ public struct Configuration: Sendable {
         }
         if configuration.alipay.alipayPublicKey == nil {
             problems.append("THREEPAY_ALIPAY_PUBLIC_KEY is required (Alipay's public key: a file path or the key itself)")
+        }
+        if !configuration.callbackURLs.isEmpty, configuration.callbackSecret == nil {
+            problems.append("THREEPAY_CALLBACK_SECRET is required when a THREEPAY_CALLBACK_URL_n is set (callbacks are signed)")
         }
         if !configuration.database.isConfigured {
             problems.append("THREEPAY_DB_SOCKET or THREEPAY_DB_HOST is required (make run starts a private MariaDB and sets it)")

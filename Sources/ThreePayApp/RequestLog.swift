@@ -9,7 +9,8 @@ import Foundation
 struct RequestLog: RequestLogger {
     func requestCompleted(_ request: Request, response: Response, worker: Int, seconds: Double) {
         let id = request.header("x-request-id").map(RequestLog.token) ?? "-"
-        let milliseconds = String(format: "%.1f", seconds * 1000)
+        let tenths = Int((seconds * 10_000).rounded())
+        let milliseconds = "\(tenths / 10).\(tenths % 10)"
         let errcode = response.header("X-ThreePay-Errcode") ?? "-"
         RequestLog.write(
             "\(RequestLog.timestamp()) req=\(id) w=\(worker) \(RequestLog.token(request.method)) "
@@ -50,8 +51,13 @@ struct RequestLog: RequestLogger {
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-            parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):"
+            + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(three(now.tv_nsec / 1_000_000))Z"
+    }
+
+    private static func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    private static func three(_ value: Int) -> String {
+        value < 10 ? "00\(value)" : value < 100 ? "0\(value)" : "\(value)"
     }
 }

@@ -1,0 +1,671 @@
+#!/usr/bin/env python3
+"""ThreePay's ScanCode benchmark driver (python3 standard library only).
+
+scripts/bench.sh builds, starts the stack and then runs this file; it can also be run by hand against a
+stack that scripts/stack.sh started with the same THREEPAY_STATE_DIR and THREEPAY_HTTP_PORT. It measures
+the floor (RSA signatures, the health route, the procedures' CALL rate), then every (gateway latency,
+concurrency) point, reconciles each repetition against the database and the sandbox, and writes the
+report (bench/report.py renders it). See bench/README.md.
+"""
+
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402  (bench/report.py)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LUA = os.path.join(ROOT, "bench", "scancode.lua")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def env_int(name, default):
+    text = os.environ.get(name, "").strip()
+    return int(text) if text else default
+
+
+def env_list(name, default):
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return list(default)
+    return [int(item) for item in re.split(r"[\s,]+", text) if item]
+
+
+class Settings:
+    """Everything a run depends on, read from the environment (defaults: the issue's method)."""
+
+    def __init__(self):
+        self.seconds = env_int("BENCH_SECONDS", 20)
+        self.reps = env_int("BENCH_REPS", 3)
+        self.warmup = env_int("BENCH_WARMUP", 5)
+        self.concurrency = env_list("BENCH_CONCURRENCY", [16, 64, 256])
+        self.latencies = env_list("BENCH_LATENCIES", [0, 50])
+        self.floor_seconds = env_int("BENCH_FLOOR_SECONDS", min(self.seconds, 10))
+        self.floor = os.environ.get("BENCH_FLOOR", "1") != "0"
+        self.health_concurrency = env_int("BENCH_HEALTH_CONCURRENCY", 64)
+        self.call_concurrency = env_list("BENCH_CALL_CONCURRENCY", [16, 64])
+        self.wrk_threads = env_int("BENCH_WRK_THREADS", os.cpu_count() or 2)
+        self.wrk_timeout = env_int("BENCH_WRK_TIMEOUT", 30)
+        self.state = os.environ["THREEPAY_STATE_DIR"]
+        self.port = int(os.environ["THREEPAY_HTTP_PORT"])
+        self.results_dir = os.environ.get("BENCH_RESULTS_DIR", os.path.join(ROOT, "bench", "results"))
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.db_name = os.environ.get("THREEPAY_DB_NAME", "threepay")
+        self.is_default = (self.seconds, self.reps, self.warmup, self.concurrency, self.latencies) == (
+            20, 3, 5, [16, 64, 256], [0, 50])
+
+    def as_dict(self):
+        keys = ["BENCH_SECONDS", "BENCH_REPS", "BENCH_WARMUP", "BENCH_CONCURRENCY", "BENCH_LATENCIES"]
+        return {
+            "seconds_per_point": self.seconds,
+            "repetitions": self.reps,
+            "warmup_seconds": self.warmup,
+            "concurrency": self.concurrency,
+            "gateway_latency_ms": self.latencies,
+            "floor_seconds": self.floor_seconds,
+            "health_concurrency": self.health_concurrency,
+            "call_concurrency": self.call_concurrency,
+            "wrk_threads": self.wrk_threads,
+            "wrk_timeout_s": self.wrk_timeout,
+            "http_port": self.port,
+            "responder_workers": os.environ.get("THREEPAY_WORKERS", "64 (default)"),
+            "sandbox_workers": os.environ.get("THREEPAY_SANDBOX_WORKERS", "64 (default)"),
+            "build_config": os.environ.get("THREEPAY_BUILD_CONFIG", "release"),
+            "issue_defaults": self.is_default,
+            "environment": {key: os.environ[key] for key in keys if key in os.environ},
+        }
+
+
+# --- processes ---------------------------------------------------------------------------------------
+
+def read_pid(path):
+    try:
+        with open(path) as handle:
+            text = handle.read().strip()
+        pid = int(text)
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def children_of(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def status_kb(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def reset_peak_rss(pid):
+    """Resets VmHWM (Linux: writing 5 to clear_refs); False when not permitted."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def machine_ticks():
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values[:8]), idle
+
+
+class Stack:
+    """The running stack's processes, found through the state folder's pid files."""
+
+    def __init__(self, settings):
+        state = settings.state
+        self.pids = {
+            "responder": read_pid(os.path.join(state, "threepay.pid")),
+            "sandbox": read_pid(os.path.join(state, "sandbox.pid")),
+            "mariadbd": read_pid(os.path.join(state, "mariadb.pid")),
+            "nginx": read_pid(os.path.join(state, "nginx.pid")),
+        }
+        if not self.pids["responder"]:
+            raise SystemExit(f"bench: no responder running for {state} (start it with scripts/stack.sh start)")
+
+    def cpu(self):
+        """CPU ticks per component (nginx: master and workers), plus the machine's busy/total ticks."""
+        result = {}
+        for name, pid in self.pids.items():
+            if not pid:
+                continue
+            pids = [pid] + (children_of(pid) if name == "nginx" else [])
+            result[name] = sum(cpu_ticks(p) or 0 for p in pids)
+        result["_machine"] = machine_ticks()
+        return result
+
+    @staticmethod
+    def cpu_delta(before, after, per, wrk_seconds=None):
+        """Milliseconds of CPU per request per component (and wrk's), and the machine's busy share."""
+        out = {}
+        if wrk_seconds is not None:
+            out["wrk"] = round(wrk_seconds * 1000 / per, 4) if per else None
+        for name in before:
+            if name == "_machine":
+                continue
+            seconds = (after[name] - before[name]) / CLK_TCK
+            out[name] = round(seconds * 1000 / per, 4) if per else None
+        total = after["_machine"][0] - before["_machine"][0]
+        idle = after["_machine"][1] - before["_machine"][1]
+        out["machine_busy_pct"] = round(100.0 * (total - idle) / total, 1) if total else None
+        # CPU spent by anything outside the stack and wrk (other users of a shared machine): noise.
+        ours = sum(after[n] - before[n] for n in before if n != "_machine") + (wrk_seconds or 0) * CLK_TCK
+        out["others_busy_pct"] = round(max(0.0, 100.0 * (total - idle - ours) / total), 1) if total else None
+        return out
+
+
+class RSSSampler(threading.Thread):
+    """Samples the responder's VmRSS every 100 ms while a point runs."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            value = status_kb(self.pid, "VmRSS")
+            if value:
+                self.peak_kb = max(self.peak_kb, value)
+            self.stop_event.wait(0.1)
+
+    def finish(self):
+        self.stop_event.set()
+        self.join()
+        return self.peak_kb
+
+
+# --- the services' front doors ------------------------------------------------------------------------
+
+def http(settings, method, path, body=None, content_type=None, timeout=120):
+    request = urllib.request.Request(settings.base + path, data=body, method=method)
+    if content_type:
+        request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+def sandbox_prepare(settings, latency_ms):
+    """Empties the sandbox's trade book (which also clears faults), then sets the gateway latency."""
+    http(settings, "POST", "/sandbox/reset?trades=1")
+    answer = http(settings, "POST", "/sandbox/faults", json.dumps({"latency_ms": latency_ms}).encode(),
+                  "application/json")
+    if not answer.get("ok"):
+        raise SystemExit(f"bench: the sandbox refused the latency setting: {answer}")
+
+
+def sandbox_trades(settings):
+    return http(settings, "GET", "/sandbox/trades", timeout=300)["trades"]
+
+
+def sql(settings, query, database=True):
+    """Runs SQL as the database administrator on the private instance; rows as lists of strings."""
+    command = ["mariadb", "--no-defaults", f"--socket={settings.state}/mariadb.sock",
+               f"--user={os.environ.get('USER') or pwd_name()}", "--batch", "--skip-column-names",
+               "--default-character-set=utf8mb4"]
+    if database:
+        command.append(f"--database={settings.db_name}")
+    done = subprocess.run(command + ["-e", query], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: SQL failed: {done.stderr.strip()}")
+    return [line.split("\t") for line in done.stdout.splitlines() if line]
+
+
+def pwd_name():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def bill_rows(settings, prefix):
+    """(billnum, out_trade_no, status) of every record whose bill number starts with `prefix`."""
+    assert re.fullmatch(r"[A-Za-z0-9]+", prefix)
+    return sql(settings, "SELECT billnum, COALESCE(out_trade_no, ''), status FROM T_3Pay_Offline_ReceiveMoney "
+                         f"WHERE billtype = '1' AND billnum LIKE '{prefix}%'")
+
+
+def bill_counts(settings, prefix):
+    rows = sql(settings, "SELECT COUNT(*), COALESCE(SUM(status = 'QR_ISSUED'), 0) FROM T_3Pay_Offline_ReceiveMoney "
+                         f"WHERE billtype = '1' AND billnum LIKE '{prefix}%'")
+    return int(rows[0][0]), int(rows[0][1])
+
+
+def wait_quiet(settings, prefix, at_least_seconds):
+    """Waits until requests still in the server when wrk stopped have finished (counts stop moving)."""
+    time.sleep(at_least_seconds)
+    deadline = time.time() + 60
+    last = bill_counts(settings, prefix)
+    while time.time() < deadline:
+        time.sleep(0.5)
+        now = bill_counts(settings, prefix)
+        if now == last:
+            return
+        last = now
+    log(f"records for {prefix} still changing after 60 s")
+
+
+# --- wrk ----------------------------------------------------------------------------------------------
+
+def run_wrk(settings, connections, seconds, mode, prefix, log_path):
+    threads = max(1, min(settings.wrk_threads, connections))
+    path = "/api/3Pay/health" if mode == "health" else "/api/3Pay/AliPay/ScanCode"
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+               "--timeout", f"{settings.wrk_timeout}s", "--latency", "-s", LUA, settings.base + path,
+               "--", mode, prefix]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_seconds = (used.ru_utime + used.ru_stime) - (usage.ru_utime + usage.ru_stime)
+    with open(log_path, "w") as handle:
+        handle.write("$ " + " ".join(command) + "\n" + done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: wrk failed ({log_path}): {done.stderr.strip()[:500]}")
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            result = json.loads(line[len("BENCH_JSON "):])
+            for key in ("failures", "errors"):
+                if isinstance(result.get(key), list):  # an empty Lua table prints as []
+                    result[key] = {}
+            result["threads"] = threads
+            result["wrk_cpu_s"] = wrk_seconds
+            return result
+    raise SystemExit(f"bench: wrk printed no result ({log_path})")
+
+
+# --- the floor ----------------------------------------------------------------------------------------
+
+def openssl_speed(seconds, processes):
+    command = ["openssl", "speed", "-seconds", str(seconds)]
+    if processes > 1:
+        command += ["-multi", str(processes)]
+    done = subprocess.run(command + ["rsa2048"], capture_output=True, text=True)
+    match = re.search(r"rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", done.stdout)
+    if not match:
+        return None
+    return {"sign_per_s": float(match.group(1)), "verify_per_s": float(match.group(2)), "processes": processes}
+
+
+def call_rate(settings, concurrency, pairs, mariadbd):
+    """Begin + QrIssued pairs per second (what one ScanCode asks of the database), straight over the socket.
+
+    mariadb-slap connects to a scratch schema this function creates (so nothing it might drop is ThreePay's);
+    the procedures are named with their database. Bill numbers start with K: no ScanCode point uses that.
+    Also reports mariadbd's CPU per pair.
+    """
+    db = settings.db_name
+    statements = ";".join([
+        "SET @b = CONCAT('K', UUID_SHORT() % 1000000000000000000)",
+        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, "
+        "'127.0.0.1', NULL, 900)",
+        f"SELECT autoid INTO @a FROM `{db}`.T_3Pay_Offline_ReceiveMoney WHERE billtype = '1' AND billnum = @b",
+        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900)",
+    ])
+    # mariadb-slap gives each client number-of-queries / concurrency statements: whole pairs only.
+    pairs = max(1, -(-pairs // concurrency)) * concurrency
+    sql(settings, "CREATE DATABASE IF NOT EXISTS threepay_bench_slap", database=False)
+    before, _ = bill_counts(settings, "K")
+    cpu_before = cpu_ticks(mariadbd) if mariadbd else None
+    command = ["mariadb-slap", "--no-defaults", f"--socket={settings.state}/mariadb.sock",
+               f"--user={pwd_name()}", "--create-schema=threepay_bench_slap", "--no-drop",
+               f"--concurrency={concurrency}", "--iterations=1", "--delimiter=;",
+               f"--number-of-queries={pairs * 4}", f"--query={statements}"]
+    start = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    cpu_after = cpu_ticks(mariadbd) if mariadbd else None
+    sql(settings, "DROP DATABASE IF EXISTS threepay_bench_slap", database=False)
+    # mariadb-slap exits 0 even when its clients fail, so its error output decides.
+    if done.returncode != 0 or "Error" in done.stderr:
+        raise SystemExit(f"bench: mariadb-slap failed: {done.stderr.strip()[:500]}")
+    after, issued = bill_counts(settings, "K")
+    made = after - before
+    if made != pairs:
+        raise SystemExit(f"bench: mariadb-slap made {made} records instead of {pairs}")
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and made:
+        cpu_ms = round((cpu_after - cpu_before) / CLK_TCK * 1000 / made, 4)
+    return {"concurrency": concurrency, "pairs": made, "seconds": round(elapsed, 3),
+            "pairs_per_s": round(made / elapsed, 1) if elapsed else None,
+            "calls_per_s": round(2 * made / elapsed, 1) if elapsed else None,
+            "mariadbd_cpu_ms_per_pair": cpu_ms}
+
+
+def measure_floor(settings, stack, run_dir):
+    floor = {}
+    log(f"floor: openssl speed rsa2048 ({settings.floor_seconds} s, 1 process and {os.cpu_count()})")
+    floor["rsa2048_one_core"] = openssl_speed(settings.floor_seconds, 1)
+    floor["rsa2048_all_cores"] = openssl_speed(settings.floor_seconds, os.cpu_count() or 1)
+
+    log(f"floor: GET api/3Pay/health through nginx, c{settings.health_concurrency}, {settings.floor_seconds} s")
+    before = stack.cpu()
+    result = run_wrk(settings, settings.health_concurrency, settings.floor_seconds, "health", "H",
+                     os.path.join(run_dir, "health.txt"))
+    after = stack.cpu()
+    floor["health"] = summarize(result, settings.floor_seconds)
+    floor["health"]["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
+
+    floor["procedure_calls"] = []
+    for concurrency in settings.call_concurrency:
+        mariadbd = stack.pids["mariadbd"]
+        probe = call_rate(settings, concurrency, 20 * concurrency, mariadbd)
+        pairs = max(50 * concurrency, int((probe["pairs_per_s"] or 100) * settings.floor_seconds))
+        log(f"floor: Begin+QrIssued CALLs, concurrency {concurrency}, {pairs} pairs")
+        floor["procedure_calls"].append(call_rate(settings, concurrency, pairs, mariadbd))
+    return floor
+
+
+# --- points -------------------------------------------------------------------------------------------
+
+def summarize(result, seconds):
+    counts = result["counts"]
+    errors = result["errors"]
+    socket_errors = sum(errors.get(k, 0) for k in ("connect", "read", "write", "timeout"))
+    duration = result["duration_s"] or seconds
+    return {
+        "requests": result["requests"],
+        "requests_per_s": round(result["requests"] / duration, 1),
+        "ok_per_s": round(counts["ok"] / duration, 1),
+        "latency_ms": {
+            "p50": round(result["latency_ms"]["percentiles"]["p50"], 2),
+            "p90": round(result["latency_ms"]["percentiles"]["p90"], 2),
+            "p99": round(result["latency_ms"]["percentiles"]["p99"], 2),
+            "p99.9": round(result["latency_ms"]["percentiles"]["p99.9"], 2),
+            "mean": round(result["latency_ms"]["mean"], 2),
+            "max": round(result["latency_ms"]["max"], 2),
+        },
+        "socket_errors": errors,
+        "errors": socket_errors + errors.get("status", 0),
+        "ok": counts["ok"],
+        "nonzero_errcode": counts["failed"],
+        "failures": result["failures"],
+        "ok_without_qr": counts["ok_without_qr"],
+        "unparsed": counts["unparsed"],
+        "sent": counts["sent"],
+        "duration_s": round(duration, 3),
+    }
+
+
+def reconcile(settings, prefix, result):
+    """Successful answers = new initiation records = trades the sandbox issued, bill by bill.
+
+    wrk stops with up to `connections` requests still in the server; those bills are listed by the Lua
+    script (sent, never answered) and are accounted for separately: the server may have recorded them.
+    """
+    rows = bill_rows(settings, prefix)
+    trades = sandbox_trades(settings)
+    pending = set(result["pending"])
+    record_trades = {row[1] for row in rows if row[1]}
+    sandbox_set = {trade["out_trade_no"] for trade in trades}
+    answered_rows = [row for row in rows if row[0] not in pending]
+    cut_rows = [row for row in rows if row[0] in pending]
+    ok = result["counts"]["ok"]
+    checks = {
+        "ok_answers_equal_answered_records": ok == len(answered_rows),
+        "answered_records_all_qr_issued": all(row[2] == "QR_ISSUED" for row in answered_rows),
+        "records_equal_sandbox_trades": record_trades == sandbox_set and len(rows) == len(trades),
+        "one_precreate_per_trade": all(int(t.get("precreate_count", 1)) == 1 for t in trades),
+        "no_failed_answers": result["counts"]["failed"] == 0 and result["counts"]["unparsed"] == 0,
+    }
+    return {
+        "ok_answers": ok,
+        "records": len(rows),
+        "records_answered": len(answered_rows),
+        "sandbox_trades": len(trades),
+        "in_flight_at_cutoff": len(pending),
+        "in_flight_recorded": len(cut_rows),
+        "in_flight_qr_issued": sum(1 for row in cut_rows if row[2] == "QR_ISSUED"),
+        "checks": checks,
+        "exact": all(checks.values()),
+    }
+
+
+def run_point(settings, stack, run_dir, token, index, latency, connections):
+    reps = []
+    sandbox_prepare(settings, latency)
+    if settings.warmup > 0:
+        prefix = f"W{token}{BASE36[index % 36]}"
+        run_wrk(settings, connections, settings.warmup, "scancode", prefix,
+                os.path.join(run_dir, f"warmup-{latency}ms-c{connections}.txt"))
+        wait_quiet(settings, prefix, latency / 1000)
+    responder = stack.pids["responder"]
+    for rep in range(1, settings.reps + 1):
+        prefix = f"B{token}{BASE36[index % 36]}{BASE36[rep % 36]}"
+        sandbox_prepare(settings, latency)
+        hwm_reset = reset_peak_rss(responder)
+        sampler = RSSSampler(responder)
+        before = stack.cpu()
+        sampler.start()
+        result = run_wrk(settings, connections, settings.seconds, "scancode", prefix,
+                         os.path.join(run_dir, f"point-{latency}ms-c{connections}-r{rep}.txt"))
+        after = stack.cpu()
+        sampled = sampler.finish()
+        wait_quiet(settings, prefix, 1 + latency / 1000)
+        hwm = status_kb(responder, "VmHWM") if hwm_reset else None
+        summary = summarize(result, settings.seconds)
+        summary["reconciliation"] = reconcile(settings, prefix, result)
+        summary["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
+        summary["responder_peak_rss_mb"] = round(max(sampled, hwm or 0) / 1024, 1)
+        summary["responder_peak_rss_method"] = "VmHWM after clear_refs, and VmRSS every 100 ms" if hwm_reset \
+            else "VmRSS every 100 ms"
+        summary["prefix"] = prefix
+        reps.append(summary)
+        rec = summary["reconciliation"]
+        log(f"  {latency:>3} ms c{connections:<3} rep {rep}: {summary['requests_per_s']:.0f} req/s, "
+            f"p99 {summary['latency_ms']['p99']:.1f} ms, errors {summary['errors']}, "
+            f"errcode≠0 {summary['nonzero_errcode']}, RSS {summary['responder_peak_rss_mb']} MB, "
+            f"reconciled {'exact' if rec['exact'] else 'NOT exact'} ({rec['ok_answers']} ok, "
+            f"{rec['records']} records, {rec['sandbox_trades']} trades, {rec['in_flight_at_cutoff']} unanswered at cut-off)")
+    return {"gateway_latency_ms": latency, "concurrency": connections, "repetitions": reps,
+            "median": medians(reps)}
+
+
+def medians(reps):
+    def median(getter):
+        values = [getter(r) for r in reps if getter(r) is not None]
+        return round(statistics.median(values), 4) if values else None
+
+    cpu_keys = reps[0]["cpu_ms_per_request"].keys()
+    return {
+        "requests_per_s": median(lambda r: r["requests_per_s"]),
+        "ok_per_s": median(lambda r: r["ok_per_s"]),
+        "latency_ms": {k: median(lambda r, k=k: r["latency_ms"][k]) for k in reps[0]["latency_ms"]},
+        "cpu_ms_per_request": {k: median(lambda r, k=k: r["cpu_ms_per_request"][k]) for k in cpu_keys},
+        "responder_peak_rss_mb_max": max(r["responder_peak_rss_mb"] for r in reps),
+        "errors_total": sum(r["errors"] for r in reps),
+        "nonzero_errcode_total": sum(r["nonzero_errcode"] for r in reps),
+        "reconciled_exact": all(r["reconciliation"]["exact"] for r in reps),
+    }
+
+
+# --- the machine --------------------------------------------------------------------------------------
+
+def first_line(command):
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        text = (done.stdout or done.stderr).strip()
+        return text.splitlines()[0] if text else None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def dpkg_version(*packages):
+    """The installed version of the first of `packages` that is installed."""
+    for package in packages:
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip():
+            return f"{package} {done.stdout.strip()}"
+    return None
+
+
+def commit():
+    """The checked-out commit, read from .git (the working tree may have changes on top)."""
+    git = os.path.join(ROOT, ".git")
+    try:
+        with open(os.path.join(git, "HEAD")) as handle:
+            head = handle.read().strip()
+        if not head.startswith("ref: "):
+            return head
+        ref = head[5:]
+        path = os.path.join(git, ref)
+        if os.path.exists(path):
+            with open(path) as handle:
+                return handle.read().strip()
+        with open(os.path.join(git, "packed-refs")) as handle:
+            for line in handle:
+                if line.strip().endswith(" " + ref):
+                    return line.split()[0]
+    except OSError:
+        pass
+    return None
+
+
+def machine(settings):
+    cpu_model = None
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    memory = status_like("/proc/meminfo", "MemTotal")
+    os_name = None
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as handle:
+            for line in handle:
+                if line.startswith("PRETTY_NAME="):
+                    os_name = line.split("=", 1)[1].strip().strip('"')
+    variables = dict(sql(settings, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'max_connections', "
+                                   "'innodb_flush_log_at_trx_commit', 'innodb_buffer_pool_size', 'sync_binlog', "
+                                   "'log_bin', 'thread_handling')", database=False))
+    return {
+        "cpu_model": cpu_model,
+        "cpus": os.cpu_count(),
+        "memory_mb": round(memory / 1024) if memory else None,
+        "kernel": platform.release(),
+        "os": os_name,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": {
+            "threepay_commit": commit(),
+            "swift": first_line(["swift", "--version"]),
+            "nginx": first_line(["nginx", "-v"]),
+            "mariadb": variables.get("version"),
+            "openssl": first_line(["openssl", "version"]),
+            "wrk": first_line(["wrk", "-v"]),
+            "libfcgi": dpkg_version("libfcgi0t64", "libfcgi0ldbl", "libfcgi-dev"),
+            "libcurl": dpkg_version("libcurl4t64", "libcurl4", "libcurl4-openssl-dev"),
+            "libmariadb": dpkg_version("libmariadb3", "libmariadb-dev"),
+            "python": platform.python_version(),
+        },
+        "mariadb_settings": {k: v for k, v in variables.items() if k != "version"},
+    }
+
+
+def status_like(path, key):
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+def main():
+    settings = Settings()
+    for tool in ("wrk", "mariadb", "mariadb-slap", "openssl"):
+        if not shutil.which(tool):
+            raise SystemExit(f"bench: {tool} is not installed (make bench installs it)")
+    stack = Stack(settings)
+    started = datetime.now(timezone.utc)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    run_dir = os.path.join(ROOT, "bench", "tmp", stamp)
+    os.makedirs(run_dir, exist_ok=True)
+    # A short run token keeps this run's bill numbers apart from any earlier run's.
+    token = "".join(BASE36[(int(time.time()) // 36 ** i) % 36] for i in range(4))
+
+    data = {"started_at": started.isoformat(timespec="seconds"), "settings": settings.as_dict(),
+            "machine": machine(settings), "floor": None, "points": []}
+    if settings.floor:
+        data["floor"] = measure_floor(settings, stack, run_dir)
+
+    index = 0
+    for latency in settings.latencies:
+        for connections in settings.concurrency:
+            index += 1
+            log(f"point: gateway latency {latency} ms, concurrency {connections}: warm-up {settings.warmup} s, "
+                f"{settings.reps} × {settings.seconds} s")
+            data["points"].append(run_point(settings, stack, run_dir, token, index, latency, connections))
+
+    data["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.pids["responder"], "VmHWM") or 0) / 1024, 1)
+    data["targets"] = report.evaluate_targets(data)
+    data["raw_dir"] = os.path.relpath(run_dir, ROOT)
+
+    os.makedirs(settings.results_dir, exist_ok=True)
+    name = stamp + ("" if settings.is_default else "-custom")
+    json_path = os.path.join(settings.results_dir, name + ".json")
+    md_path = os.path.join(settings.results_dir, name + ".md")
+    with open(json_path, "w") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    with open(md_path, "w") as handle:
+        handle.write(report.markdown(data))
+    print(report.table(data))
+    print(f"\nreport: {os.path.relpath(md_path, ROOT)} and {os.path.relpath(json_path, ROOT)}"
+          f" (raw wrk output: {data['raw_dir']})")
+    failed = [t for t in data["targets"] if t["status"] == "FAIL"]
+    return 1 if failed and os.environ.get("BENCH_ENFORCE", "0") == "1" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

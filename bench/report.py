@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Renders a ThreePay benchmark result (the JSON bench/bench.py writes) as a text table and as Markdown,
+and checks it against the targets of the performance issue.
+
+    python3 bench/report.py bench/results/<run>.json         print the table
+    python3 bench/report.py --markdown bench/results/<run>.json
+"""
+
+import json
+import sys
+
+# (label, gateway latency ms, concurrency, metric, comparison, limit)
+TARGETS = [
+    ("c64 / 0 ms: requests/s ≥ 2,000", 0, 64, "rps", ">=", 2000),
+    ("c256 / 50 ms: requests/s ≥ 2,000", 50, 256, "rps", ">=", 2000),
+    ("c64 / 50 ms: requests/s ≥ 1,150", 50, 64, "rps", ">=", 1150),
+    ("c64 / 50 ms: p99 ≤ 60 ms", 50, 64, "p99", "<=", 60),
+    ("c16 / 0 ms: p99 ≤ 10 ms", 0, 16, "p99", "<=", 10),
+]
+RSS_LIMIT_MB = 100
+
+
+def point(data, latency, concurrency):
+    for entry in data.get("points", []):
+        if entry["gateway_latency_ms"] == latency and entry["concurrency"] == concurrency:
+            return entry
+    return None
+
+
+def evaluate_targets(data):
+    """One entry per target: status PASS, FAIL or NOT MEASURED, with the measured value."""
+    results = []
+    for label, latency, concurrency, metric, comparison, limit in TARGETS:
+        entry = point(data, latency, concurrency)
+        if entry is None:
+            results.append({"target": label, "status": "NOT MEASURED", "value": None})
+            continue
+        median = entry["median"]
+        value = median["requests_per_s"] if metric == "rps" else median["latency_ms"]["p99"]
+        passed = value >= limit if comparison == ">=" else value <= limit
+        results.append({"target": label, "status": "PASS" if passed else "FAIL", "value": value})
+
+    wide = [e for e in data.get("points", []) if e["concurrency"] >= 256]
+    if wide:
+        peak = max(e["median"]["responder_peak_rss_mb_max"] for e in wide)
+        results.append({"target": f"responder RSS ≤ {RSS_LIMIT_MB} MB with 256 in flight",
+                        "status": "PASS" if peak <= RSS_LIMIT_MB else "FAIL", "value": peak})
+    else:
+        results.append({"target": f"responder RSS ≤ {RSS_LIMIT_MB} MB with 256 in flight",
+                        "status": "NOT MEASURED", "value": None})
+
+    points = data.get("points", [])
+    errors = sum(e["median"]["errors_total"] + e["median"]["nonzero_errcode_total"] for e in points)
+    results.append({"target": "zero errors (socket, HTTP, errcode ≠ 0)",
+                    "status": ("PASS" if errors == 0 else "FAIL") if points else "NOT MEASURED", "value": errors})
+    exact = all(e["median"]["reconciled_exact"] for e in points)
+    results.append({"target": "reconciliation exact at every point",
+                    "status": ("PASS" if exact else "FAIL") if points else "NOT MEASURED", "value": exact})
+    return results
+
+
+def _fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def point_rows(data):
+    header = ["gw ms", "conc", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "errcode≠0",
+              "RSS MB", "responder CPU ms/req", "stack CPU ms/req", "machine busy", "reconciled"]
+    rows = []
+    for entry in data.get("points", []):
+        median = entry["median"]
+        cpu = median["cpu_ms_per_request"]
+        stack = sum(v for k, v in cpu.items() if not k.endswith("_pct") and v is not None)
+        rows.append([
+            str(entry["gateway_latency_ms"]), str(entry["concurrency"]), _fmt(median["requests_per_s"], 0),
+            _fmt(median["latency_ms"]["p50"], 2), _fmt(median["latency_ms"]["p90"], 2),
+            _fmt(median["latency_ms"]["p99"], 2), _fmt(median["errors_total"]),
+            _fmt(median["nonzero_errcode_total"]), _fmt(median["responder_peak_rss_mb_max"]),
+            _fmt(cpu.get("responder"), 3), _fmt(stack, 3), _fmt(cpu.get("machine_busy_pct")) + " %",
+            "exact" if median["reconciled_exact"] else "NOT exact",
+        ])
+    return header, rows
+
+
+def cpu_rows(data):
+    names = ["responder", "sandbox", "mariadbd", "nginx", "wrk"]
+    header = ["gw ms", "conc"] + [f"{n} ms/req" for n in names] + ["machine busy", "of it others"]
+    rows = []
+    for entry in data.get("points", []):
+        cpu = entry["median"]["cpu_ms_per_request"]
+        rows.append([str(entry["gateway_latency_ms"]), str(entry["concurrency"])]
+                    + [_fmt(cpu.get(n), 3) for n in names]
+                    + [_fmt(cpu.get("machine_busy_pct")) + " %", _fmt(cpu.get("others_busy_pct")) + " %"])
+    return header, rows
+
+
+def reconciliation_rows(data):
+    header = ["gw ms", "conc", "rep", "ok answers", "records", "sandbox trades", "unanswered at cut-off",
+              "of them recorded", "exact"]
+    rows = []
+    for entry in data.get("points", []):
+        for number, rep in enumerate(entry["repetitions"], 1):
+            rec = rep["reconciliation"]
+            failed = [name for name, good in rec["checks"].items() if not good]
+            rows.append([str(entry["gateway_latency_ms"]), str(entry["concurrency"]), str(number),
+                         _fmt(rec["ok_answers"]), _fmt(rec["records"]), _fmt(rec["sandbox_trades"]),
+                         _fmt(rec["in_flight_at_cutoff"]), _fmt(rec["in_flight_recorded"]),
+                         "yes" if rec["exact"] else "NO: " + ", ".join(failed)])
+    return header, rows
+
+
+def floor_lines(data):
+    floor = data.get("floor")
+    if not floor:
+        return ["(floor not measured: BENCH_FLOOR=0)"]
+    lines = []
+    one, every = floor.get("rsa2048_one_core"), floor.get("rsa2048_all_cores")
+    if one:
+        lines.append(f"RSA-2048 signatures/s, one core: {_fmt(one['sign_per_s'], 0)}"
+                     + (f"; all {every['processes']} cores: {_fmt(every['sign_per_s'], 0)}" if every else ""))
+    health = floor.get("health")
+    if health:
+        cpu = health["cpu_ms_per_request"]
+        lines.append(f"GET api/3Pay/health through nginx (FastCGI + one procedure CALL), "
+                     f"c{data['settings']['health_concurrency']}: {_fmt(health['requests_per_s'], 0)} req/s, "
+                     f"p99 {_fmt(health['latency_ms']['p99'], 2)} ms, errors {health['errors']}, "
+                     f"responder {_fmt(cpu.get('responder'), 3)} ms CPU/req, "
+                     f"machine busy {_fmt(cpu.get('machine_busy_pct'))} %")
+    for call in floor.get("procedure_calls", []):
+        lines.append(f"Begin + QrIssued over the socket, concurrency {call['concurrency']}: "
+                     f"{_fmt(call['pairs_per_s'], 0)} pairs/s ({_fmt(call['calls_per_s'], 0)} CALLs/s, "
+                     f"{call['pairs']} pairs in {call['seconds']} s; mariadbd "
+                     f"{_fmt(call.get('mariadbd_cpu_ms_per_pair'), 3)} ms CPU per pair)")
+    return lines
+
+
+def _text_table(header, rows):
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)] if rows else [len(h) for h in header]
+    line = lambda cells: "  ".join(str(c).rjust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def table(data):
+    """The plain-text summary printed at the end of a run."""
+    parts = ["ScanCode (medians of %d × %d s after %d s warm-up)" % (
+        data["settings"]["repetitions"], data["settings"]["seconds_per_point"], data["settings"]["warmup_seconds"])]
+    parts.append(_text_table(*point_rows(data)))
+    parts.append("\nCPU per request by process (medians)")
+    parts.append(_text_table(*cpu_rows(data)))
+    parts.append("\nFloor")
+    parts += ["  " + line for line in floor_lines(data)]
+    parts.append("\nTargets")
+    for target in data.get("targets") or evaluate_targets(data):
+        parts.append(f"  {target['status']:<12} {target['target']}  (measured: {_fmt(target['value'])})")
+    return "\n".join(parts)
+
+
+def markdown(data):
+    settings, machine = data["settings"], data["machine"]
+    versions = machine["versions"]
+    out = [f"# ThreePay ScanCode benchmark — {data['started_at']}", ""]
+    if not settings.get("issue_defaults"):
+        out += ["**Custom settings** (not the issue's method: 20 s × 3 repetitions, 5 s warm-up, "
+                "c16/64/256 × 0/50 ms): numbers are indicative only.", ""]
+    out += ["## Targets", "", "| target | measured | status |", "|---|---:|---|"]
+    for target in data.get("targets") or evaluate_targets(data):
+        out.append(f"| {target['target']} | {_fmt(target['value'])} | {target['status']} |")
+    out += ["", "## ScanCode", "",
+            f"Medians of {settings['repetitions']} repetitions × {settings['seconds_per_point']} s, each point after "
+            f"a {settings['warmup_seconds']} s warm-up; errors and errcode≠0 are totals over the repetitions, RSS is "
+            "the highest peak. CPU is per answered request; \"stack\" adds responder, sandbox, mariadbd, nginx and wrk.",
+            "", _md_table(*point_rows(data)), "", "### CPU per request by process", "",
+            "\"of it others\": the share of the machine's CPU used by processes outside the stack and wrk "
+            "during the point (other users of a shared machine); above a few percent the point is noisy.", "",
+            _md_table(*cpu_rows(data)),
+            "", "### Reconciliation (every repetition)", "",
+            "ok answers = records of answered bills (all QR_ISSUED); all records = sandbox trades (same "
+            "out_trade_no set, one precreate each). Bills in flight when wrk stopped are listed by number and "
+            "counted apart.", "", _md_table(*reconciliation_rows(data)), ""]
+    failures = {}
+    for entry in data.get("points", []):
+        for rep in entry["repetitions"]:
+            for key, count in rep["failures"].items():
+                failures[key] = failures.get(key, 0) + count
+    if failures:
+        out += ["Failed answers by HTTP status / errcode: "
+                + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())), ""]
+    out += ["## Floor", ""] + [f"- {line}" for line in floor_lines(data)] + [""]
+    out += ["## Machine and versions", "",
+            f"- CPU: {machine['cpu_model']} × {machine['cpus']}; memory {machine['memory_mb']} MB; "
+            f"{machine['os']}, kernel {machine['kernel']}; load average at start {machine['load_average_at_start']}",
+            f"- ThreePay commit {versions.get('threepay_commit')} (working tree not checked), build "
+            f"{settings['build_config']}",
+            f"- {versions.get('swift')}", f"- {versions.get('nginx')}", f"- MariaDB {versions.get('mariadb')} "
+            f"({', '.join(f'{k}={v}' for k, v in machine['mariadb_settings'].items())})",
+            f"- {versions.get('openssl')}", f"- {versions.get('wrk')}",
+            f"- {versions.get('libfcgi')}, {versions.get('libcurl')}, {versions.get('libmariadb')}, "
+            f"python {versions.get('python')}",
+            "", "## Settings", "",
+            f"- responder workers {settings['responder_workers']}, sandbox workers {settings['sandbox_workers']}, "
+            f"wrk threads {settings['wrk_threads']} (timeout {settings['wrk_timeout_s']} s), port {settings['http_port']}",
+            f"- floor: {settings['floor_seconds']} s per measurement, health at c{settings['health_concurrency']}, "
+            f"CALLs at concurrency {settings['call_concurrency']}",
+            f"- environment: {settings['environment'] or '(issue defaults)'}",
+            f"- responder lifetime peak RSS {data.get('responder_lifetime_peak_rss_mb')} MB; raw wrk output in "
+            f"{data.get('raw_dir')} (not committed)", ""]
+    return "\n".join(out)
+
+
+def main(argv):
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
+    as_markdown = "--markdown" in argv
+    paths = [a for a in argv if not a.startswith("--")]
+    if len(paths) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with open(paths[0]) as handle:
+        data = json.load(handle)
+    print(markdown(data) if as_markdown else table(data))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# ThreePay's ScanCode benchmark (`make bench`): builds the release binaries, starts a private stack on
+# loopback (MariaDB, the sandbox gateway, the responder, nginx) in its own state folder and port, runs
+# bench/bench.py (the floor, then wrk at every concurrency × gateway latency, reconciled after each
+# repetition), prints the table, writes bench/results/<time>.{md,json}, and stops the stack.
+# How to read and reproduce the numbers: bench/README.md.
+#
+# Settings (environment; defaults are the issue's method):
+#   BENCH_SECONDS (20) BENCH_REPS (3) BENCH_WARMUP (5)        seconds per point, repetitions, warm-up seconds
+#   BENCH_CONCURRENCY ("16 64 256") BENCH_LATENCIES ("0 50")  connections; sandbox latency in ms
+#   BENCH_FLOOR (1) BENCH_FLOOR_SECONDS (min(BENCH_SECONDS,10)) measure the floor; seconds per floor measurement
+#   BENCH_HEALTH_CONCURRENCY (64) BENCH_CALL_CONCURRENCY ("16 64") BENCH_WRK_THREADS (CPU count)
+#   BENCH_PORT (18480) BENCH_STATE_DIR (var/bench) BENCH_RESULTS_DIR (bench/results)
+#   BENCH_WORKERS (256) BENCH_SANDBOX_WORKERS (300)           responder and sandbox worker threads
+#   BENCH_SKIP_BUILD (0) BENCH_FRESH_DB (1: empty the payment tables first) BENCH_KEEP_STACK (0)
+#   BENCH_ENFORCE (0: 1 makes a missed target exit non-zero)
+# Quick smoke run: BENCH_SECONDS=3 BENCH_REPS=1 BENCH_WARMUP=1 scripts/bench.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# Only this script's settings reach the stack: a developer's THREEPAY_* (another port, a real gateway or
+# database) must not leak into the benchmark.
+for name in $(env | sed -n 's/^\(THREEPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
+export THREEPAY_STATE_DIR="${BENCH_STATE_DIR:-$root/var/bench}"
+case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
+export THREEPAY_HTTP_PORT="${BENCH_PORT:-18480}"
+export THREEPAY_BUILD_CONFIG=release
+export THREEPAY_WORKERS="${BENCH_WORKERS:-256}"
+export THREEPAY_SANDBOX_WORKERS="${BENCH_SANDBOX_WORKERS:-300}"
+# No sandbox state file: it rewrites the whole trade book after changes, which would spend the CPU the
+# benchmark measures. A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
+export THREEPAY_SANDBOX_STATE=" "
+state="$THREEPAY_STATE_DIR"
+port="$THREEPAY_HTTP_PORT"
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+for tool in wrk mariadb-slap openssl python3 nginx; do
+  command -v "$tool" >/dev/null || { log "$tool is missing: run 'make bench' (it installs the packages)"; exit 1; }
+done
+
+# 256 workers each hold a FastCGI connection, a database connection and an HTTP connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
+  log "open file limit $(ulimit -n) is too low for $THREEPAY_WORKERS workers (need 4096)"; exit 1
+fi
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  log "building the release binaries"
+  swift build -c release --product threepay >&2
+  swift build -c release --product threepay-sandbox >&2
+fi
+
+# A stack left by an earlier bench run in this state folder is stopped; anything else on the port is not ours.
+scripts/stack.sh stop >/dev/null 2>&1 || true
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  log "port $port is in use by another program: choose another with BENCH_PORT"; exit 1
+fi
+
+stop_stack() {
+  if [ "${BENCH_KEEP_STACK:-0}" = 1 ]; then
+    log "the stack keeps running on 127.0.0.1:$port (stop: THREEPAY_STATE_DIR=$state THREEPAY_HTTP_PORT=$port scripts/stack.sh stop)"
+  else
+    scripts/stack.sh stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_stack EXIT
+
+log "starting the stack in $state on 127.0.0.1:$port ($THREEPAY_WORKERS responder workers, $THREEPAY_SANDBOX_WORKERS sandbox workers)"
+scripts/stack.sh start
+
+if [ "${BENCH_FRESH_DB:-1}" = 1 ]; then
+  # Every run starts from empty payment tables, so table size does not drift between runs.
+  mariadb --no-defaults --socket="$state/mariadb.sock" --user="$(id -un)" --database=threepay -e \
+    "SET FOREIGN_KEY_CHECKS = 0; TRUNCATE TABLE T_3Pay_Offline_Bill; TRUNCATE TABLE T_3Pay_Offline_ReceiveMoney; SET FOREIGN_KEY_CHECKS = 1"
+fi
+
+python3 bench/bench.py
