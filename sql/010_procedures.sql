@@ -345,6 +345,8 @@ END$$
 -- trade_no) + record columns. A payment is recorded from any unpaid status, CLOSED and QR_FAILED included:
 -- money that arrived is never dropped. Raises 50004 for an unknown out_trade_no, 50005 when the amount differs
 -- (nothing changes), 50003 when the record is already paid under another trade_no, 50002 for invalid arguments.
+-- Recording (changed = 1) also writes the receipt, card credit and callback (Sp_3Pay_Receipt_Dispatch), whose
+-- errors (50006) refuse the payment as a whole.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Paid(
     IN p_out_trade_no VARCHAR(255),
     IN p_trade_no     VARCHAR(255),
@@ -457,8 +459,9 @@ BEGIN
                          WHERE billtype = v_billtype AND billnum = v_billnum;
                     END IF;
                 END IF;
-                -- Receipt hook (issue 6): CALL Sp_3Pay_Receipt_Dispatch(v_autoid); goes here, inside this
-                -- transaction, so the receipt is queued exactly when the payment is recorded.
+                -- The receipt, card credit and callback (sql/020_receipts.sql) are written in this transaction,
+                -- so they exist exactly when the payment is recorded; an error there rolls the payment back.
+                CALL Sp_3Pay_Receipt_Dispatch(v_autoid);
                 SET v_changed = 1;
             END IF;
             COMMIT;

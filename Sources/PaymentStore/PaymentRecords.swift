@@ -71,7 +71,8 @@ public final class PaymentRecords {
         try decode(singleRow(ProcedureNames.closed, [.int(autoid)]))
     }
 
-    /// Records a payment exactly once. Returns true when this call recorded it, false when it was already
+    /// Records a payment exactly once, together with its receipt in the billtype's table, the card credit
+    /// (billtype 7) and a PENDING callback. Returns true when this call recorded it, false when it was already
     /// recorded with the same trade number. Throws `.notFound` (unknown out_trade_no) or `.rule` (amount
     /// differs, or paid under another trade number); nothing changes then.
     public func recordPaid(
@@ -126,13 +127,18 @@ public final class PaymentRecords {
     }
 
     private func optionalRow(_ procedure: String, _ arguments: [SQLValue]) throws(StoreError) -> Row? {
+        try rows(procedure, arguments).first
+    }
+
+    /// The rows of the first result set of `procedure` (empty when it returns none).
+    func rows(_ procedure: String, _ arguments: [SQLValue]) throws(StoreError) -> [Row] {
         let sets = try withRetries { () throws(MariaDBError) -> [ResultSet] in
             try connection.call(procedure, arguments)
         }
-        return sets.first?.rows.first
+        return sets.first?.rows ?? []
     }
 
-    private func decode(_ row: Row) throws(StoreError) -> PaymentRecord {
+    func decode(_ row: Row) throws(StoreError) -> PaymentRecord {
         do {
             return try PaymentRecord(row: row)
         } catch {

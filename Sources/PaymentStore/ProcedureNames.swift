@@ -1,4 +1,4 @@
-/// The stored procedures this module calls (sql/010_procedures.sql); checked at start-up.
+/// The stored procedures this module calls (sql/010–040); checked at start-up.
 public enum ProcedureNames {
     public static let begin = "Sp_3Pay_Offline_ReceiveMoney_Begin"
     public static let qrIssued = "Sp_3Pay_Offline_ReceiveMoney_QrIssued"
@@ -11,9 +11,21 @@ public enum ProcedureNames {
     public static let getByTradeNo = "Sp_3Pay_Offline_ReceiveMoney_GetByTradeNo"
     /// Called by the four event procedures above, not by the service itself.
     public static let transition = "Sp_3Pay_Offline_ReceiveMoney_Transition"
+    /// Lists records the sweep should settle (sql/040_sweep.sql).
+    public static let stale = "Sp_3Pay_Offline_ReceiveMoney_Stale"
+    /// Called by `paid` to write the receipt, card credit and callback (sql/020_receipts.sql).
+    public static let receiptDispatch = "Sp_3Pay_Receipt_Dispatch"
+    /// The callback outbox (sql/030_callbacks.sql).
+    public static let callbackClaim = "Sp_3Pay_Callback_Claim"
+    public static let callbackDelivered = "Sp_3Pay_Callback_Delivered"
+    public static let callbackFailed = "Sp_3Pay_Callback_Failed"
+    public static let callbackSkipped = "Sp_3Pay_Callback_Skipped"
+    /// Called by the three outcome procedures above, not by the service itself.
+    public static let callbackTransition = "Sp_3Pay_Callback_Transition"
 
     /// Every procedure that must exist for the service to run.
     public static let required: [String] = [
         begin, qrIssued, qrFailed, unknown, closed, paid, get, getByBill, getByTradeNo, transition,
+        stale, receiptDispatch, callbackClaim, callbackDelivered, callbackFailed, callbackSkipped, callbackTransition,
     ]
 }

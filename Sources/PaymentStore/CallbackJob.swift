@@ -1,0 +1,68 @@
+import Foundation
+import MariaDB
+public import PaymentModel
+
+/// One claimed callback: the outbox row and the payment fields the business system's callback carries.
+public struct CallbackJob: Sendable, Equatable {
+    /// The outbox row id; report the outcome with it.
+    public let id: Int64
+    /// Attempts finished before this claim (0 on the first delivery).
+    public let attempts: Int
+    public let autoid: Int64
+    public let billtype: String
+    public let billnum: String
+    public let outTradeNo: String
+    /// Alipay's trade number.
+    public let tradeNo: String
+    /// The amount paid.
+    public let amount: Money
+    /// UTC payment time.
+    public let paidAt: Date?
+    /// The stored-value card credited (billtype 7).
+    public let cardno: String?
+    public let paytype: String
+
+    public init(
+        id: Int64, attempts: Int, autoid: Int64, billtype: String, billnum: String, outTradeNo: String,
+        tradeNo: String, amount: Money, paidAt: Date?, cardno: String?, paytype: String
+    ) {
+        self.id = id
+        self.attempts = attempts
+        self.autoid = autoid
+        self.billtype = billtype
+        self.billnum = billnum
+        self.outTradeNo = outTradeNo
+        self.tradeNo = tradeNo
+        self.amount = amount
+        self.paidAt = paidAt
+        self.cardno = cardno
+        self.paytype = paytype
+    }
+}
+
+extension CallbackJob {
+    /// Reads one row of `Sp_3Pay_Callback_Claim`.
+    init(row: Row) throws(MariaDBError) {
+        func number(_ column: String) throws(MariaDBError) -> Int64 {
+            guard let value = try row.int64(column) else { throw .usage("column \(column) is NULL") }
+            return value
+        }
+        let amountText = try row.requiredString("paid_amount")
+        guard let amount = Money(exactly: amountText) else { throw .usage("column paid_amount is not an amount") }
+        let attempts = try number("attempts")
+        guard let attemptCount = Int(exactly: attempts) else { throw .usage("column attempts is out of range") }
+        self.init(
+            id: try number("id"),
+            attempts: attemptCount,
+            autoid: try number("autoid"),
+            billtype: try row.requiredString("billtype"),
+            billnum: try row.requiredString("billnum"),
+            outTradeNo: try row.requiredString("out_trade_no"),
+            tradeNo: try row.requiredString("trade_no"),
+            amount: amount,
+            paidAt: try row.date("paid_at"),
+            cardno: try row.string("cardno"),
+            paytype: try row.requiredString("paytype")
+        )
+    }
+}

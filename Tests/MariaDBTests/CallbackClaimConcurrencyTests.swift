@@ -1,0 +1,102 @@
+import Foundation
+import MariaDB
+import PaymentStore
+import XCTest
+
+/// Several deliverer threads claiming from one outbox at once, each on its own connection.
+final class CallbackClaimConcurrencyTests: XCTestCase {
+    private final class Claims: @unchecked Sendable {
+        // Guarded by `lock`; written by the claimer threads, read after they all finished.
+        private let lock = NSLock()
+        private var byClaimer: [Int: [Int64]] = [:]
+        private var failures: [String] = []
+
+        func add(_ ids: [Int64], claimer: Int) { lock.withLock { byClaimer[claimer, default: []] += ids } }
+        func fail(_ text: String) { lock.withLock { failures.append(text) } }
+        var snapshot: ([Int: [Int64]], [String]) { lock.withLock { (byClaimer, failures) } }
+    }
+
+    func testConcurrentClaimersNeverShareACallback() throws {
+        let database = try IsolatedDatabase.create()
+        defer { database.drop() }
+        let store = try database.store()
+        let records = try (0..<200).map { index in try Receipts.pay(store, billtype: String(index % 7 + 1)) }
+
+        let settings = database.settings
+        let claims = Claims()
+        let claimers = 8
+        let connected = DispatchGroup()
+        let finished = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        for claimer in 0..<claimers {
+            connected.enter()
+            finished.enter()
+            Thread {
+                MariaDB.threadInit()
+                defer {
+                    MariaDB.threadEnd()
+                    finished.leave()
+                }
+                let store: PaymentRecords
+                do {
+                    store = try PaymentRecords(settings: settings)
+                } catch {
+                    claims.fail("connect: \(error)")
+                    connected.leave()
+                    return
+                }
+                connected.leave()
+                start.wait()
+                // Claim small batches until nothing is due: every callback is then leased by someone.
+                do {
+                    while true {
+                        let jobs = try store.claimCallbacks(limit: 4, leaseSeconds: 600)
+                        if jobs.isEmpty { break }
+                        claims.add(jobs.map(\.id), claimer: claimer)
+                    }
+                } catch {
+                    claims.fail("claim: \(error)")
+                }
+            }.start()
+        }
+        XCTAssertEqual(connected.wait(timeout: .now() + 60), .success, "claimers did not connect in time")
+        for _ in 0..<claimers { start.signal() }
+        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "claimers did not finish in time")
+
+        let (byClaimer, failures) = claims.snapshot
+        XCTAssertEqual(failures, [])
+        let all = byClaimer.values.flatMap { $0 }
+        XCTAssertEqual(all.count, Set(all).count, "a callback was claimed twice: \(byClaimer)")
+        XCTAssertEqual(all.count, records.count, "every callback was claimed")
+        let connection = try database.connect()
+        let expected = try Set(records.map { record in
+            try XCTUnwrap(Receipts.outbox(connection, autoid: record.autoid)?.int64("id"))
+        })
+        XCTAssertEqual(Set(all), expected)
+    }
+
+    func testAClaimSkipsRowsAnotherClaimerHoldsWithoutWaiting() throws {
+        let database = try IsolatedDatabase.create()
+        defer { database.drop() }
+        let store = try database.store()
+        let records = try (0..<3).map { _ in try Receipts.pay(store, billtype: "2") }
+        let connection = try database.connect()
+        let ids = try records.map { record in
+            try XCTUnwrap(Receipts.outbox(connection, autoid: record.autoid)?.int64("id"))
+        }
+
+        // Another claimer in the middle of its transaction holds the oldest callback.
+        let other = try database.connect()
+        _ = try other.execute("START TRANSACTION")
+        _ = try other.execute("SELECT id FROM T_3Pay_Callback_Outbox WHERE id = ? FOR UPDATE", [.int(ids[0])])
+        defer { _ = try? other.execute("ROLLBACK") }
+
+        let started = Date()
+        let jobs = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
+        XCTAssertEqual(jobs.map(\.id), [ids[1], ids[2]], "the held row is skipped")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2, "the claim did not wait for the lock")
+
+        _ = try other.execute("ROLLBACK")
+        XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 60).map(\.id), [ids[0]])
+    }
+}
