@@ -39,6 +39,9 @@ make_keys() {
     fi
     chmod 600 "$state/keys/${name}_private.pem"
   done
+  if [ ! -s "$state/keys/callback_secret" ]; then
+    (umask 077; openssl rand -hex 32 > "$state/keys/callback_secret")
+  fi
 }
 
 private_db() { [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ]; }
@@ -58,6 +61,16 @@ responder_env() {
     export THREEPAY_ALIPAY_PUBLIC_KEY="${THREEPAY_ALIPAY_PUBLIC_KEY:-$state/keys/sandbox_alipay_public.pem}"
   fi
   export THREEPAY_ALIPAY_NOTIFY_URL="${THREEPAY_ALIPAY_NOTIFY_URL:-$base/api/3Pay/AliPay/Notify}"
+  if default_gateway; then
+    # With the sandbox, every business system's callback goes to the sandbox's recording sink, so a
+    # local run shows the whole life cycle; real URLs come from the environment.
+    local billtype
+    for billtype in 1 2 3 4 5 6 7; do
+      local key="THREEPAY_CALLBACK_URL_$billtype"
+      export "$key=${!key-$base/sandbox/sink}"
+    done
+    export THREEPAY_CALLBACK_SECRET="${THREEPAY_CALLBACK_SECRET:-$state/keys/callback_secret}"
+  fi
 }
 
 sandbox_env() {

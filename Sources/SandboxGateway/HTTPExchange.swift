@@ -5,13 +5,19 @@ public struct SandboxRequest: Sendable {
     public var query: String
     public var contentType: String?
     public var body: [UInt8]
+    /// `X-ThreePay-*` headers (lower-case names), kept so the sink can show a callback's signature.
+    public var threePayHeaders: [String: String]
 
-    public init(method: String, path: String, query: String = "", contentType: String? = nil, body: [UInt8] = []) {
+    public init(
+        method: String, path: String, query: String = "", contentType: String? = nil, body: [UInt8] = [],
+        threePayHeaders: [String: String] = [:]
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.contentType = contentType
         self.body = body
+        self.threePayHeaders = threePayHeaders
     }
 
     /// True when the body is declared (or looks) like JSON.

@@ -9,11 +9,13 @@ public final class NotificationSink: Sendable {
         public var time: Date
         public var contentType: String?
         public var body: [UInt8]
+        public var threePayHeaders: [String: String]
 
         public var json: JSONNode {
             .object([
                 ("time", .string(BeijingTime.format(time))),
                 ("content_type", contentType.map { .string($0) } ?? .null),
+                ("headers", .object(threePayHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
                 ("body", .string(String(decoding: body, as: UTF8.self))),
             ])
         }
@@ -26,7 +28,8 @@ public final class NotificationSink: Sendable {
 
     /// Stores `request`'s body and answers with `reply` (default `success`).
     public func receive(_ request: SandboxRequest) -> SandboxReply {
-        let entry = Entry(time: Date(), contentType: request.contentType, body: request.body)
+        let entry = Entry(
+            time: Date(), contentType: request.contentType, body: request.body, threePayHeaders: request.threePayHeaders)
         entries.withLock {
             $0.append(entry)
             if $0.count > Self.capacity { $0.removeFirst($0.count - Self.capacity) }

@@ -14,7 +14,8 @@ public final class SandboxRouter: Sendable {
     public func handle(_ request: Request) -> Response {
         guard !request.bodyTooLarge else { return Response.text("request body too large", status: 413) }
         let exchange = SandboxRequest(method: request.method, path: request.path, query: request.query,
-                                      contentType: request.header("Content-Type"), body: request.body)
+                                      contentType: request.header("Content-Type"), body: request.body,
+                                      threePayHeaders: request.headers.filter { $0.key.hasPrefix("x-threepay-") })
         if request.path == "/gateway.do" {
             guard request.method == "POST" || request.method == "GET" else {
                 return Response.text("method not allowed", status: 405)

@@ -13,6 +13,8 @@ final class Services: Sendable {
     let configuration: Configuration
     let alipay: AlipayConfiguration
     let database: ConnectionSettings
+    /// The callback signing secret, read once; nil when no callback URL is configured.
+    let callbackSecret: [UInt8]?
 
     init(configuration: Configuration) throws {
         self.configuration = configuration
@@ -37,6 +39,16 @@ final class Services: Sendable {
             endpoint: endpoint, user: db.user, password: db.password, database: db.name,
             connectTimeoutSeconds: db.timeoutSeconds, readTimeoutSeconds: max(db.timeoutSeconds, 30),
             writeTimeoutSeconds: max(db.timeoutSeconds, 30))
+        if !configuration.callbackURLs.isEmpty, let setting = configuration.callbackSecret {
+            let secret = try KeySource.load(setting, setting: "THREEPAY_CALLBACK_SECRET")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            guard secret.utf8.count >= 16 else {
+                throw ConfigurationError(problems: ["THREEPAY_CALLBACK_SECRET must be at least 16 characters"])
+            }
+            callbackSecret = Array(secret.utf8)
+        } else {
+            callbackSecret = nil
+        }
         try libraryInit()
         try HTTPClient.globalInit()
     }
@@ -47,6 +59,13 @@ final class Services: Sendable {
             connectTimeoutMilliseconds: configuration.alipay.connectTimeoutMilliseconds,
             totalTimeoutMilliseconds: configuration.alipay.timeoutMilliseconds,
             verifyTLS: true, caFile: configuration.alipay.caFile)
+    }
+
+    /// The callback deliverer with its own HTTP handle; nil when no callback URL is configured.
+    func makeCallbackDelivery() throws -> CallbackDelivery? {
+        guard let callbackSecret else { return nil }
+        let client = try HTTPClient(connectTimeoutMilliseconds: 3000, totalTimeoutMilliseconds: 10000, verifyTLS: true)
+        return CallbackDelivery(urls: configuration.callbackURLs, secret: callbackSecret, client: client)
     }
 
     /// The procedures the service needs that the database lacks; nil when the database cannot be

@@ -5,8 +5,11 @@ import Foundation
 public enum ThreePayMain {
     static let usage = """
         usage: threepay [--config FILE] [--check-config]
+               threepay sweep [--config FILE]
 
         Serves ThreePay's API as a FastCGI responder behind nginx.
+          sweep            one pass over stale records (expired QR codes, unknown outcomes), then exit;
+                           for cron when THREEPAY_SWEEP_INTERVAL=0
           --config FILE    read KEY=VALUE settings from FILE (the environment still wins);
                            THREEPAY_CONFIG names the same file
           --check-config   check the settings, the keys and the database, then exit
@@ -17,10 +20,12 @@ public enum ThreePayMain {
     public static func main(arguments: [String]) -> Never {
         var configFile = ProcessInfo.processInfo.environment["THREEPAY_CONFIG"]
         var checkOnly = false
+        var sweepOnly = false
         var index = 0
         while index < arguments.count {
             switch arguments[index] {
             case "--check-config": checkOnly = true
+            case "sweep" where index == 0: sweepOnly = true
             case "--config":
                 index += 1
                 guard index < arguments.count else { fail("--config needs a file name") }
@@ -51,7 +56,27 @@ public enum ThreePayMain {
             for line in report.lines { print(line) }
             exit(report.ok ? 0 : 2)
         }
+        if sweepOnly { sweep(services: services) }
         serve(configuration: configuration, services: services)
+    }
+
+    static func sweep(services: Services) -> Never {
+        do {
+            let worker = try Worker(index: -1, services: services)
+            var total = Sweep.Report()
+            while true {
+                let report = try Sweep(worker: worker).run(limit: 200)
+                total.examined += report.examined
+                total.paid += report.paid
+                total.closed += report.closed
+                total.unresolved += report.unresolved
+                if report.examined < 200 || report.unresolved == report.examined { break }
+            }
+            print(total.description)
+            exit(0)
+        } catch {
+            fail("sweep failed: \(error)")
+        }
     }
 
     static func serve(configuration: Configuration, services: Services) -> Never {
@@ -64,6 +89,7 @@ public enum ThreePayMain {
         if let missing = services.missingProcedures(), !missing.isEmpty {
             fail("the database lacks these stored procedures: \(missing.joined(separator: ", ")) (apply sql/ — see sql/README.md)")
         }
+        BackgroundDuties.start(services: services)
         RequestLog.note(
             "threepay listening on \(configuration.listen) with \(configuration.workers) workers, gateway \(configuration.alipay.gateway)")
         do {
