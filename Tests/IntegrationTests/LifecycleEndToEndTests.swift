@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// A payment's whole life through nginx: ScanCode → the buyer pays in the sandbox → notification (or
+/// Query when the notification is lost) → PAID → one receipt in the billtype's table → a signed callback.
+final class LifecycleEndToEndTests: LifecycleTestCase {
+    func testEveryBilltypeIsPaidReceiptedAndCalledBack() async throws {
+        let database = try LifecycleDatabase()
+        var issued: [LifecycleIssued] = []
+        for billtype in ["1", "2", "3", "4", "5", "6", "7"] {
+            let bill = LifecycleBill.next("LE", billtype: billtype, amount: "1\(billtype).0\(billtype)")
+            issued.append(try await LifecycleAPI.issue(bill, database))
+        }
+        for payment in issued {
+            let paid = try await LifecycleAPI.pay(payment.outTradeNo)
+            XCTAssertEqual(paid.status, 200, paid.text)
+            XCTAssertTrue(paid.text.contains("queued"), "the sandbox sends the notification: \(paid.text)")
+        }
+
+        for payment in issued {
+            try await Eventually.wait("record \(payment.autoid) PAID", seconds: 10) {
+                try database.record(autoid: payment.autoid)?["status"] == "PAID"
+            }
+            let record = try await assertPaidOnce(payment, database, source: "notify")
+            try await assertQueryPaid(payment)
+            let attempts = try await LifecycleAPI.notifications(payment.outTradeNo)
+            XCTAssertEqual(attempts.first?.reply, "success", "ThreePay acknowledged the notification")
+            XCTAssertTrue(attempts.first?.delivered ?? false)
+
+            let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: payment.bill.billnum)
+            try LifecycleCallbacks.assertSigned(callback)
+            XCTAssertEqual(callback.fields["status"], "paid")
+            XCTAssertEqual(callback.fields["billnum"], payment.bill.billnum)
+            XCTAssertEqual(callback.fields["billtype"], payment.bill.billtype)
+            XCTAssertEqual(callback.fields["autoid"], String(payment.autoid))
+            XCTAssertEqual(callback.fields["amount"], payment.bill.amount)
+            XCTAssertEqual(callback.fields["tradeno"], record["trade_no"])
+            XCTAssertEqual(callback.fields["outtradeno"], payment.outTradeNo)
+            if payment.bill.billtype == "7" { XCTAssertEqual(callback.fields["cardno"], payment.bill.cardno) }
+        }
+        for payment in issued {
+            try await Eventually.wait("outbox row of \(payment.autoid) DELIVERED", seconds: 5) {
+                try database.outbox(autoid: payment.autoid).first?["status"] == "DELIVERED"
+            }
+            let callbacks = try await LifecycleCallbacks.received(autoid: payment.autoid, billnum: payment.bill.billnum)
+            XCTAssertEqual(callbacks.count, 1, "exactly one callback for \(payment.autoid)")
+        }
+        let card = try XCTUnwrap(issued.last?.bill.cardno)
+        XCTAssertEqual(try database.cardBalance(card), "17.07", "the billtype 7 payment credited its card")
+    }
+
+    func testLostNotificationIsFoundByQuery() async throws {
+        let database = try LifecycleDatabase()
+        let payment = try await LifecycleAPI.issue(LifecycleBill.next("LQ", billtype: "4", amount: "23.45"), database)
+        let paid = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
+        XCTAssertTrue(paid.text.contains("skipped"), paid.text)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        try assertNotPaid(payment, database)
+        let sent = try await LifecycleAPI.notifications(payment.outTradeNo)
+        XCTAssertTrue(sent.isEmpty, "no notification was sent")
+
+        // Query asks Alipay, because the record is not final yet, and records what it hears.
+        try await assertQueryPaid(payment)
+        try await assertPaidOnce(payment, database, source: "query")
+
+        let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: payment.bill.billnum)
+        try LifecycleCallbacks.assertSigned(callback)
+        XCTAssertEqual(callback.fields["status"], "paid")
+        XCTAssertEqual(callback.fields["billtype"], "4")
+        XCTAssertEqual(callback.fields["amount"], "23.45")
+
+        // Asking again changes nothing.
+        try await assertQueryPaid(payment)
+        try await assertPaidOnce(payment, database, source: "query")
+    }
+}
