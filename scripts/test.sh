@@ -8,6 +8,10 @@ root=$(pwd)
 export THREEPAY_STATE_DIR="${THREEPAY_TEST_STATE_DIR:-$root/var/test}"
 export THREEPAY_HTTP_PORT="${THREEPAY_TEST_HTTP_PORT:-18080}"
 export THREEPAY_BUILD_CONFIG=debug
+# Tests provoke gateway timeouts: keep them short. The sweep runs only when a test starts it
+# (`threepay sweep`), so it never consumes a fault a test set up for its own request.
+export THREEPAY_ALIPAY_TIMEOUT="${THREEPAY_ALIPAY_TIMEOUT:-3000}"
+export THREEPAY_SWEEP_INTERVAL="${THREEPAY_SWEEP_INTERVAL:-0}"
 
 swift build --build-tests
 scripts/stack.sh stop >/dev/null 2>&1 || true

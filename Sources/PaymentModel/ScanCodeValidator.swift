@@ -39,9 +39,13 @@ public enum ScanCodeValidator {
         var found: [ValidationViolation] = []
         found += text("billnum", fields.billnum, required: true, maxLength: 20)
         found += billtype(fields.billtype)
-        found += text("body", fields.body, required: true, maxLength: nil)
+        // body and detail carry no MaxLength in the original contract; these bounds are the payment
+        // record's column sizes, checked here so that the answer names the field (UTF-16 units are
+        // never fewer than the characters the database counts).
+        found += text("body", fields.body, required: true, maxLength: 512)
         found += text("paytype", fields.paytype, required: true, maxLength: 2)
         found += AmountRules.violations(fields.paymentvalue, field: "paymentvalue", maximum: .alipayMaximum)
+        found += text("detail", fields.detail, required: false, maxLength: 2000)
         found += clientip(fields.clientip)
         let cardRequired = fields.billtype == BillType.storedValueCardRecharge.rawValue
         found += cardno(fields.cardno, required: cardRequired)

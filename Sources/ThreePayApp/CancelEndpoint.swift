@@ -9,15 +9,10 @@ extension Worker {
     /// Voiding twice is harmless; a bill that was paid meanwhile is recorded as paid and answered 2001.
     func cancel(_ request: Request) -> Response {
         let answer = Answer(for: request)
-        let lookup: BillLookup
-        switch BillLookup.read(request, maxBody: services.configuration.maxBody) {
-        case .success(let value): lookup = value
-        case .failure(let error): return answer.failure(error, tag: PayQueryResult?.none)
-        }
         let record: PaymentRecord
-        switch find(lookup) {
-        case .success(let found): record = found
-        case .failure(let failure): return answer.failure(failure.error, tag: lookup.tag)
+        switch lookUpRecord(request, answer) {
+        case .found(let found): record = found
+        case .answered(let response): return response
         }
         switch void(record) {
         case .success(let current):

@@ -62,21 +62,35 @@ extension Worker {
     /// Alipay is asked (`alipay.trade.query`) and what it says is recorded first.
     func query(_ request: Request) -> Response {
         let answer = Answer(for: request)
-        let lookup: BillLookup
-        switch BillLookup.read(request, maxBody: services.configuration.maxBody) {
-        case .success(let value): lookup = value
-        case .failure(let error): return answer.failure(error, tag: PayQueryResult?.none)
-        }
         let record: PaymentRecord
-        switch find(lookup) {
-        case .success(let found): record = found
-        case .failure(let failure): return answer.failure(failure.error, tag: lookup.tag)
+        switch lookUpRecord(request, answer) {
+        case .found(let found): record = found
+        case .answered(let response): return response
         }
         switch refresh(record) {
         case .success(let current):
             return answer.envelope(Envelope.success(PayQueryResult(record: current)))
         case .failure(let failure):
             return answer.failure(failure.error, tag: PayQueryResult(record: record))
+        }
+    }
+
+    enum RecordLookup {
+        case found(PaymentRecord)
+        /// The request named no valid bill, or there is none, or the store failed: this is the answer.
+        case answered(Response)
+    }
+
+    /// Reads which bill a Query or Cancel request is about and finds its record.
+    func lookUpRecord(_ request: Request, _ answer: Answer) -> RecordLookup {
+        switch BillLookup.read(request, maxBody: services.configuration.maxBody) {
+        case .failure(let error):
+            return .answered(answer.failure(error, tag: PayQueryResult?.none))
+        case .success(let lookup):
+            switch find(lookup) {
+            case .success(let record): return .found(record)
+            case .failure(let failure): return .answered(answer.failure(failure.error, tag: lookup.tag))
+            }
         }
     }
 

@@ -96,7 +96,7 @@ extension Worker {
         switch error {
         case .business(let code, _, let subCode, let subMsg):
             if subCode == "ACQ.TRADE_HAS_SUCCESS" {
-                return paidMeanwhile(record) ?? IssueFailure(error: .alreadyPaid, autoid: autoid)
+                return paidMeanwhile(record)
             }
             // A signed refusal is final for this trade number: the next attempt starts a new one.
             _ = try? store().recordQrFailed(autoid: autoid, code: code, subCode: subCode, message: subMsg)
@@ -132,44 +132,27 @@ extension Worker {
     /// Voids the bill's previous trade at Alipay before a new one is issued, and records it.
     /// Returns nil when the caller may call Begin again.
     private func closeSuperseded(_ old: PaymentRecord) -> IssueFailure? {
-        do {
-            _ = try alipay.close(.outTradeNo(old.outTradeNo))
-        } catch {
-            switch error {
-            case .business(_, _, let subCode, _)
-            where subCode == "ACQ.TRADE_NOT_EXIST" || subCode == "ACQ.TRADE_HAS_CLOSE":
-                break  // never scanned, or already closed: nothing can be paid on it any more
-            case .business(_, _, let subCode, _)
-            where subCode == "ACQ.TRADE_STATUS_ERROR" || subCode == "ACQ.TRADE_HAS_SUCCESS":
-                return paidMeanwhile(old) ?? IssueFailure(error: .alreadyPaid, autoid: old.autoid)
-            default:
-                return IssueFailure(
-                    error: ServiceError(
-                        .gatewayOutcomeUnknown,
-                        message: "The bill's previous QR code could not be voided at Alipay; retry with the same bill number."),
-                    autoid: old.autoid, detail: error.description)
-            }
-        }
-        do {
-            _ = try store().recordClosed(autoid: old.autoid)
+        let notVoided = ServiceError(
+            .gatewayOutcomeUnknown,
+            message: "The bill's previous QR code could not be voided at Alipay; retry with the same bill number.")
+        switch void(old) {
+        case .success(let current) where current.status == .paid:
+            return IssueFailure(error: .alreadyPaid, autoid: old.autoid)
+        case .success(let current) where !current.status.isPayable:
             return nil
-        } catch {
-            return storeFailure(error, autoid: old.autoid)
+        case .success:
+            // Alipay would not close it, yet no payment could be confirmed either.
+            return IssueFailure(error: notVoided, autoid: old.autoid)
+        case .failure(let failure) where (3001...3004).contains(failure.error.errcode):
+            return IssueFailure(error: notVoided, autoid: old.autoid, detail: failure.detail)
+        case .failure(let failure):
+            return failure
         }
     }
 
-    /// Alipay says the trade is paid: learn the payment from a query and record it (exactly once).
-    private func paidMeanwhile(_ record: PaymentRecord) -> IssueFailure? {
-        guard let result = try? alipay.query(.outTradeNo(record.outTradeNo)), result.tradeStatus.isPaid,
-              let tradeNo = result.tradeNo, let amount = result.totalAmount
-        else { return nil }
-        do {
-            _ = try store().recordPaid(
-                outTradeNo: record.outTradeNo, tradeNo: tradeNo, totalAmount: amount,
-                paidAt: result.sendPayDate.flatMap(ChinaTimeText.date), buyerID: result.buyerUserID, source: .query)
-        } catch {
-            return storeFailure(error, autoid: record.autoid)
-        }
+    /// Alipay says the trade is paid: record the payment from a query (exactly once) and answer 2001.
+    private func paidMeanwhile(_ record: PaymentRecord) -> IssueFailure {
+        if case .failure(let failure) = refresh(record), failure.error.code == .databaseUnavailable { return failure }
         return IssueFailure(error: .alreadyPaid, autoid: record.autoid)
     }
 

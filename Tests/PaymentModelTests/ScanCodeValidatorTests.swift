@@ -33,6 +33,20 @@ final class ScanCodeValidatorTests: XCTestCase {
         XCTAssertNil(request.cardno)
     }
 
+    func testBodyAndDetailAreBoundedByTheRecordColumns() {
+        var fields = valid()
+        fields.body = String(repeating: "票", count: 512)
+        fields.detail = String(repeating: "d", count: 2000)
+        XCTAssertNil(only(fields))
+        fields.body = String(repeating: "票", count: 513)
+        XCTAssertEqual(only(fields), "The field body must be a string or array type with a maximum length of '512'.")
+        fields.body = String(repeating: "😀", count: 257)
+        XCTAssertEqual(only(fields), "The field body must be a string or array type with a maximum length of '512'.")
+        fields.body = "门票"
+        fields.detail = String(repeating: "d", count: 2001)
+        XCTAssertEqual(only(fields), "The field detail must be a string or array type with a maximum length of '2000'.")
+    }
+
     func testBillnumRequiredAndMaxLength() {
         for blank in [nil, "", "   ", "\u{3000}", "\t\n"] as [String?] {
             var fields = valid()
