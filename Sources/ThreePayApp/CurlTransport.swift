@@ -1,15 +1,15 @@
 import Alipay
 import CurlClient
 
-/// Carries Alipay calls over this worker's libcurl handle (one kept-alive connection per worker).
-final class CurlTransport: AlipayTransport {
+/// Carries Alipay calls over a libcurl handle (one kept-alive connection per worker thread).
+public final class CurlTransport: AlipayTransport {
     private let client: HTTPClient
 
-    init(client: HTTPClient) {
+    public init(client: HTTPClient) {
         self.client = client
     }
 
-    func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8]) {
+    public func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8]) {
         do {
             let reply = try client.post(url: url, contentType: AlipayClient.formContentType, body: body)
             return (reply.status, reply.body)
