@@ -13,7 +13,8 @@ final class LifecycleRaceTests: LifecycleTestCase {
         let database = try LifecycleDatabase()
         let bill = LifecycleBill.next("LR", billtype: "5", amount: "6.66")
         // The sandbox books the trade, then holds its answer back: one hung reply, the precreate.
-        try await LifecycleAPI.setFaults(["mode": "hang", "applied": true, "count": 1, "hang_ms": 4000])
+        // The hang stays below the test stack's gateway timeout (THREEPAY_ALIPAY_TIMEOUT=3000 in scripts/test.sh).
+        try await LifecycleAPI.setFaults(["mode": "hang", "applied": true, "count": 1, "hang_ms": 2700])
         let started = Date()
         async let scanAnswer = LifecycleAPI.scanCode(bill)
 
@@ -34,12 +35,12 @@ final class LifecycleRaceTests: LifecycleTestCase {
             try await LifecycleAPI.notifications(outTradeNo).contains(where: \.delivered)
         }
         let notifiedAt = Date()
-        XCTAssertLessThan(notifiedAt.timeIntervalSince(started), 3.9, "the notification came while ScanCode waited")
+        XCTAssertLessThan(notifiedAt.timeIntervalSince(started), 2.65, "the notification came while ScanCode waited")
         let duringWait = try XCTUnwrap(try database.records(billtype: bill.billtype, billnum: bill.billnum).last)
         XCTAssertEqual(duringWait["status"], "PAID", "recorded from the notification, before the precreate answer")
 
         let answer = try await scanAnswer
-        XCTAssertGreaterThan(Date().timeIntervalSince(started), 3.5, "ScanCode really waited for the hung answer")
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 2.2, "ScanCode really waited for the hung answer")
         XCTAssertTrue([0, 2001].contains(answer.errcode), "errcode \(answer.errcode) \(answer.errmsg ?? "")")
         print("LifecycleRaceTests: ScanCode answered errcode \(answer.errcode) (\(answer.errmsg ?? "")) after the notification")
         XCTAssertEqual(answer.tag["billnum"], bill.billnum)
