@@ -44,8 +44,15 @@ make_keys() {
   fi
 }
 
-private_db() { [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ]; }
-default_gateway() { [ -z "${THREEPAY_ALIPAY_GATEWAY:-}" ] || [ "${THREEPAY_ALIPAY_GATEWAY}" = "$base/gateway.do" ]; }
+# Decided once, from the caller's environment: `start` exports these settings for the responder.
+if [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ]; then uses_private_db=1; else uses_private_db=0; fi
+if [ -z "${THREEPAY_ALIPAY_GATEWAY:-}" ] || [ "${THREEPAY_ALIPAY_GATEWAY}" = "$base/gateway.do" ]; then
+  uses_sandbox=1
+else
+  uses_sandbox=0
+fi
+private_db() { [ "$uses_private_db" = 1 ]; }
+default_gateway() { [ "$uses_sandbox" = 1 ]; }
 
 responder_env() {
   export THREEPAY_LISTEN="${THREEPAY_LISTEN:-$state/threepay.sock}"
@@ -174,7 +181,9 @@ show_env() {
 }
 
 run() {
-  trap 'echo; stop; exit 0' INT TERM
+  # Whatever ends this command (Ctrl-C, a failed start, a crashed responder) stops what it started.
+  trap 'stop' EXIT
+  trap 'echo; exit 0' INT TERM
   start
   cat <<EOT
 
@@ -190,7 +199,7 @@ Sandbox trades: curl -s $base/sandbox/trades
 Press Ctrl-C to stop everything.
 EOT
   while sleep 2; do
-    if ! pid_alive "$state/threepay.pid"; then log "the responder exited; see $state/logs/threepay.log"; stop; exit 1; fi
+    if ! pid_alive "$state/threepay.pid"; then log "the responder exited; see $state/logs/threepay.log"; exit 1; fi
   done
 }
 
