@@ -13,6 +13,7 @@ import RSASigning
 /// stays in the outbox as GAVE_UP for a DBA to re-queue).
 struct CallbackDelivery {
     static let maximumAttempts = 15
+    static let batchSize = 5
     let urls: [String: String]
     let secret: [UInt8]
     let client: HTTPClient
@@ -22,7 +23,7 @@ struct CallbackDelivery {
     /// The lease (120 s) outlasts a whole batch sent one after another (5 × the 10 s HTTP limit), so no
     /// other deliverer can claim a job of this batch while it is still being sent.
     func deliverDue(store: PaymentRecords) throws(StoreError) -> Int {
-        let jobs = try store.claimCallbacks(limit: 5, leaseSeconds: 120)
+        let jobs = try store.claimCallbacks(limit: CallbackDelivery.batchSize, leaseSeconds: 120)
         for job in jobs { deliver(job, store: store) }
         return jobs.count
     }

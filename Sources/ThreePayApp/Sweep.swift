@@ -62,7 +62,10 @@ enum BackgroundDuties {
                 var nextSweep = Date().addingTimeInterval(5)
                 while true {
                     do throws(StoreError) {
-                        if let delivery { _ = try delivery.deliverDue(store: worker.store()) }
+                        // A full batch means more are due: keep claiming until the outbox is drained.
+                        if let delivery {
+                            while try delivery.deliverDue(store: worker.store()) == CallbackDelivery.batchSize {}
+                        }
                         let interval = services.configuration.sweepIntervalSeconds
                         if interval > 0, Date() >= nextSweep {
                             let report = try Sweep(worker: worker).run()

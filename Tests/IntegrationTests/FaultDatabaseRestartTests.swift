@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// MariaDB is stopped and started again in the middle of a ScanCode + Query + pay load, and buyers pay while
+/// it is down. Answers may say 4001 meanwhile; no payment may be lost or counted twice, no process may
+/// crash, and once the database is back every request succeeds again.
+final class FaultDatabaseRestartTests: FaultTestCase {
+    func testMariaDBRestartedInTheMiddleOfALoad() async throws {
+        guard LifecycleProcesses.hasPrivateDatabase else {
+            throw XCTSkip("the stack uses an external database; this test restarts the private one")
+        }
+        let source = FaultBillSource(tag: "db")
+        let reserve = FaultReserve()
+        let stop = FaultStopSignal(seconds: 120)
+        let responder = FaultStack.responderPID()
+        async let running = FaultLoad.run(source, reserve: reserve, until: stop)
+        var extra: [FaultPayment] = []
+        var recovered = Date.distantFuture
+        do {
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            try await FaultBlocking.run { try FaultStack.database("stop") }
+            // Buyers pay while the database is down: ThreePay cannot record these notifications yet.
+            for issued in reserve.take(6) { extra.append(await FaultLoad.pay(issued)) }
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            try await FaultBlocking.run { try FaultStack.database("start") }
+            try await FaultStack.waitHealthy()
+            recovered = Date()
+            try await Task.sleep(nanoseconds: 2_000_000_000)
+        } catch {
+            stop.stop()
+            _ = await running
+            throw error
+        }
+        stop.stop()
+        let load = await running
+
+        XCTAssertFalse(extra.isEmpty, "bills were paid while the database was down")
+        XCTAssertEqual(FaultStack.responderPID(), responder, "the responder survived the outage (same process)")
+        let late = load.scanCodes.filter { $0.sentAt > recovered.addingTimeInterval(1) }
+        XCTAssertFalse(late.isEmpty, "the load went on after the restart")
+        for answer in late.filter({ $0.errcode != 0 }).prefix(10) {
+            XCTFail("a request sent a second after the database was back failed: \(answer)")
+        }
+
+        var rules = FaultRules()
+        rules.scanCodeErrcodes = [4001]
+        rules.queryErrcodes = [4001]
+        // Begin committed and then the database went away (INITIATED), or the answer of QrIssued was lost.
+        rules.failedRecordStatuses = ["INITIATED", "QR_ISSUED"]
+        rules.failedMayHaveNoRecord = true
+        rules.expectFailures = true
+        try await settle("MariaDB restarted under load", source, load, rules, extraPayments: extra)
+    }
+}

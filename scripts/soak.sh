@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# ThreePay's soak test (`make soak`): builds the release binaries, starts a private stack on loopback
+# (MariaDB, the sandbox gateway, the responder with 64 workers, nginx) in var/soak on 127.0.0.1:18680 with
+# empty payment tables and an empty sandbox book, runs soak/soak.py — steady ScanCode + Query + pay (+ the
+# notifications and callbacks that follow) at a fixed rate, the responder's RSS sampled every 10 s, an exact
+# reconciliation at the end — writes soak/results/<UTC time>.{md,json}, and stops the stack.
+# Exit status 0 only with zero errors, an exact reconciliation and a flat RSS curve. See docs/reliability.md.
+#
+# Settings (environment):
+#   SOAK_MINUTES (10)          length of the load
+#   SOAK_RATE (300)            requests per second, all kinds together (about 70 % of this box's measured
+#                              capacity; bench/README.md)
+#   SOAK_PAY_SHARE (0.3) SOAK_QUERY_SHARE (0.2) SOAK_RESEND_SHARE (0.1)  what share of the bills is paid,
+#                              only queried, or sent again
+#   SOAK_SAMPLE_SECONDS (10) SOAK_WARMUP_SECONDS (min(60, a fifth of the run))  RSS sampling
+#   SOAK_RSS_TOLERANCE_MB (5)  how much the responder's RSS may grow after the warm-up and still be flat
+#   SOAK_DRAIN_SECONDS (180)   how long to wait after the load for payments and callbacks to settle
+#   SOAK_CLIENTS (32)          driver threads (each one keep-alive connection)
+#   SOAK_PORT (18680) SOAK_STATE_DIR (var/soak) SOAK_RESULTS_DIR (soak/results)
+#   SOAK_WORKERS (64) SOAK_SANDBOX_WORKERS (300)  responder and sandbox worker threads
+#   SOAK_SKIP_BUILD (0) SOAK_KEEP_STACK (0) SOAK_FRESH (1: empty the payment tables and the sandbox book)
+#   SOAK_SCRATCH_PATH          build with `swift build --scratch-path <dir>` (also the stack's binaries)
+# A two-minute run: SOAK_MINUTES=2 scripts/soak.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# Only this script's settings reach the stack: a developer's THREEPAY_* must not leak into the soak.
+for name in $(env | sed -n 's/^\(THREEPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
+export THREEPAY_STATE_DIR="${SOAK_STATE_DIR:-$root/var/soak}"
+case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
+export THREEPAY_HTTP_PORT="${SOAK_PORT:-18680}"
+export THREEPAY_BUILD_CONFIG=release
+export THREEPAY_WORKERS="${SOAK_WORKERS:-64}"
+export THREEPAY_SANDBOX_WORKERS="${SOAK_SANDBOX_WORKERS:-300}"
+# No sandbox state file: it rewrites the whole book after every change, which grows with the run.
+# A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
+export THREEPAY_SANDBOX_STATE=" "
+state="$THREEPAY_STATE_DIR"
+port="$THREEPAY_HTTP_PORT"
+base="http://127.0.0.1:$port"
+
+log() { printf '[soak] %s\n' "$*" >&2; }
+
+for tool in python3 nginx mariadb curl openssl; do
+  command -v "$tool" >/dev/null || { log "$tool is missing: run 'make soak' (it installs the packages)"; exit 1; }
+done
+
+mkdir -p "$state"
+if [ -n "${SOAK_SCRATCH_PATH:-}" ]; then
+  # Every `swift build` of this run, scripts/stack.sh's included, uses that build folder.
+  scratch=$(cd "$SOAK_SCRATCH_PATH" 2>/dev/null && pwd || echo "$root/$SOAK_SCRATCH_PATH")
+  real_swift=$(command -v swift)
+  mkdir -p "$state/swift-shim"
+  printf '#!/bin/sh\nif [ "$1" = build ]; then shift; exec "%s" build --scratch-path "%s" "$@"; fi\nexec "%s" "$@"\n' \
+    "$real_swift" "$scratch" "$real_swift" > "$state/swift-shim/swift"
+  chmod +x "$state/swift-shim/swift"
+  export PATH="$state/swift-shim:$PATH"
+fi
+
+# 64 workers each hold a FastCGI connection, a database connection and an HTTP connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+if [ "${SOAK_SKIP_BUILD:-0}" != 1 ]; then
+  log "building the release binaries"
+  swift build -c release --product threepay >&2
+  swift build -c release --product threepay-sandbox >&2
+fi
+
+# A stack left by an earlier soak in this state folder is stopped; anything else on the port is not ours.
+scripts/stack.sh stop >/dev/null 2>&1 || true
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  log "port $port is in use by another program: choose another with SOAK_PORT"; exit 1
+fi
+
+stop_stack() {
+  if [ "${SOAK_KEEP_STACK:-0}" = 1 ]; then
+    log "the stack keeps running on $base (stop: THREEPAY_STATE_DIR=$state THREEPAY_HTTP_PORT=$port scripts/stack.sh stop)"
+  else
+    scripts/stack.sh stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_stack EXIT
+
+log "starting the stack in $state on $base ($THREEPAY_WORKERS responder workers)"
+scripts/stack.sh start
+
+if [ "${SOAK_FRESH:-1}" = 1 ]; then
+  # The reconciliation compares everything in the database with everything in the sandbox's book.
+  mariadb --no-defaults --socket="$state/mariadb.sock" --user="$(id -un)" --database=threepay -e "
+    SET FOREIGN_KEY_CHECKS = 0;
+    TRUNCATE TABLE T_3Pay_Callback_Outbox; TRUNCATE TABLE T_3Pay_StoredValueCard_Credit;
+    TRUNCATE TABLE T_3Pay_StoredValueCard; TRUNCATE TABLE T_3Pay_Receipt_Scenic; TRUNCATE TABLE T_3Pay_Receipt_Pos;
+    TRUNCATE TABLE T_3Pay_Receipt_CarRental; TRUNCATE TABLE T_3Pay_Receipt_EcoCar;
+    TRUNCATE TABLE T_3Pay_Receipt_EquipmentRental; TRUNCATE TABLE T_3Pay_Receipt_JointRetail;
+    TRUNCATE TABLE T_3Pay_Receipt_StoredValueCard; TRUNCATE TABLE T_3Pay_Offline_Bill;
+    TRUNCATE TABLE T_3Pay_Offline_ReceiveMoney;
+    SET FOREIGN_KEY_CHECKS = 1"
+  curl -fsS -o /dev/null -X POST "$base/sandbox/reset?trades=1"
+fi
+
+python3 soak/soak.py
