@@ -128,7 +128,9 @@ keep_finding() { # target, artifact
   mkdir -p "$root/Fuzz/findings/$target"
   log "$target: minimizing $name"
   timeout -k 10 $((minimize_seconds + 60)) "$bin_dir/$target" -minimize_crash=1 -max_total_time="$minimize_seconds" \
-    -timeout="$input_timeout" -exact_artifact_path="$kept" "$artifact" > "$work/logs/$target.minimize.log" 2>&1 || true
+    -timeout="$input_timeout" -artifact_prefix="$work/minimizing-" -exact_artifact_path="$kept" "$artifact" \
+    > "$work/logs/$target.minimize.log" 2>&1 || true
+  rm -f "$work"/minimizing-*
   # A leak or hang may not reproduce under -minimize_crash; keep the original then.
   [ -s "$kept" ] || cp "$artifact" "$kept"
   rm -f "$artifact"

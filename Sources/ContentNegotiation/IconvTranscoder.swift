@@ -22,7 +22,9 @@ enum IconvTranscoder {
         guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return .failure(.unknownCharset) }
         defer { iconv_close(descriptor) }
         var input = bytes
-        var output = [UInt8](repeating: 0, count: bytes.count * 4 + 16)
+        // One input byte can become up to 12 bytes of UTF-8 (TSCII syllables); bodies are bounded by
+        // THREEPAY_MAX_BODY, so this worst case stays small.
+        var output = [UInt8](repeating: 0, count: bytes.count * 12 + 16)
         let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
             output.withUnsafeMutableBufferPointer { outBuffer in
                 convert(descriptor, inBuffer, outBuffer)

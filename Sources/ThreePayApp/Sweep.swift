@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PaymentStore
 
 /// Resolves records left behind: QR codes past their validity are voided at Alipay and closed;
@@ -53,35 +54,54 @@ struct Sweep {
 
 /// The service's own background thread: callbacks every second, a sweep every THREEPAY_SWEEP_INTERVAL.
 /// It has its own database connection and HTTP handles, like a request worker, and never blocks one.
-enum BackgroundDuties {
-    static func start(services: Services) {
-        let thread = Thread {
-            do {
-                let worker = try Worker(index: -1, services: services)
-                let delivery = try services.makeCallbackDelivery()
-                var nextSweep = Date().addingTimeInterval(5)
-                while true {
-                    do throws(StoreError) {
-                        // A full batch means more are due: keep claiming until the outbox is drained.
-                        if let delivery {
-                            while try delivery.deliverDue(store: worker.store()) == CallbackDelivery.batchSize {}
-                        }
-                        let interval = services.configuration.sweepIntervalSeconds
-                        if interval > 0, Date() >= nextSweep {
-                            let report = try Sweep(worker: worker).run()
-                            if report.examined > 0 { RequestLog.note(report.description) }
-                            nextSweep = Date().addingTimeInterval(TimeInterval(interval))
-                        }
-                    } catch {
-                        worker.forgetStore(after: error)
-                    }
-                    Thread.sleep(forTimeInterval: 1)
-                }
-            } catch {
-                RequestLog.note("background duties could not start: \(error)")
-            }
-        }
+final class BackgroundDuties: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts the thread; `stop()` ends it between two rounds.
+    static func start(services: Services) -> BackgroundDuties {
+        let duties = BackgroundDuties()
+        let thread = Thread { duties.loop(services: services) }
         thread.name = "threepay-background"
         thread.start()
+        return duties
+    }
+
+    /// Asks the thread to stop and waits (at most `seconds`) until it has: the process must not exit
+    /// (and run OpenSSL's exit-time cleanup) while this thread is still signing a call.
+    func stop(waitingAtMost seconds: Int) {
+        stopping.store(true, ordering: .releasing)
+        _ = finished.wait(timeout: .now() + .seconds(seconds))
+    }
+
+    private func loop(services: Services) {
+        defer { finished.signal() }
+        do {
+            let worker = try Worker(index: -1, services: services)
+            let delivery = try services.makeCallbackDelivery()
+            var nextSweep = Date().addingTimeInterval(5)
+            while !stopping.load(ordering: .acquiring) {
+                do throws(StoreError) {
+                    // A full batch means more are due: keep claiming until the outbox is drained.
+                    if let delivery {
+                        while !stopping.load(ordering: .acquiring),
+                              try delivery.deliverDue(store: worker.store()) == CallbackDelivery.batchSize {}
+                    }
+                    let interval = services.configuration.sweepIntervalSeconds
+                    if interval > 0, Date() >= nextSweep, !stopping.load(ordering: .acquiring) {
+                        let report = try Sweep(worker: worker).run()
+                        if report.examined > 0 { RequestLog.note(report.description) }
+                        nextSweep = Date().addingTimeInterval(TimeInterval(interval))
+                    }
+                } catch {
+                    worker.forgetStore(after: error)
+                }
+                for _ in 0..<10 where !stopping.load(ordering: .acquiring) {
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+        } catch {
+            RequestLog.note("background duties could not start: \(error)")
+        }
     }
 }

@@ -89,15 +89,17 @@ public enum ThreePayMain {
         if let missing = services.missingProcedures(), !missing.isEmpty {
             fail("the database lacks these stored procedures: \(missing.joined(separator: ", ")) (apply sql/ — see sql/README.md)")
         }
-        BackgroundDuties.start(services: services)
+        let background = BackgroundDuties.start(services: services)
         RequestLog.note(
             "threepay listening on \(configuration.listen) with \(configuration.workers) workers, gateway \(configuration.alipay.gateway)")
         do {
             try server.run { worker in try Worker(index: worker, services: services).handle }
         } catch {
             RequestLog.note("threepay stopped: \(error)")
+            background.stop(waitingAtMost: 30)
             exit(1)
         }
+        background.stop(waitingAtMost: 30)
         RequestLog.note("threepay drained and stopped")
         exit(0)
     }
