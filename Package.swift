@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
         .testTarget(
             name: "AlipayTests",
-            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel"],
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel"]),

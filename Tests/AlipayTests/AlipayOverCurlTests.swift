@@ -3,6 +3,7 @@ import CurlClient
 import Foundation
 import PaymentModel
 import RSASigning
+import ThreePayApp
 import XCTest
 
 /// AlipayClient through CurlClient against a loopback stand-in gateway that checks the request
@@ -31,7 +32,7 @@ final class AlipayOverCurlTests: XCTestCase {
         }
         defer { server.stop() }
 
-        let transport = CurlAlipayTransport(client: try HTTPClient(totalTimeoutMilliseconds: 5000))
+        let transport = CurlTransport(client: try HTTPClient(totalTimeoutMilliseconds: 5000))
         let configuration = try AlipayTestSupport.configuration(
             at: Date(), gatewayURL: "http://127.0.0.1:\(server.port)/gateway.do")
         let client = AlipayClient(configuration: configuration, transport: transport)
@@ -53,7 +54,7 @@ final class AlipayOverCurlTests: XCTestCase {
     func testRefusedGatewayIsOutcomeUnknown() throws {
         let (socket, port) = try LoopbackHTTPServer.listeningSocket(backlog: nil)
         close(socket)
-        let transport = CurlAlipayTransport(client: try HTTPClient(connectTimeoutMilliseconds: 1000))
+        let transport = CurlTransport(client: try HTTPClient(connectTimeoutMilliseconds: 1000))
         let client = AlipayClient(configuration: try AlipayTestSupport.configuration(
             gatewayURL: "http://127.0.0.1:\(port)/gateway.do"), transport: transport)
         do {

@@ -27,25 +27,3 @@ final class ScriptedTransport: AlipayTransport {
         sent.last.map { String(decoding: $0.body, as: UTF8.self) } ?? ""
     }
 }
-
-/// How the app plugs CurlClient into Alipay (Alipay itself does not import CurlClient).
-final class CurlAlipayTransport: AlipayTransport {
-    private let client: HTTPClient
-
-    init(client: HTTPClient) {
-        self.client = client
-    }
-
-    func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8]) {
-        do {
-            let reply = try client.post(url: url, contentType: AlipayClient.formContentType, body: body)
-            return (reply.status, reply.body)
-        } catch {
-            switch error {
-            case .connectFailed(let message), .invalidURL(let message): throw .notSent(message)
-            case .timeout(let message): throw .timeout(message)
-            case .tls(let message), .transport(let message): throw .failed(message)
-            }
-        }
-    }
-}
