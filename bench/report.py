@@ -137,7 +137,43 @@ def floor_lines(data):
                      f"{_fmt(call['pairs_per_s'], 0)} pairs/s ({_fmt(call['calls_per_s'], 0)} CALLs/s, "
                      f"{call['pairs']} pairs in {call['seconds']} s; mariadbd "
                      f"{_fmt(call.get('mariadbd_cpu_ms_per_pair'), 3)} ms CPU per pair)")
+    ceiling = floor_ceiling(data)
+    if ceiling:
+        lines.append(
+            f"Ceiling from these figures: a ScanCode costs at least {_fmt(ceiling['signatures_ms'], 3)} ms for two "
+            f"RSA signatures (ThreePay's request and the gateway's answer) + {_fmt(ceiling['procedures_ms'], 3)} ms "
+            f"of procedures + {_fmt(ceiling['fastcgi_trips_ms'], 3)} ms for two trips through nginx and FastCGI "
+            f"(client → ThreePay, ThreePay → gateway) = {_fmt(ceiling['total_ms'], 3)} ms of CPU, so "
+            f"{ceiling['cores']} cores answer at most {_fmt(ceiling['requests_per_s'], 0)} requests/s "
+            f"(2,000 requests/s needs ≤ {_fmt(ceiling['cores'] * 1000 / 2000, 3)} ms per request)")
+        best = max((e["median"]["requests_per_s"] for e in data.get("points", [])), default=None)
+        if best:
+            lines.append(f"Best measured point: {_fmt(best, 0)} requests/s = "
+                         f"{_fmt(100 * best / ceiling['requests_per_s'], 0)} % of that ceiling")
     return lines
+
+
+def floor_ceiling(data):
+    """The most requests/s the machine can answer, from the floor alone: the CPU a ScanCode cannot avoid.
+
+    Everything runs on one machine (the benchmark's method), so the parts add up: the client's signature and
+    the gateway's (from `openssl speed`), the cheapest measured Begin+QrIssued pair (mariadbd CPU), and twice
+    the health route's nginx + responder CPU (each FastCGI trip through nginx, without its procedure CALL).
+    """
+    floor = data.get("floor") or {}
+    one, health, calls = floor.get("rsa2048_one_core"), floor.get("health"), floor.get("procedure_calls") or []
+    pair_ms = [c["mariadbd_cpu_ms_per_pair"] for c in calls if c.get("mariadbd_cpu_ms_per_pair")]
+    cpu = (health or {}).get("cpu_ms_per_request") or {}
+    if not one or not one.get("sign_per_s") or not pair_ms or cpu.get("nginx") is None \
+            or cpu.get("responder") is None:
+        return None
+    signatures = 2 * 1000 / one["sign_per_s"]
+    procedures = min(pair_ms)
+    trips = 2 * (cpu["nginx"] + cpu["responder"])
+    total = signatures + procedures + trips
+    cores = (floor.get("rsa2048_all_cores") or {}).get("processes") or 1
+    return {"signatures_ms": signatures, "procedures_ms": procedures, "fastcgi_trips_ms": trips,
+            "total_ms": total, "cores": cores, "requests_per_s": cores * 1000 / total}
 
 
 def _text_table(header, rows):

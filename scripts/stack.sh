@@ -23,7 +23,10 @@ base="http://127.0.0.1:$port"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
-bin_dir() { swift build -c "$config" --show-bin-path; }
+# THREEPAY_SCRATCH_PATH: a build folder other than .build (two checkouts' builds on one tree, or a parallel build).
+scratch=()
+if [ -n "${THREEPAY_SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$THREEPAY_SCRATCH_PATH"); fi
+bin_dir() { swift build "${scratch[@]}" -c "$config" --show-bin-path; }
 
 # Keys for the sandbox: the merchant (app) key pair ThreePay signs with, and the stand-in
 # "Alipay" key pair the sandbox signs its answers and notifications with.
@@ -140,8 +143,8 @@ start() {
   bins=$(bin_dir)
   if [ ! -x "$bins/threepay" ] || [ ! -x "$bins/threepay-sandbox" ]; then
     log "building ($config)"
-    swift build -c "$config" --product threepay >&2
-    swift build -c "$config" --product threepay-sandbox >&2
+    swift build "${scratch[@]}" -c "$config" --product threepay >&2
+    swift build "${scratch[@]}" -c "$config" --product threepay-sandbox >&2
   fi
   make_keys
   if private_db; then scripts/mariadb.sh start; fi

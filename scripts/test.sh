@@ -13,15 +13,18 @@ export THREEPAY_BUILD_CONFIG=debug
 export THREEPAY_ALIPAY_TIMEOUT="${THREEPAY_ALIPAY_TIMEOUT:-3000}"
 export THREEPAY_SWEEP_INTERVAL="${THREEPAY_SWEEP_INTERVAL:-0}"
 
-swift build --build-tests
+# THREEPAY_SCRATCH_PATH: build in another folder than .build (scripts/stack.sh reads it too).
+scratch=()
+if [ -n "${THREEPAY_SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$THREEPAY_SCRATCH_PATH"); fi
+swift build "${scratch[@]}" --build-tests
 scripts/stack.sh stop >/dev/null 2>&1 || true
 trap 'scripts/stack.sh stop || true' EXIT
 scripts/stack.sh start
 
 # What the integration tests need to find the stack.
 export THREEPAY_TEST_BASE_URL="http://127.0.0.1:$THREEPAY_HTTP_PORT"
-export THREEPAY_TEST_BIN_DIR="$(swift build --show-bin-path)"
+export THREEPAY_TEST_BIN_DIR="$(swift build "${scratch[@]}" --show-bin-path)"
 if [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ]; then
   export THREEPAY_TEST_DB_SOCKET="$THREEPAY_STATE_DIR/mariadb.sock"
 fi
-swift test --skip-build "$@"
+swift test "${scratch[@]}" --skip-build "$@"
