@@ -28,7 +28,7 @@ extension AlipayClient {
         guard !outTradeNo.isEmpty else { throw .invalidRequest("out_trade_no is empty") }
         guard totalAmount.fen > 0 else { throw .invalidRequest("total_amount must be positive") }
         guard !subject.isEmpty else { throw .invalidRequest("subject is empty") }
-        var biz: [String: JSONValue] = [
+        var biz: [String: JSONNode] = [
             "out_trade_no": .string(outTradeNo),
             "total_amount": .string(totalAmount.description),
             "subject": .string(subject),
@@ -42,7 +42,7 @@ extension AlipayClient {
     }
 }
 
-extension [String: JSONValue] {
+extension [String: JSONNode] {
     /// Adds a string member only when it has a non-empty value (Alipay must never get empty fields).
     mutating func setOptional(_ name: String, _ value: String?) {
         if let value, !value.isEmpty { self[name] = .string(value) }

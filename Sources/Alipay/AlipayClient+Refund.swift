@@ -44,7 +44,7 @@ extension AlipayClient {
                        refundReason: String? = nil) throws(AlipayError) -> RefundResult {
         guard refundAmount.fen > 0 else { throw .invalidRequest("refund_amount must be positive") }
         guard !outRequestNo.isEmpty else { throw .invalidRequest("out_request_no is empty") }
-        var biz: [String: JSONValue] = [
+        var biz: [String: JSONNode] = [
             trade.member.0: trade.member.1,
             "refund_amount": .string(refundAmount.description),
             "out_request_no": .string(outRequestNo),
@@ -59,7 +59,7 @@ extension AlipayClient {
     /// Reads the state of one refund request (wait a few seconds after `refund`).
     public func refundQuery(_ trade: TradeReference, outRequestNo: String) throws(AlipayError) -> RefundQueryResult {
         guard !outRequestNo.isEmpty else { throw .invalidRequest("out_request_no is empty") }
-        let biz: [String: JSONValue] = [trade.member.0: trade.member.1, "out_request_no": .string(outRequestNo)]
+        let biz: [String: JSONNode] = [trade.member.0: trade.member.1, "out_request_no": .string(outRequestNo)]
         let fields = try call(method: AlipayMethod.refundQuery, bizContent: biz)
         try fields.checkEcho(trade)
         if let echoed = fields["out_request_no"], echoed != outRequestNo {

@@ -21,7 +21,7 @@ public final class AlipayClient {
 
     /// The signed parameters for one call: common parameters, `biz_content`, `sign`.
     /// Empty values are never included.
-    public func signedParameters(method: String, bizContent: [String: JSONValue]) throws(AlipayError) -> [String: String] {
+    public func signedParameters(method: String, bizContent: [String: JSONNode]) throws(AlipayError) -> [String: String] {
         var params = [
             "app_id": configuration.appID,
             "method": method,
@@ -30,7 +30,7 @@ public final class AlipayClient {
             "sign_type": "RSA2",
             "timestamp": ChinaTime.timestamp(configuration.clock()),
             "version": "1.0",
-            "biz_content": JSONValue.object(bizContent).text(),
+            "biz_content": JSONNode.sortedObject(bizContent).compactText,
         ]
         params["notify_url"] = configuration.notifyURL
         params["app_auth_token"] = configuration.appAuthToken
@@ -43,7 +43,7 @@ public final class AlipayClient {
 
     /// Performs one call and returns the verified fields of a `10000` reply; throws `AlipayError`
     /// for everything else (see its documentation for how each case affects order state).
-    func call(method: String, bizContent: [String: JSONValue]) throws(AlipayError) -> AlipayReplyFields {
+    func call(method: String, bizContent: [String: JSONNode]) throws(AlipayError) -> AlipayReplyFields {
         let params = try signedParameters(method: method, bizContent: bizContent)
         let body = FormURLEncoding.encode(params.sorted { AlipayCanonical.byteOrder($0.key, $1.key) })
         let reply: (status: Int, body: [UInt8])

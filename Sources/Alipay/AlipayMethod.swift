@@ -16,7 +16,7 @@ public enum TradeReference: Sendable, Equatable {
     case tradeNo(String)
 
     /// The biz_content member naming the trade.
-    var member: (String, JSONValue) {
+    var member: (String, JSONNode) {
         switch self {
         case .outTradeNo(let value): ("out_trade_no", .string(value))
         case .tradeNo(let value): ("trade_no", .string(value))

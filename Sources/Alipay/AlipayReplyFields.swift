@@ -1,4 +1,3 @@
-import Foundation
 import PaymentModel
 
 /// The string fields of a verified response node.
@@ -7,11 +6,14 @@ struct AlipayReplyFields {
 
     /// Parses the (already verified) node bytes; only string members are kept.
     init(node: [UInt8]) throws(AlipayError) {
-        let object = try? JSONSerialization.jsonObject(with: Data(node))
-        guard let members = object as? [String: Any] else {
+        guard case .object(let members)? = try? JSONParser.parse(node) else {
             throw .malformedResponse("response node is not a JSON object")
         }
-        values = members.compactMapValues { $0 as? String }
+        var values: [String: String] = [:]
+        for (name, value) in members {
+            if case .string(let text) = value { values[name] = text }
+        }
+        self.values = values
     }
 
     /// A field; nil when absent or empty.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Splits a top-level JSON object into its members without decoding the values: each member's
 /// value is reported as the exact byte range it occupies, so it can be verified as received.
 ///
@@ -121,8 +119,9 @@ struct JSONMemberScanner {
 
     /// Decodes one JSON string literal (quotes included) into its text.
     static func decodeString(_ literal: ArraySlice<UInt8>) throws(Failure) -> String {
-        let object = try? JSONSerialization.jsonObject(with: Data(literal), options: .fragmentsAllowed)
-        guard let text = object as? String else { throw Failure(reason: "invalid string literal") }
+        guard case .string(let text)? = try? JSONParser.parse(Array(literal)) else {
+            throw Failure(reason: "invalid string literal")
+        }
         return text
     }
 

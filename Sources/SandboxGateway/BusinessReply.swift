@@ -1,3 +1,5 @@
+import Alipay
+
 /// The content of one signed business answer: the `<method>_response` node before serialisation.
 public struct BusinessReply: Sendable, Equatable {
     public var code: String

@@ -1,3 +1,4 @@
+import Alipay
 import Foundation
 
 /// The `/sandbox/` control actions: drive trades (scan, pay, close), inspect the book and the notifications,

@@ -1,3 +1,5 @@
+import Alipay
+
 /// A failure the sandbox can inject into `/gateway.do` replies.
 public enum FaultMode: String, Sendable, CaseIterable {
     case none

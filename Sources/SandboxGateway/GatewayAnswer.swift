@@ -1,3 +1,4 @@
+import Alipay
 import Foundation
 
 /// What `/gateway.do` answers before it is serialised and signed.

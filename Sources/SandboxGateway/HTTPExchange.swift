@@ -1,3 +1,5 @@
+import Alipay
+
 /// A request as the sandbox's pure handlers see it (the FastCGI adapter fills it in).
 public struct SandboxRequest: Sendable {
     public var method: String

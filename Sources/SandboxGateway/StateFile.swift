@@ -1,3 +1,4 @@
+import Alipay
 import Foundation
 
 /// Keeps the trade book in a JSON file: loaded at start, rewritten atomically after changes

@@ -67,7 +67,7 @@ struct CallbackDelivery {
 
     /// The callback body: what the business system needs to book the payment.
     static func payload(_ job: CallbackJob) -> String {
-        var members: [String: JSONValue] = [
+        var members: [String: JSONNode] = [
             "status": .string("paid"),
             "autoid": .string(String(job.autoid)),
             "billtype": .string(job.billtype),
@@ -79,6 +79,6 @@ struct CallbackDelivery {
         ]
         if let paidAt = job.paidAt { members["paytime"] = .string(ChinaTimeText.text(paidAt)) }
         if let cardno = job.cardno { members["cardno"] = .string(cardno) }
-        return JSONValue.object(members).text()
+        return JSONNode.sortedObject(members).compactText
     }
 }

@@ -19,6 +19,12 @@ enum EnvironmentFile {
                 problems.append("line \(offset + 1) of the settings file has an invalid key")
                 continue
             }
+            // Only THREEPAY_* names are echoed: a key or password pasted over several lines leaves lines
+            // such as `c2VjcmV0=` that parse as a name, and that name is part of the secret.
+            guard key.hasPrefix("THREEPAY_") else {
+                problems.append("line \(offset + 1) of the settings file does not set a THREEPAY_* setting (the name is not shown)")
+                continue
+            }
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = String(value.dropFirst().dropLast())
                 if first == "\"" {

@@ -22,10 +22,10 @@ final class AlipayOverCurlTests: XCTestCase {
             else {
                 return .init(status: 200, body: Array(#"{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-signature"}}"#.utf8))
             }
-            let node = JSONValue.object([
+            let node = JSONWriter.text(.sortedObject([
                 "code": .string("10000"), "msg": .string("Success"), "out_trade_no": .string(outTradeNo),
                 "qr_code": .string("https://qr.alipay.com/bax\(outTradeNo)"),
-            ]).text(escapingSlashes: true)
+            ]), escapingSlashes: true)
             let sign = (try? alipayKey.sign(sha256: Array(node.utf8))).map { Data($0).base64EncodedString() } ?? ""
             let body = #"{"alipay_trade_precreate_response":"# + node + #","sign":""# + sign + #""}"#
             return .init(status: 200, headers: [("Content-Type", "text/html;charset=utf-8")], body: Array(body.utf8))

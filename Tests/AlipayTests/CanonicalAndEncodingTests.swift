@@ -34,7 +34,7 @@ final class CanonicalAndEncodingTests: XCTestCase {
 
     func testBizContentIsCompactSortedAndEscapedLikeTheSDK() throws {
         let vector = try Fixtures.vectors().request("precreate")
-        let value = JSONValue.object([
+        let value = JSONNode.sortedObject([
             "total_amount": .string("88.88"),
             "out_trade_no": .string(AlipayTestSupport.outTradeNo),
             "subject": .string("测试商品-扫码支付"),
@@ -42,14 +42,14 @@ final class CanonicalAndEncodingTests: XCTestCase {
             "timeout_express": .string("15m"),
             "qr_code_timeout_express": .string("10m"),
         ])
-        XCTAssertEqual(value.text(), vector.params["biz_content"])
+        XCTAssertEqual(value.compactText, vector.params["biz_content"])
     }
 
     func testJSONWriterEscapesControlCharactersAndCanEscapeSlashes() {
-        let value = JSONValue.object(["b": .array([.integer(-5), .bool(true), .null]),
-                                      "a": .string("x/y\u{01}\u{08}\u{0C}\r\n\u{1F}é")])
-        XCTAssertEqual(value.text(), "{\"a\":\"x/y\\u0001\\b\\f\\r\\n\\u001fé\",\"b\":[-5,true,null]}")
-        XCTAssertEqual(JSONValue.string("https://qr.alipay.com/x").text(escapingSlashes: true),
+        let value = JSONNode.sortedObject(["b": .array([.number("-5"), .bool(true), .null]),
+                                           "a": .string("x/y\u{01}\u{08}\u{0C}\r\n\u{1F}é")])
+        XCTAssertEqual(value.compactText, "{\"a\":\"x/y\\u0001\\b\\f\\r\\n\\u001fé\",\"b\":[-5,true,null]}")
+        XCTAssertEqual(JSONWriter.text(.string("https://qr.alipay.com/x"), escapingSlashes: true),
                        "\"https:\\/\\/qr.alipay.com\\/x\"")
     }
 

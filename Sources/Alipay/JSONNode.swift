@@ -1,4 +1,5 @@
-/// A parsed JSON value that keeps number literals as written, so amounts never pass through floating point.
+/// A JSON value, parsed (`JSONParser`) or built to be written (`JSONWriter`). Number literals stay as written,
+/// so amounts never pass through floating point; object members keep their order.
 public enum JSONNode: Sendable, Equatable {
     case string(String)
     /// The number exactly as it appeared in the text, e.g. `88.88` or `1e3`.
@@ -34,5 +35,18 @@ public enum JSONNode: Sendable, Equatable {
         case .string(let text), .number(let text): return text
         default: return nil
         }
+    }
+}
+
+extension JSONNode {
+    /// An object with its members in Alipay's canonical order (names sorted by UTF-8 bytes), as `biz_content`
+    /// and the callback bodies are written.
+    public static func sortedObject(_ members: [String: JSONNode]) -> JSONNode {
+        .object(members.sorted { AlipayCanonical.byteOrder($0.key, $1.key) }.map { ($0.key, $0.value) })
+    }
+
+    /// Compact text with `/` left unescaped (request bodies; Alipay's own replies escape it, see `JSONWriter`).
+    public var compactText: String {
+        JSONWriter.text(self, escapingSlashes: false)
     }
 }

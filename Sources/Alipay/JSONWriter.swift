@@ -1,4 +1,5 @@
-/// Serialises a `JSONNode` compactly, in member order, the way Alipay writes its responses.
+/// Serialises a `JSONNode` compactly, in member order: ThreePay's `biz_content` and callback bodies, and the
+/// sandbox's replies (written the way Alipay writes its responses).
 public enum JSONWriter {
     /// The compact UTF-8 text of `value`.
     ///
@@ -51,6 +52,8 @@ public enum JSONWriter {
             case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
             case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case 0x00..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
                 out.append(contentsOf: Array("\\u00".utf8))
