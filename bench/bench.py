@@ -69,6 +69,8 @@ class Settings:
         self.results_dir = os.environ.get("BENCH_RESULTS_DIR", os.path.join(ROOT, "bench", "results"))
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_name = os.environ.get("THREEPAY_DB_NAME", "threepay")
+        self.profile = os.environ.get("BENCH_PROFILE", "1") != "0"
+        self.profile_seconds = env_int("BENCH_PROFILE_SECONDS", 10)
         self.is_default = (self.seconds, self.reps, self.warmup, self.concurrency, self.latencies) == (
             20, 3, 5, [16, 64, 256], [0, 50])
 
@@ -81,6 +83,7 @@ class Settings:
             "concurrency": self.concurrency,
             "gateway_latency_ms": self.latencies,
             "floor_seconds": self.floor_seconds,
+            "profile_seconds": self.profile_seconds if self.profile else None,
             "health_concurrency": self.health_concurrency,
             "call_concurrency": self.call_concurrency,
             "wrk_threads": self.wrk_threads,
@@ -528,6 +531,59 @@ def medians(reps):
     }
 
 
+# --- profile -----------------------------------------------------------------------------------------
+
+PROFILE_CONCURRENCY = 64
+
+
+def profile(settings, stack, run_dir, token):
+    """Where the CPU goes during ScanCode at c64 with 0 ms gateway latency: `perf record -a` (no call graphs)
+    while wrk runs, reported as shares of all samples by process and library. The bills are reconciled too.
+    Returns None (and says why) when perf is missing or not permitted."""
+    if not shutil.which("perf"):
+        log("profile: perf is not installed (Debian package linux-perf): skipped")
+        return None
+    data_path = os.path.join(run_dir, "profile.perf.data")
+    prefix = f"P{token}"
+    sandbox_prepare(settings, 0)
+    record_seconds = max(2, settings.profile_seconds - 4)
+    holder = {}
+
+    def load():
+        holder["result"] = run_wrk(settings, PROFILE_CONCURRENCY, settings.profile_seconds, "scancode", prefix,
+                                   os.path.join(run_dir, "profile-wrk.txt"))
+
+    log(f"profile: perf record -a for {record_seconds} s during {settings.profile_seconds} s of ScanCode "
+        f"at c{PROFILE_CONCURRENCY}, 0 ms")
+    thread = threading.Thread(target=load)
+    thread.start()
+    time.sleep(2)
+    recorded = subprocess.run(["perf", "record", "-a", "-F", "499", "-o", data_path, "--", "sleep",
+                               str(record_seconds)], capture_output=True, text=True)
+    thread.join()
+    wait_quiet(settings, prefix, 1)
+    result = holder.get("result")
+    if recorded.returncode != 0 or result is None:
+        log(f"profile: perf record failed: {recorded.stderr.strip()[:300]}")
+        return None
+    reported = subprocess.run(["perf", "report", "-i", data_path, "--no-children", "--sort", "comm,dso",
+                               "--stdio", "--percent-limit", "0.5"], capture_output=True, text=True)
+    shares = []
+    for line in reported.stdout.splitlines():
+        match = re.match(r"\s*([\d.]+)%\s+(\S+)\s+(\S+)", line)
+        if match and not line.lstrip().startswith("#"):
+            shares.append({"percent": float(match.group(1)), "process": match.group(2),
+                           "library": match.group(3)})
+    try:
+        os.remove(data_path)
+    except OSError:
+        pass
+    summary = summarize(result, settings.profile_seconds)
+    return {"concurrency": PROFILE_CONCURRENCY, "gateway_latency_ms": 0, "record_seconds": record_seconds,
+            "requests_per_s": summary["requests_per_s"], "shares": shares,
+            "reconciled_exact": reconcile(settings, prefix, result)["exact"]}
+
+
 # --- the machine --------------------------------------------------------------------------------------
 
 def first_line(command):
@@ -645,6 +701,9 @@ def main():
             log(f"point: gateway latency {latency} ms, concurrency {connections}: warm-up {settings.warmup} s, "
                 f"{settings.reps} × {settings.seconds} s")
             data["points"].append(run_point(settings, stack, run_dir, token, index, latency, connections))
+
+    if settings.profile:
+        data["profile"] = profile(settings, stack, run_dir, token)
 
     data["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.pids["responder"], "VmHWM") or 0) / 1024, 1)

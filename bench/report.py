@@ -176,6 +176,41 @@ def floor_ceiling(data):
             "total_ms": total, "cores": cores, "requests_per_s": cores * 1000 / total}
 
 
+# How perf names the stack's processes (comm is cut to 15 characters) and what a library's share means.
+PROFILE_PROCESSES = {"threepay": "responder", "threepay-sandbo": "sandbox", "mariadbd": "mariadbd",
+                     "nginx": "nginx", "wrk": "wrk"}
+
+
+def profile_rows(data):
+    """Shares of all CPU samples during the profile run, by process, then by library within it."""
+    prof = data.get("profile")
+    if not prof or not prof.get("shares"):
+        return None
+    by_process = {}
+    for share in prof["shares"]:
+        name = PROFILE_PROCESSES.get(share["process"], "others")
+        by_process.setdefault(name, []).append(share)
+    header = ["process", "share of CPU", "of it: largest libraries"]
+    rows = []
+    for name, shares in sorted(by_process.items(), key=lambda item: -sum(s["percent"] for s in item[1])):
+        total = sum(s["percent"] for s in shares)
+        libraries = {}
+        for share in shares:
+            library = "kernel" if share["library"].startswith("[kernel") else share["library"]
+            libraries[library] = libraries.get(library, 0) + share["percent"]
+        top = sorted(libraries.items(), key=lambda item: -item[1])[:4]
+        rows.append([name, f"{total:.1f} %", ", ".join(f"{lib} {pct:.1f} %" for lib, pct in top)])
+    return header, rows
+
+
+def profile_intro(data):
+    prof = data["profile"]
+    return (f"`perf record -a` for {prof['record_seconds']} s during ScanCode at c{prof['concurrency']} with "
+            f"{prof['gateway_latency_ms']} ms gateway latency ({_fmt(prof['requests_per_s'], 0)} req/s, reconciled "
+            f"{'exact' if prof['reconciled_exact'] else 'NOT exact'}); samples of 0.5 % and more, by process and "
+            "library. libcrypto in the responder and the sandbox is RSA signing; mariadbd is the procedures.")
+
+
 def _text_table(header, rows):
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)] if rows else [len(h) for h in header]
     line = lambda cells: "  ".join(str(c).rjust(w) for c, w in zip(cells, widths))  # noqa: E731
@@ -195,6 +230,10 @@ def table(data):
     parts.append(_text_table(*point_rows(data)))
     parts.append("\nCPU per request by process (medians)")
     parts.append(_text_table(*cpu_rows(data)))
+    rows = profile_rows(data)
+    if rows:
+        parts.append("\nWhere the CPU goes (" + profile_intro(data) + ")")
+        parts.append(_text_table(*rows))
     parts.append("\nFloor")
     parts += ["  " + line for line in floor_lines(data)]
     parts.append("\nTargets")
@@ -234,6 +273,9 @@ def markdown(data):
         out += ["Failed answers by HTTP status / errcode: "
                 + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())), ""]
     out += ["## Floor", ""] + [f"- {line}" for line in floor_lines(data)] + [""]
+    rows = profile_rows(data)
+    if rows:
+        out += ["## Where the CPU goes", "", profile_intro(data), "", _md_table(*rows), ""]
     out += ["## Machine and versions", "",
             f"- CPU: {machine['cpu_model']} × {machine['cpus']}; memory {machine['memory_mb']} MB; "
             f"{machine['os']}, kernel {machine['kernel']}; load average at start {machine['load_average_at_start']}",

@@ -14,7 +14,7 @@ packages=(
   spawn-fcgi                   # documented way to keep the responder running without systemd
   curl                         # the README's example request
 )
-if [ "${THREEPAY_BENCH_DEPS:-0}" = 1 ]; then packages+=(wrk procps python3); fi
+if [ "${THREEPAY_BENCH_DEPS:-0}" = 1 ]; then packages+=(wrk procps python3 linux-perf); fi
 
 missing=()
 for p in "${packages[@]}"; do

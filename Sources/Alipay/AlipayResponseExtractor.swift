@@ -25,7 +25,7 @@ public enum AlipayResponseExtractor {
 
     /// `alipay.trade.precreate` → `alipay_trade_precreate_response`.
     public static func nodeName(forMethod method: String) -> String {
-        method.replacingOccurrences(of: ".", with: "_") + "_response"
+        String(method.map { $0 == "." ? "_" : $0 }) + "_response"
     }
 
     /// Finds the `<method>_response` (or `error_response`) member of the top-level object and the

@@ -26,16 +26,18 @@ public enum FormURLEncoding {
     /// Percent-encodes every UTF-8 byte except `A-Z a-z 0-9 - _ . ~`; space becomes `%20`, and
     /// `+ / =` (which base64 signatures contain) become `%2B %2F %3D`.
     public static func encodeComponent(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count * 3)
         for byte in text.utf8 {
             if isUnreserved(byte) {
-                output.unicodeScalars.append(Unicode.Scalar(byte))
+                output.append(byte)
             } else {
-                output += "%" + hexDigit(byte >> 4) + hexDigit(byte & 0x0F)
+                output.append(UInt8(ascii: "%"))
+                output.append(hexDigit(byte >> 4))
+                output.append(hexDigit(byte & 0x0F))
             }
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Decodes once: `+` → space, `%XX` → byte, then UTF-8. Pairs keep their order; empty segments
@@ -85,8 +87,9 @@ public enum FormURLEncoding {
         }
     }
 
-    private static func hexDigit(_ nibble: UInt8) -> String {
-        String(UnicodeScalar(nibble < 10 ? nibble + 48 : nibble + 55))
+    /// The upper-case hexadecimal digit of a nibble, as an ASCII byte.
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble + 48 : nibble + 55
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
