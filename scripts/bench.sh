@@ -13,6 +13,7 @@
 #   BENCH_PORT (18480) BENCH_STATE_DIR (var/bench) BENCH_RESULTS_DIR (bench/results)
 #   BENCH_WORKERS (256) BENCH_SANDBOX_WORKERS (300)           responder and sandbox worker threads
 #   BENCH_SKIP_BUILD (0) BENCH_FRESH_DB (1: empty the payment tables first) BENCH_KEEP_STACK (0)
+#   BENCH_PROFILE (1) BENCH_PROFILE_SECONDS (10)               perf profile of the stack at c64, 0 ms, after the points
 #   BENCH_ENFORCE (0: 1 makes a missed target exit non-zero)
 # Quick smoke run: BENCH_SECONDS=3 BENCH_REPS=1 BENCH_WARMUP=1 scripts/bench.sh
 set -euo pipefail
