@@ -164,6 +164,14 @@ start() {
     tail -n 20 "$state/logs/sandbox.log" >&2 || true
     return 1
   fi
+  # The responder answers health without the gateway: wait for the sandbox too (300 workers take a moment).
+  if default_gateway; then
+    if [ "$THREEPAY_SANDBOX_CONTROL" = 1 ]; then
+      wait_for "$base/sandbox/health" 60 || { log "the sandbox did not answer within 60 s"; tail -n 20 "$state/logs/sandbox.log" >&2; return 1; }
+    else
+      for _ in $(seq 1 600); do [ -S "${THREEPAY_SANDBOX_LISTEN#unix:}" ] && break; sleep 0.1; done
+    fi
+  fi
   log "ThreePay answers on $base"
 }
 
@@ -180,7 +188,7 @@ stop() {
 
 show_env() {
   responder_env
-  env | grep '^THREEPAY_' | sed -E 's/^(THREEPAY_[A-Z_]*(PASSWORD|PRIVATE_KEY)[A-Z_]*)=.*/\1=(set, not shown)/' | sort
+  env | grep '^THREEPAY_' | sed -E 's/^(THREEPAY_[A-Z_]*(PASSWORD|PRIVATE_KEY|SECRET)[A-Z_]*)=.*/\1=(set, not shown)/' | sort
 }
 
 run() {
