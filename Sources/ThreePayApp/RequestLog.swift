@@ -41,8 +41,15 @@ struct RequestLog: RequestLogger {
         return cleaned.isEmpty ? "-" : String(cleaned)
     }
 
+    /// A message on one line: control characters (C0, DEL, C1) and the Unicode line and paragraph separators
+    /// become spaces, so nothing in it can start a line of its own.
     static func printable(_ text: String) -> String {
-        String(text.unicodeScalars.map { ($0.value < 0x20 || $0.value == 0x7F) ? " " : Character($0) })
+        String(text.unicodeScalars.map { scalar in
+            switch scalar.value {
+            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: " "
+            default: Character(scalar)
+            }
+        })
     }
 
     static func timestamp() -> String {

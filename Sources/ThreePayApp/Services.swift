@@ -86,7 +86,7 @@ final class Services: Sendable {
             "settings: OK",
             "listen: \(configuration.listen), workers: \(configuration.workers)",
             "keys: merchant private key and Alipay public key loaded",
-            "gateway: \(configuration.alipay.gateway), app_id \(alipay.appID)",
+            "gateway: \(SettingReader.displayURL(configuration.alipay.gateway)), app_id \(alipay.appID)",
         ]
         switch missingProcedures() {
         case .none:

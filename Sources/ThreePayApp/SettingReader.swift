@@ -36,10 +36,19 @@ struct SettingReader {
         guard let text = string(key) else { return nil }
         let lower = text.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), text.count > 8, !text.contains(" ") else {
-            problems.append("\(key) must be an http:// or https:// URL, not '\(text)'")
+            problems.append("\(key) must be an http:// or https:// URL, not '\(Self.displayURL(text))'")
             return nil
         }
         return text
+    }
+
+    /// A URL as it may be shown in a log line or an error: a `user:password@` part is replaced by `***@`.
+    static func displayURL(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return url[..<schemeEnd.upperBound] + "***" + rest[at...]
     }
 
     /// `15m`, `2h` or a bare number of minutes; 1 to 120 minutes (a QR code is never valid longer than 2 h).

@@ -91,7 +91,7 @@ public enum ThreePayMain {
         }
         let background = BackgroundDuties.start(services: services)
         RequestLog.note(
-            "threepay listening on \(configuration.listen) with \(configuration.workers) workers, gateway \(configuration.alipay.gateway)")
+            "threepay listening on \(configuration.listen) with \(configuration.workers) workers, gateway \(SettingReader.displayURL(configuration.alipay.gateway))")
         do {
             try server.run { worker in try Worker(index: worker, services: services).handle }
         } catch {
