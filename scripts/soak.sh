@@ -48,15 +48,12 @@ for tool in python3 nginx mariadb curl openssl; do
 done
 
 mkdir -p "$state"
+scratch=()
 if [ -n "${SOAK_SCRATCH_PATH:-}" ]; then
-  # Every `swift build` of this run, scripts/stack.sh's included, uses that build folder.
-  scratch=$(cd "$SOAK_SCRATCH_PATH" 2>/dev/null && pwd || echo "$root/$SOAK_SCRATCH_PATH")
-  real_swift=$(command -v swift)
-  mkdir -p "$state/swift-shim"
-  printf '#!/bin/sh\nif [ "$1" = build ]; then shift; exec "%s" build --scratch-path "%s" "$@"; fi\nexec "%s" "$@"\n' \
-    "$real_swift" "$scratch" "$real_swift" > "$state/swift-shim/swift"
-  chmod +x "$state/swift-shim/swift"
-  export PATH="$state/swift-shim:$PATH"
+  # Every `swift build` of this run, scripts/stack.sh's included (THREEPAY_SCRATCH_PATH), uses that build folder.
+  THREEPAY_SCRATCH_PATH=$(cd "$SOAK_SCRATCH_PATH" 2>/dev/null && pwd || echo "$root/$SOAK_SCRATCH_PATH")
+  export THREEPAY_SCRATCH_PATH
+  scratch=(--scratch-path "$THREEPAY_SCRATCH_PATH")
 fi
 
 # 64 workers each hold a FastCGI connection, a database connection and an HTTP connection.
@@ -64,8 +61,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 if [ "${SOAK_SKIP_BUILD:-0}" != 1 ]; then
   log "building the release binaries"
-  swift build -c release --product threepay >&2
-  swift build -c release --product threepay-sandbox >&2
+  swift build "${scratch[@]}" -c release --product threepay >&2
+  swift build "${scratch[@]}" -c release --product threepay-sandbox >&2
 fi
 
 # A stack left by an earlier soak in this state folder is stopped; anything else on the port is not ours.
