@@ -89,7 +89,7 @@ enum FaultStack {
     /// `nginx -s reload` of the stack's nginx: new workers with the same configuration, old ones finish
     /// what they serve.
     static func reloadNginx() throws {
-        let outcome = try FaultCommand.run(
+        let outcome = try TestCommand.run(
             "/usr/bin/env",
             ["nginx", "-p", state, "-c", state + "/nginx.conf", "-e", state + "/logs/nginx-error.log", "-s", "reload"],
             TestStack.environment)
@@ -124,32 +124,5 @@ enum FaultStack {
         if responderPID() == nil, savedLaunch.withLock({ $0 }) != nil { try restartResponder() }
         try await waitHealthy()
         try await FaultSandbox.resetFaults()
-    }
-}
-
-/// Runs a command to completion, its output collected through a file (never a pipe: a server it starts
-/// must not keep the test waiting).
-enum FaultCommand {
-    struct Outcome {
-        let status: Int32
-        let output: String
-    }
-
-    static func run(_ executable: String, _ arguments: [String], _ environment: [String: String]) throws -> Outcome {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("fault-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw FaultFailure("cannot create \(log.path)") }
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return Outcome(status: process.terminationStatus, output: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }

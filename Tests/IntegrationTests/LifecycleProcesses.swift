@@ -3,10 +3,7 @@ import XCTest
 
 /// Command-line tools the lifecycle tests run: the private MariaDB's script and `threepay sweep`.
 enum LifecycleProcesses {
-    struct Outcome {
-        let status: Int32
-        let output: String
-    }
+    typealias Outcome = TestCommand.Outcome
 
     /// True when the stack runs its own MariaDB (scripts/mariadb.sh manages it), so a test may stop it.
     static var hasPrivateDatabase: Bool {
@@ -21,7 +18,7 @@ enum LifecycleProcesses {
     static func mariadb(_ command: String) throws -> Outcome {
         var environment = TestStack.environment
         environment["THREEPAY_STATE_DIR"] = TestStack.stateDir
-        return try run(TestStack.packageRoot.appendingPathComponent("scripts/mariadb.sh").path, [command], environment)
+        return try TestCommand.run(TestStack.packageRoot.appendingPathComponent("scripts/mariadb.sh").path, [command], environment)
     }
 
     /// Starts the private MariaDB again unless it answers already; safe to call any time.
@@ -50,28 +47,6 @@ enum LifecycleProcesses {
         environment["THREEPAY_ALIPAY_APP_ID"] = LifecycleNotification.appID
         environment["THREEPAY_ALIPAY_APP_PRIVATE_KEY"] = state + "/keys/app_private.pem"
         environment["THREEPAY_ALIPAY_PUBLIC_KEY"] = state + "/keys/sandbox_alipay_public.pem"
-        return try run(TestStack.binDir + "/threepay", ["sweep"], environment)
-    }
-
-    private static func run(_ executable: String, _ arguments: [String], _ environment: [String: String]) throws -> Outcome {
-        // Output goes to a file, not a pipe: a server the script starts must not hold our pipe open.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
-            throw LifecycleFailure("cannot create \(log.path)")
-        }
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return Outcome(status: process.terminationStatus, output: output)
+        return try TestCommand.run(TestStack.binDir + "/threepay", ["sweep"], environment)
     }
 }

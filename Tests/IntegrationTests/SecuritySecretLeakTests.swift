@@ -231,7 +231,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
             if let file = check.file {
                 arguments += ["--config", try folder.write("settings.env", file)]
             }
-            let outcome = try SecurityCommand.run(TestStack.binDir + "/" + check.binary, arguments, environment)
+            let outcome = try TestCommand.run(TestStack.binDir + "/" + check.binary, arguments, environment)
             XCTAssertNotEqual(outcome.status, 0, "\(check.name): \(outcome.output)")
             for mention in check.mentions {
                 XCTAssertTrue(outcome.output.contains(mention), "\(check.name) does not say \(mention): \(outcome.output)")
@@ -252,7 +252,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
             "THREEPAY_STATE_DIR": folder.path, "THREEPAY_CALLBACK_SECRET": secret, "THREEPAY_DB_PASSWORD": password,
             "THREEPAY_DB_SOCKET": folder.path + "/mariadb.sock",
         ]
-        let outcome = try SecurityCommand.run(
+        let outcome = try TestCommand.run(
             "/bin/bash", [TestStack.packageRoot.appendingPathComponent("scripts/stack.sh").path, "env"], environment)
         XCTAssertEqual(outcome.status, 0, outcome.output)
         XCTAssertTrue(outcome.output.contains("THREEPAY_CALLBACK_SECRET=(set, not shown)"), outcome.output)

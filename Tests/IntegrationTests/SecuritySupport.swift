@@ -133,7 +133,7 @@ final class SecurityNginx {
                 let candidate = try SecurityNginx.freePort()
                 try folder.write("nginx.conf", SecurityNginx.configuration(prefix: folder.path, port: candidate, locations: locations))
                 // nginx returns once its master is daemonized, with the port already bound.
-                let outcome = try SecurityCommand.run(
+                let outcome = try TestCommand.run(
                     "/usr/bin/env", ["nginx", "-p", folder.path, "-c", folder.path + "/nginx.conf", "-e", folder.path + "/error.log"],
                     TestStack.environment)
                 if outcome.status == 0 {
@@ -215,50 +215,6 @@ final class SecurityNginx {
         }
         guard bound else { throw FaultFailure("bind: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// Runs a command to completion with its output collected in a file, with posix_spawn and waitpid rather than
-/// Foundation's Process: on Linux, waitUntilExit waits for a socket the child inherits to close, and a daemon
-/// started by the command (nginx's master) keeps it open for ever.
-enum SecurityCommand {
-    struct Outcome {
-        let status: Int32
-        let output: String
-    }
-
-    /// A command still running after `seconds` is killed (status 137), so a command that unexpectedly serves
-    /// instead of failing cannot hang the test.
-    static func run(
-        _ executable: String, _ arguments: [String], _ environment: [String: String], seconds: TimeInterval = 60
-    ) throws -> Outcome {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("threepay-sec-\(UUID().uuidString).log").path
-        defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw FaultFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { break }
-            guard reaped == 0 || errno == EINTR else { throw FaultFailure("waitpid \(pid): errno \(errno)") }
-            if Date() > deadline { kill(pid, SIGKILL) }
-            usleep(10_000)
-        }
-        // WIFEXITED / WEXITSTATUS; a signal counts as 128 + its number, as a shell reports it.
-        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return Outcome(status: code, output: output)
     }
 }
 
