@@ -18,6 +18,9 @@ scratch=()
 if [ -n "${THREEPAY_SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$THREEPAY_SCRATCH_PATH"); fi
 swift build "${scratch[@]}" --build-tests
 scripts/stack.sh stop >/dev/null 2>&1 || true
+# Every run starts with an empty sandbox trade book: a book kept from earlier runs only grows (and slows
+# the sandbox's start and its listings).
+rm -f "$THREEPAY_STATE_DIR/sandbox-trades.json"
 trap 'scripts/stack.sh stop || true' EXIT
 scripts/stack.sh start
 
