@@ -82,6 +82,7 @@ chmod +x "$shim/swift"
 stack() { PATH="$shim:$PATH" scripts/stack.sh "$@"; }
 
 stack stop >/dev/null 2>&1 || true
+rm -f "$state/sandbox-trades.json"   # an empty sandbox trade book, as in scripts/test.sh
 trap 'stack stop || true' EXIT
 sanitize_for stack
 stack start
