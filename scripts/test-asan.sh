@@ -86,12 +86,7 @@ rm -f "$state/sandbox-trades.json"   # an empty sandbox trade book, as in script
 trap 'stack stop || true' EXIT
 sanitize_for stack
 stack start
-# stack.sh waits for the responder only; sanitized binaries start slower, so wait for the sandbox too.
-for attempt in $(seq 1 600); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$THREEPAY_HTTP_PORT/sandbox/trades" 2>/dev/null && break
-  [ "$attempt" -lt 600 ] || { log "the sandbox did not answer within 60 s"; exit 1; }
-  sleep 0.1
-done
+# stack.sh start returns once the responder and the sandbox answer.
 
 export THREEPAY_TEST_BASE_URL="http://127.0.0.1:$THREEPAY_HTTP_PORT"
 export THREEPAY_TEST_BIN_DIR="$bins"
