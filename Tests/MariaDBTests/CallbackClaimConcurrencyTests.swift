@@ -9,11 +9,9 @@ final class CallbackClaimConcurrencyTests: XCTestCase {
         // Guarded by `lock`; written by the claimer threads, read after they all finished.
         private let lock = NSLock()
         private var byClaimer: [Int: [Int64]] = [:]
-        private var failures: [String] = []
 
         func add(_ ids: [Int64], claimer: Int) { lock.withLock { byClaimer[claimer, default: []] += ids } }
-        func fail(_ text: String) { lock.withLock { failures.append(text) } }
-        var snapshot: ([Int: [Int64]], [String]) { lock.withLock { (byClaimer, failures) } }
+        var all: [Int: [Int64]] { lock.withLock { byClaimer } }
     }
 
     func testConcurrentClaimersNeverShareACallback() throws {
@@ -22,49 +20,18 @@ final class CallbackClaimConcurrencyTests: XCTestCase {
         let store = try database.store()
         let records = try (0..<200).map { index in try Receipts.pay(store, billtype: String(index % 7 + 1)) }
 
-        let settings = database.settings
         let claims = Claims()
-        let claimers = 8
-        let connected = DispatchGroup()
-        let finished = DispatchGroup()
-        let start = DispatchSemaphore(value: 0)
-        for claimer in 0..<claimers {
-            connected.enter()
-            finished.enter()
-            Thread {
-                MariaDB.threadInit()
-                defer {
-                    MariaDB.threadEnd()
-                    finished.leave()
-                }
-                let store: PaymentRecords
-                do {
-                    store = try PaymentRecords(settings: settings)
-                } catch {
-                    claims.fail("connect: \(error)")
-                    connected.leave()
-                    return
-                }
-                connected.leave()
-                start.wait()
-                // Claim small batches until nothing is due: every callback is then leased by someone.
-                do {
-                    while true {
-                        let jobs = try store.claimCallbacks(limit: 4, leaseSeconds: 600)
-                        if jobs.isEmpty { break }
-                        claims.add(jobs.map(\.id), claimer: claimer)
-                    }
-                } catch {
-                    claims.fail("claim: \(error)")
-                }
-            }.start()
+        // Eight claimers take small batches until nothing is due: every callback is then leased by someone.
+        let claimer: @Sendable (Int, PaymentRecords) throws -> Void = { index, store in
+            while true {
+                let jobs = try store.claimCallbacks(limit: 4, leaseSeconds: 600)
+                if jobs.isEmpty { break }
+                claims.add(jobs.map(\.id), claimer: index)
+            }
         }
-        XCTAssertEqual(connected.wait(timeout: .now() + 60), .success, "claimers did not connect in time")
-        for _ in 0..<claimers { start.signal() }
-        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "claimers did not finish in time")
+        XCTAssertEqual(ConcurrentWorkers.run(settings: database.settings, Array(repeating: claimer, count: 8)), [])
 
-        let (byClaimer, failures) = claims.snapshot
-        XCTAssertEqual(failures, [])
+        let byClaimer = claims.all
         let all = byClaimer.values.flatMap { $0 }
         XCTAssertEqual(all.count, Set(all).count, "a callback was claimed twice: \(byClaimer)")
         XCTAssertEqual(all.count, records.count, "every callback was claimed")

@@ -9,53 +9,19 @@ final class ConcurrencyTests: XCTestCase {
         // Guarded by `lock`; written by the worker threads, read after they all finished.
         private let lock = NSLock()
         private var outcomes: [BeginOutcome] = []
-        private var failures: [String] = []
 
         func add(_ outcome: BeginOutcome) { lock.withLock { outcomes.append(outcome) } }
-        func fail(_ text: String) { lock.withLock { failures.append(text) } }
-        var snapshot: ([BeginOutcome], [String]) { lock.withLock { (outcomes, failures) } }
+        var all: [BeginOutcome] { lock.withLock { outcomes } }
     }
 
-    /// Runs `inputs.count` threads that connect, wait for a common start signal, then call Begin once.
+    /// Runs `inputs.count` workers that connect, wait for a common start signal, then call Begin once.
     private func race(_ inputs: [BeginInput]) throws -> [BeginOutcome] {
-        let settings = try TestDatabase.settings()
         let results = Outcomes()
-        let connected = DispatchGroup()
-        let finished = DispatchGroup()
-        let start = DispatchSemaphore(value: 0)
-        for input in inputs {
-            connected.enter()
-            finished.enter()
-            let thread = Thread {
-                MariaDB.threadInit()
-                defer {
-                    MariaDB.threadEnd()
-                    finished.leave()
-                }
-                let store: PaymentRecords
-                do {
-                    store = try PaymentRecords(settings: settings)
-                } catch {
-                    results.fail("connect: \(error)")
-                    connected.leave()
-                    return
-                }
-                connected.leave()
-                start.wait()
-                do {
-                    results.add(try store.begin(input))
-                } catch {
-                    results.fail("begin: \(error)")
-                }
-            }
-            thread.start()
-        }
-        XCTAssertEqual(connected.wait(timeout: .now() + 60), .success, "workers did not connect in time")
-        for _ in inputs { start.signal() }
-        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "workers did not finish in time")
-        let (outcomes, failures) = results.snapshot
+        let failures = ConcurrentWorkers.run(settings: try TestDatabase.settings(), inputs.map { input in
+            { _, store in results.add(try store.begin(input)) }
+        })
         XCTAssertEqual(failures, [])
-        return outcomes
+        return results.all
     }
 
     func testThirtyTwoConcurrentBeginsLeaveExactlyOnePayableRecord() throws {

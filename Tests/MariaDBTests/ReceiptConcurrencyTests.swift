@@ -11,51 +11,18 @@ final class ReceiptConcurrencyTests: XCTestCase {
         private let lock = NSLock()
         private var recorded: [Bool] = []
         private var seen: [PaymentStatus] = []
-        private var failures: [String] = []
 
         func record(_ changed: Bool) { lock.withLock { recorded.append(changed) } }
         func saw(_ status: PaymentStatus) { lock.withLock { seen.append(status) } }
-        func fail(_ text: String) { lock.withLock { failures.append(text) } }
-        var snapshot: (recorded: [Bool], seen: [PaymentStatus], failures: [String]) {
-            lock.withLock { (recorded, seen, failures) }
-        }
+        var snapshot: (recorded: [Bool], seen: [PaymentStatus]) { lock.withLock { (recorded, seen) } }
     }
 
-    /// Starts one thread per job; each connects, waits for the common start, then runs its job once.
-    private func race(_ jobs: [@Sendable (PaymentRecords) throws -> Void], results: Results) throws {
-        let settings = try TestDatabase.settings()
-        let connected = DispatchGroup()
-        let finished = DispatchGroup()
-        let start = DispatchSemaphore(value: 0)
-        for job in jobs {
-            connected.enter()
-            finished.enter()
-            Thread {
-                MariaDB.threadInit()
-                defer {
-                    MariaDB.threadEnd()
-                    finished.leave()
-                }
-                let store: PaymentRecords
-                do {
-                    store = try PaymentRecords(settings: settings)
-                } catch {
-                    results.fail("connect: \(error)")
-                    connected.leave()
-                    return
-                }
-                connected.leave()
-                start.wait()
-                do {
-                    try job(store)
-                } catch {
-                    results.fail("\(error)")
-                }
-            }.start()
-        }
-        XCTAssertEqual(connected.wait(timeout: .now() + 60), .success, "workers did not connect in time")
-        for _ in jobs { start.signal() }
-        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "workers did not finish in time")
+    /// Runs every job at once, each on its own connection; a failure of any of them fails the test.
+    private func race(_ jobs: [@Sendable (PaymentRecords) throws -> Void]) throws {
+        let failures = ConcurrentWorkers.run(settings: try TestDatabase.settings(), jobs.map { job in
+            { _, store in try job(store) }
+        })
+        XCTAssertEqual(failures, [])
     }
 
     func testTenConcurrentNotificationsWithQueriesGiveOneReceiptOneCreditOneCallback() throws {
@@ -84,10 +51,9 @@ final class ReceiptConcurrencyTests: XCTestCase {
                                                     paidAt: nil, buyerID: "2088", source: .query))
             }
         }
-        try race(jobs, results: results)
+        try race(jobs)
 
-        let (recorded, seen, failures) = results.snapshot
-        XCTAssertEqual(failures, [])
+        let (recorded, seen) = results.snapshot
         XCTAssertEqual(recorded.count, 15)
         XCTAssertEqual(recorded.filter { $0 }.count, 1, "exactly one call recorded the payment")
         XCTAssertEqual(seen.count, 5)
@@ -118,10 +84,9 @@ final class ReceiptConcurrencyTests: XCTestCase {
                                                     paidAt: nil, buyerID: nil, source: .notify))
             }
         }
-        try race(jobs, results: results)
+        try race(jobs)
 
-        let (recorded, _, failures) = results.snapshot
-        XCTAssertEqual(failures, [])
+        let (recorded, _) = results.snapshot
         XCTAssertEqual(recorded, Array(repeating: true, count: 10))
         let connection = try TestDatabase.connect()
         XCTAssertEqual(try Receipts.balance(connection, cardno: cardno), "0.55")
