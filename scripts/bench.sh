@@ -48,29 +48,8 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
   log "open file limit $(ulimit -n) is too low for $THREEPAY_WORKERS workers (need 4096)"; exit 1
 fi
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  log "building the release binaries"
-  swift build -c release --product threepay >&2
-  swift build -c release --product threepay-sandbox >&2
-fi
-
-# A stack left by an earlier bench run in this state folder is stopped; anything else on the port is not ours.
-scripts/stack.sh stop >/dev/null 2>&1 || true
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  log "port $port is in use by another program: choose another with BENCH_PORT"; exit 1
-fi
-
-stop_stack() {
-  if [ "${BENCH_KEEP_STACK:-0}" = 1 ]; then
-    log "the stack keeps running on 127.0.0.1:$port (stop: THREEPAY_STATE_DIR=$state THREEPAY_HTTP_PORT=$port scripts/stack.sh stop)"
-  else
-    scripts/stack.sh stop >/dev/null 2>&1 || true
-  fi
-}
-trap stop_stack EXIT
-
-log "starting the stack in $state on 127.0.0.1:$port ($THREEPAY_WORKERS responder workers, $THREEPAY_SANDBOX_WORKERS sandbox workers)"
-scripts/stack.sh start
+. scripts/private-stack.sh
+start_private_stack BENCH "$THREEPAY_WORKERS responder workers, $THREEPAY_SANDBOX_WORKERS sandbox workers"
 
 if [ "${BENCH_FRESH_DB:-1}" = 1 ]; then
   # Every run starts from empty payment tables, so table size does not drift between runs.

@@ -48,40 +48,17 @@ for tool in python3 nginx mariadb curl openssl; do
 done
 
 mkdir -p "$state"
-scratch=()
 if [ -n "${SOAK_SCRATCH_PATH:-}" ]; then
   # Every `swift build` of this run, scripts/stack.sh's included (THREEPAY_SCRATCH_PATH), uses that build folder.
   THREEPAY_SCRATCH_PATH=$(cd "$SOAK_SCRATCH_PATH" 2>/dev/null && pwd || echo "$root/$SOAK_SCRATCH_PATH")
   export THREEPAY_SCRATCH_PATH
-  scratch=(--scratch-path "$THREEPAY_SCRATCH_PATH")
 fi
 
 # 64 workers each hold a FastCGI connection, a database connection and an HTTP connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-if [ "${SOAK_SKIP_BUILD:-0}" != 1 ]; then
-  log "building the release binaries"
-  swift build "${scratch[@]}" -c release --product threepay >&2
-  swift build "${scratch[@]}" -c release --product threepay-sandbox >&2
-fi
-
-# A stack left by an earlier soak in this state folder is stopped; anything else on the port is not ours.
-scripts/stack.sh stop >/dev/null 2>&1 || true
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  log "port $port is in use by another program: choose another with SOAK_PORT"; exit 1
-fi
-
-stop_stack() {
-  if [ "${SOAK_KEEP_STACK:-0}" = 1 ]; then
-    log "the stack keeps running on $base (stop: THREEPAY_STATE_DIR=$state THREEPAY_HTTP_PORT=$port scripts/stack.sh stop)"
-  else
-    scripts/stack.sh stop >/dev/null 2>&1 || true
-  fi
-}
-trap stop_stack EXIT
-
-log "starting the stack in $state on $base ($THREEPAY_WORKERS responder workers)"
-scripts/stack.sh start
+. scripts/private-stack.sh
+start_private_stack SOAK "$THREEPAY_WORKERS responder workers"
 
 if [ "${SOAK_FRESH:-1}" = 1 ]; then
   # The reconciliation compares everything in the database with everything in the sandbox's book.
