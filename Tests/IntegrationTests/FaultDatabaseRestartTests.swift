@@ -11,12 +11,10 @@ final class FaultDatabaseRestartTests: FaultTestCase {
         }
         let source = FaultBillSource(tag: "db")
         let reserve = FaultReserve()
-        let stop = FaultStopSignal(seconds: 120)
         let responder = FaultStack.responderPID()
-        async let running = FaultLoad.run(source, reserve: reserve, until: stop)
         var extra: [FaultPayment] = []
         var recovered = Date.distantFuture
-        do {
+        let load = try await FaultLoad.around(source, reserve: reserve) {
             try await Task.sleep(nanoseconds: 1_500_000_000)
             try await FaultBlocking.run { try FaultStack.database("stop") }
             // Buyers pay while the database is down: ThreePay cannot record these notifications yet.
@@ -26,13 +24,7 @@ final class FaultDatabaseRestartTests: FaultTestCase {
             try await FaultStack.waitHealthy()
             recovered = Date()
             try await Task.sleep(nanoseconds: 2_000_000_000)
-        } catch {
-            stop.stop()
-            _ = await running
-            throw error
         }
-        stop.stop()
-        let load = await running
 
         XCTAssertFalse(extra.isEmpty, "bills were paid while the database was down")
         XCTAssertEqual(FaultStack.responderPID(), responder, "the responder survived the outage (same process)")

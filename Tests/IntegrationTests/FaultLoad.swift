@@ -195,6 +195,24 @@ enum FaultLoad {
         return total
     }
 
+    /// Runs the load with a reserve while `disrupt` breaks something (and pays reserved bills meanwhile); the
+    /// load stops when `disrupt` returns or throws, and has finished either way before this returns.
+    static func around(
+        _ source: FaultBillSource, reserve: FaultReserve, _ disrupt: () async throws -> Void
+    ) async throws -> FaultLoadResult {
+        let stop = FaultStopSignal(seconds: 120)
+        async let running = run(source, reserve: reserve, until: stop)
+        do {
+            try await disrupt()
+        } catch {
+            stop.stop()
+            _ = await running
+            throw error
+        }
+        stop.stop()
+        return await running
+    }
+
     private static func client(_ source: FaultBillSource, reserve: FaultReserve?, until stop: FaultStopSignal) async -> FaultLoadResult {
         var result = FaultLoadResult()
         var sent = 0

@@ -7,23 +7,15 @@ final class FaultNginxReloadTests: FaultTestCase {
     func testNginxReloadedUnderLoadFailsNoRequest() async throws {
         let source = FaultBillSource(tag: "ng")
         let reserve = FaultReserve()
-        let stop = FaultStopSignal(seconds: 120)
-        async let running = FaultLoad.run(source, reserve: reserve, until: stop)
         var extra: [FaultPayment] = []
-        do {
+        let load = try await FaultLoad.around(source, reserve: reserve) {
             for _ in 0..<2 {
                 try await Task.sleep(nanoseconds: 1_000_000_000)
                 try await FaultBlocking.run { try FaultStack.reloadNginx() }
                 for issued in reserve.take(3) { extra.append(await FaultLoad.pay(issued)) }
             }
             try await Task.sleep(nanoseconds: 1_000_000_000)
-        } catch {
-            stop.stop()
-            _ = await running
-            throw error
         }
-        stop.stop()
-        let load = await running
 
         // Zero failures: FaultRules() allows no errcode and no nginx page.
         try await settle("nginx reloaded twice under load", source, load, FaultRules(), extraPayments: extra)

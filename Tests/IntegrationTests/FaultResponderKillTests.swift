@@ -8,11 +8,9 @@ final class FaultResponderKillTests: FaultTestCase {
     func testResponderKilledWithSignal9UnderLoadAndRestarted() async throws {
         let source = FaultBillSource(tag: "k9")
         let reserve = FaultReserve()
-        let stop = FaultStopSignal(seconds: 120)
-        async let running = FaultLoad.run(source, reserve: reserve, until: stop)
         var extra: [FaultPayment] = []
         var recovered = Date.distantFuture
-        do {
+        let load = try await FaultLoad.around(source, reserve: reserve) {
             try await Task.sleep(nanoseconds: 1_500_000_000)
             try await FaultBlocking.run { try FaultStack.killResponder() }
             // Buyers pay while nothing serves the notification URL: nginx answers Alipay 502.
@@ -22,13 +20,7 @@ final class FaultResponderKillTests: FaultTestCase {
             try await FaultStack.waitHealthy()
             recovered = Date()
             try await Task.sleep(nanoseconds: 1_500_000_000)
-        } catch {
-            stop.stop()
-            _ = await running
-            throw error
         }
-        stop.stop()
-        let load = await running
 
         XCTAssertFalse(extra.isEmpty, "bills were paid while the responder was down")
         XCTAssertTrue(load.scanCodes.contains { $0.httpStatus == 502 }, "requests failed while the responder was down")
