@@ -5,24 +5,7 @@ import PaymentStore
 import XCTest
 
 /// The callback outbox procedures (sql/030_callbacks.sql), each test in a database of its own.
-final class CallbackOutboxTests: XCTestCase {
-    private var database: IsolatedDatabase!
-    private var store: PaymentRecords!
-    private var connection: Connection!
-
-    override func setUpWithError() throws {
-        database = try IsolatedDatabase.create()
-        store = try database.store()
-        connection = try database.connect()
-    }
-
-    override func tearDown() {
-        store = nil
-        connection = nil
-        database?.drop()
-        database = nil
-    }
-
+final class CallbackOutboxTests: IsolatedDatabaseTestCase {
     /// Moves a callback's schedule `seconds` into the past, as if that much time went by.
     private func age(_ id: Int64, seconds: Int) throws {
         _ = try connection.execute("""

@@ -88,3 +88,23 @@ final class IsolatedDatabase {
         }
     }
 }
+
+/// A test case whose every test gets its own `IsolatedDatabase`, a store and a connection on it.
+class IsolatedDatabaseTestCase: XCTestCase {
+    var database: IsolatedDatabase!
+    var store: PaymentRecords!
+    var connection: Connection!
+
+    override func setUpWithError() throws {
+        database = try IsolatedDatabase.create()
+        store = try database.store()
+        connection = try database.connect()
+    }
+
+    override func tearDown() {
+        store = nil
+        connection = nil
+        database?.drop()
+        database = nil
+    }
+}

@@ -5,24 +5,7 @@ import PaymentStore
 import XCTest
 
 /// Sp_3Pay_Offline_ReceiveMoney_Stale, the sweep's work list, in a database of its own.
-final class StaleRecordsTests: XCTestCase {
-    private var database: IsolatedDatabase!
-    private var store: PaymentRecords!
-    private var connection: Connection!
-
-    override func setUpWithError() throws {
-        database = try IsolatedDatabase.create()
-        store = try database.store()
-        connection = try database.connect()
-    }
-
-    override func tearDown() {
-        store = nil
-        connection = nil
-        database?.drop()
-        database = nil
-    }
-
+final class StaleRecordsTests: IsolatedDatabaseTestCase {
     private func newRecord() throws -> PaymentRecord {
         try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum())).record
     }
