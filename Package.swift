@@ -31,7 +31,8 @@ let package = Package(
 
         // MARK: Adapters
         .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel"]),
-        .target(name: "PaymentStore", dependencies: ["MariaDB", "PaymentModel"]),
+        .target(name: "PaymentFlow", dependencies: ["PaymentModel", "Alipay"]),
+        .target(name: "PaymentStore", dependencies: ["MariaDB", "PaymentModel", "PaymentFlow"]),
         .target(name: "SandboxGateway", dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel"]),
 
         // MARK: Application
@@ -39,7 +40,7 @@ let package = Package(
             name: "ThreePayApp",
             dependencies: [
                 "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
-                "Alipay", "PaymentStore",
+                "Alipay", "PaymentFlow", "PaymentStore",
             ]
         ),
         .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
@@ -53,7 +54,8 @@ let package = Package(
             dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel"]),
+        .testTarget(name: "PaymentFlowTests", dependencies: ["PaymentFlow", "PaymentModel", "Alipay"]),
+        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentFlow", "PaymentModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",

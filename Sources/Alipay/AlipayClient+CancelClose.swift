@@ -1,3 +1,5 @@
+public import PaymentModel
+
 /// The answer to `alipay.trade.cancel`.
 public struct CancelResult: Sendable, Equatable {
     public let tradeNo: String?
@@ -28,16 +30,18 @@ public struct CloseResult: Sendable, Equatable {
 
 extension AlipayClient {
     /// Reverses a trade whose outcome is unknown: closes it if unpaid, refunds it if paid.
-    public func cancel(_ trade: TradeReference) throws(AlipayError) -> CancelResult {
-        let fields = try call(method: AlipayMethod.cancel, bizContent: [trade.member.0: trade.member.1])
+    public func cancel(_ trade: TradeReference, deadline: Deadline = .distant) throws(AlipayError) -> CancelResult {
+        let fields = try call(
+            method: AlipayMethod.cancel, bizContent: [trade.member.0: trade.member.1], deadline: deadline)
         try fields.checkEcho(trade)
         return CancelResult(tradeNo: fields["trade_no"], outTradeNo: fields["out_trade_no"],
                             shouldRetry: fields.flag("retry_flag"), action: fields["action"])
     }
 
     /// Closes an unpaid (`WAIT_BUYER_PAY`) trade.
-    public func close(_ trade: TradeReference) throws(AlipayError) -> CloseResult {
-        let fields = try call(method: AlipayMethod.close, bizContent: [trade.member.0: trade.member.1])
+    public func close(_ trade: TradeReference, deadline: Deadline = .distant) throws(AlipayError) -> CloseResult {
+        let fields = try call(
+            method: AlipayMethod.close, bizContent: [trade.member.0: trade.member.1], deadline: deadline)
         try fields.checkEcho(trade)
         return CloseResult(tradeNo: fields["trade_no"], outTradeNo: fields["out_trade_no"])
     }

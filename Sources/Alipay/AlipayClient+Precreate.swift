@@ -1,4 +1,4 @@
-import PaymentModel
+public import PaymentModel
 
 /// The answer to `alipay.trade.precreate`: the QR code content to show the buyer.
 public struct PrecreateResult: Sendable, Equatable {
@@ -24,7 +24,8 @@ extension AlipayClient {
     ///   - qrCodeTimeoutExpress: optional QR code expiry, same syntax.
     public func precreate(outTradeNo: String, totalAmount: Money, subject: String, body: String? = nil,
                           timeoutExpress: String? = nil,
-                          qrCodeTimeoutExpress: String? = nil) throws(AlipayError) -> PrecreateResult {
+                          qrCodeTimeoutExpress: String? = nil,
+                          deadline: Deadline = .distant) throws(AlipayError) -> PrecreateResult {
         guard !outTradeNo.isEmpty else { throw .invalidRequest("out_trade_no is empty") }
         guard totalAmount.fen > 0 else { throw .invalidRequest("total_amount must be positive") }
         guard !subject.isEmpty else { throw .invalidRequest("subject is empty") }
@@ -36,7 +37,7 @@ extension AlipayClient {
         biz.setOptional("body", body)
         biz.setOptional("timeout_express", timeoutExpress)
         biz.setOptional("qr_code_timeout_express", qrCodeTimeoutExpress)
-        let fields = try call(method: AlipayMethod.precreate, bizContent: biz)
+        let fields = try call(method: AlipayMethod.precreate, bizContent: biz, deadline: deadline)
         try fields.checkEcho(.outTradeNo(outTradeNo))
         return PrecreateResult(outTradeNo: outTradeNo, qrCode: try fields.required("qr_code"))
     }

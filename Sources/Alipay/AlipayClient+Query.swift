@@ -1,4 +1,4 @@
-import PaymentModel
+public import PaymentModel
 
 /// `trade_status` of an Alipay trade.
 public enum TradeStatus: Sendable, Equatable {
@@ -65,8 +65,9 @@ public struct TradeQueryResult: Sendable, Equatable {
 
 extension AlipayClient {
     /// Reads a trade's state. Before the buyer scans, Alipay answers `ACQ.TRADE_NOT_EXIST` (`.business`).
-    public func query(_ trade: TradeReference) throws(AlipayError) -> TradeQueryResult {
-        let fields = try call(method: AlipayMethod.query, bizContent: [trade.member.0: trade.member.1])
+    public func query(_ trade: TradeReference, deadline: Deadline = .distant) throws(AlipayError) -> TradeQueryResult {
+        let fields = try call(
+            method: AlipayMethod.query, bizContent: [trade.member.0: trade.member.1], deadline: deadline)
         try fields.checkEcho(trade)
         return TradeQueryResult(
             tradeNo: fields["trade_no"],

@@ -1,4 +1,4 @@
-import PaymentModel
+public import PaymentModel
 
 /// The answer to `alipay.trade.refund`.
 public struct RefundResult: Sendable, Equatable {
@@ -41,7 +41,8 @@ public struct RefundQueryResult: Sendable, Equatable {
 extension AlipayClient {
     /// Refunds part or all of a paid trade. `outRequestNo` is the idempotency key: reuse it on retries.
     public func refund(_ trade: TradeReference, refundAmount: Money, outRequestNo: String,
-                       refundReason: String? = nil) throws(AlipayError) -> RefundResult {
+                       refundReason: String? = nil,
+                       deadline: Deadline = .distant) throws(AlipayError) -> RefundResult {
         guard refundAmount.fen > 0 else { throw .invalidRequest("refund_amount must be positive") }
         guard !outRequestNo.isEmpty else { throw .invalidRequest("out_request_no is empty") }
         var biz: [String: JSONNode] = [
@@ -50,17 +51,18 @@ extension AlipayClient {
             "out_request_no": .string(outRequestNo),
         ]
         biz.setOptional("refund_reason", refundReason)
-        let fields = try call(method: AlipayMethod.refund, bizContent: biz)
+        let fields = try call(method: AlipayMethod.refund, bizContent: biz, deadline: deadline)
         try fields.checkEcho(trade)
         return RefundResult(tradeNo: fields["trade_no"], outTradeNo: fields["out_trade_no"],
                             fundChange: fields.flag("fund_change"), refundFee: try fields.money("refund_fee"))
     }
 
     /// Reads the state of one refund request (wait a few seconds after `refund`).
-    public func refundQuery(_ trade: TradeReference, outRequestNo: String) throws(AlipayError) -> RefundQueryResult {
+    public func refundQuery(_ trade: TradeReference, outRequestNo: String,
+                            deadline: Deadline = .distant) throws(AlipayError) -> RefundQueryResult {
         guard !outRequestNo.isEmpty else { throw .invalidRequest("out_request_no is empty") }
         let biz: [String: JSONNode] = [trade.member.0: trade.member.1, "out_request_no": .string(outRequestNo)]
-        let fields = try call(method: AlipayMethod.refundQuery, bizContent: biz)
+        let fields = try call(method: AlipayMethod.refundQuery, bizContent: biz, deadline: deadline)
         try fields.checkEcho(trade)
         if let echoed = fields["out_request_no"], echoed != outRequestNo {
             throw .malformedResponse("out_request_no in the reply differs from the request")

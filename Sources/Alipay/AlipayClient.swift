@@ -1,4 +1,5 @@
 import Foundation
+public import PaymentModel
 import RSASigning
 
 /// Calls Alipay's OpenAPI: builds and signs the request, sends it through the transport,
@@ -42,15 +43,28 @@ public final class AlipayClient {
     }
 
     /// Performs one call and returns the verified fields of a `10000` reply; throws `AlipayError`
-    /// for everything else (see its documentation for how each case affects order state).
-    func call(method: String, bizContent: [String: JSONNode]) throws(AlipayError) -> AlipayReplyFields {
+    /// for everything else (see its documentation for how each case affects order state). The call is
+    /// not sent once `deadline` has passed, and is abandoned (outcome unknown) when it comes.
+    func call(method: String, bizContent: [String: JSONNode], deadline: Deadline) throws(AlipayError)
+        -> AlipayReplyFields
+    {
+        let remaining = deadline.remainingMilliseconds
+        guard remaining > 0 else { throw .notSent("\(method): the request's time ran out before the call") }
         let params = try signedParameters(method: method, bizContent: bizContent)
         let body = FormURLEncoding.encode(params.sorted { AlipayCanonical.byteOrder($0.key, $1.key) })
         let reply: (status: Int, body: [UInt8])
-        do { reply = try transport.postForm(url: configuration.gatewayURL, body: Array(body.utf8)) } catch {
-            throw .outcomeUnknown(reason: "\(method): \(error)")
+        do {
+            reply = try transport.postForm(
+                url: configuration.gatewayURL, body: Array(body.utf8), timeoutMilliseconds: remaining)
+        } catch {
+            switch error {
+            case .timeout: throw .outcomeUnknown(.timeout, reason: "\(method): \(error)")
+            case .notSent, .failed: throw .outcomeUnknown(.connection, reason: "\(method): \(error)")
+            }
         }
-        guard reply.status == 200 else { throw .outcomeUnknown(reason: "\(method): HTTP status \(reply.status)") }
+        guard reply.status == 200 else {
+            throw .outcomeUnknown(.httpStatus(reply.status), reason: "\(method): HTTP status \(reply.status)")
+        }
         let node = try AlipayResponseExtractor.extract(body: reply.body, method: method)
         let signed = try verify(node)
         return try judge(AlipayReplyFields(node: node.bytes), signed: signed, method: method)
@@ -74,7 +88,7 @@ public final class AlipayClient {
             return fields
         }
         if code == "20000" || subCode == "ACQ.SYSTEM_ERROR" {
-            throw .outcomeUnknown(reason: "\(method): Alipay answered \(code) \(subCode ?? "")")
+            throw .outcomeUnknown(.gatewayBusy, reason: "\(method): Alipay answered \(code) \(subCode ?? "")")
         }
         let msg = fields["msg"] ?? ""
         if signed {

@@ -9,8 +9,9 @@
 ///   It did not prove anything; treat it as a failed attempt that must not move an order to a
 ///   final state. A `10000` without a signature is never success (`missingSignature`).
 public enum AlipayError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Transport failure, timeout, HTTP status other than 200, code `20000`, or `ACQ.SYSTEM_ERROR`.
-    case outcomeUnknown(reason: String)
+    /// Transport failure, timeout, HTTP status other than 200, code `20000`, or `ACQ.SYSTEM_ERROR`; `cause` says
+    /// which, in words a cashier can be told.
+    case outcomeUnknown(UnknownCause, reason: String)
     /// A signed, verified non-success answer (e.g. `40004` / `ACQ.TRADE_NOT_EXIST`).
     case business(code: String, msg: String, subCode: String?, subMsg: String?)
     /// A non-success answer that carried no signature (typically gateway-level `error_response`).
@@ -24,18 +25,20 @@ public enum AlipayError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedResponse(String)
     /// The request could not be built (bad argument or signing failure); nothing was sent.
     case invalidRequest(String)
+    /// The request's time ran out before the call could be made; nothing was sent.
+    case notSent(String)
 
     /// True when the caller cannot know whether the call took effect and must query later.
     public var outcomeIsUnknown: Bool {
         switch self {
         case .outcomeUnknown, .invalidSignature, .malformedResponse: true
-        case .business, .unsignedBusiness, .missingSignature, .invalidRequest: false
+        case .business, .unsignedBusiness, .missingSignature, .invalidRequest, .notSent: false
         }
     }
 
     public var description: String {
         switch self {
-        case .outcomeUnknown(let reason):
+        case .outcomeUnknown(_, let reason):
             "Alipay outcome unknown: \(reason)"
         case .business(let code, let msg, let subCode, let subMsg):
             "Alipay refused: \(Self.describe(code, msg, subCode, subMsg))"
@@ -47,6 +50,8 @@ public enum AlipayError: Error, Sendable, Equatable, CustomStringConvertible {
             "Alipay success reply carries no signature"
         case .malformedResponse(let reason):
             "Alipay reply malformed: \(reason)"
+        case .notSent(let reason):
+            "Alipay call not made: \(reason)"
         case .invalidRequest(let reason):
             "Alipay request not sent: \(reason)"
         }
@@ -58,4 +63,16 @@ public enum AlipayError: Error, Sendable, Equatable, CustomStringConvertible {
         if let subMsg { text += " (\(subMsg))" }
         return text
     }
+}
+
+/// Why the outcome of a call is unknown.
+public enum UnknownCause: Sendable, Equatable {
+    /// No complete answer within the time allowed.
+    case timeout
+    /// The gateway answered with this HTTP status instead of 200.
+    case httpStatus(Int)
+    /// The connection could not be made, was reset or failed (TLS, network).
+    case connection
+    /// Alipay answered that it could not process the call just now (`20000`, `ACQ.SYSTEM_ERROR`).
+    case gatewayBusy
 }

@@ -2,8 +2,10 @@
 /// itself does no I/O. One transport per worker thread, like the client that uses it.
 public protocol AlipayTransport: AnyObject {
     /// POSTs `body` as `AlipayClient.formContentType` and returns the status and whole body of
-    /// any HTTP answer; throws only when no complete answer arrived.
-    func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8])
+    /// any HTTP answer; throws only when no complete answer arrived. The whole exchange takes at most
+    /// `timeoutMilliseconds` (and never more than the transport's own limit).
+    func postForm(url: String, body: [UInt8], timeoutMilliseconds: Int) throws(AlipayTransportError)
+        -> (status: Int, body: [UInt8])
 }
 
 /// Why a transport produced no answer. Every case leaves the outcome of the call unknown.

@@ -50,12 +50,13 @@ public final class HTTPClient {
     }
 
     /// POSTs `body` with the given content type and extra headers; returns any HTTP status as a reply.
-    public func post(url: String, contentType: String, body: [UInt8],
-                     headers: [(String, String)] = []) throws(HTTPClientError) -> HTTPReply {
+    /// `timeoutMilliseconds`, when given, shortens this exchange's limits (never lengthens them).
+    public func post(url: String, contentType: String, body: [UInt8], headers: [(String, String)] = [],
+                     timeoutMilliseconds: Int? = nil) throws(HTTPClientError) -> HTTPReply {
         let headerList = try HeaderList([("Content-Type", contentType), ("Expect", "")] + headers)
         // The list must outlive curl_easy_perform, not just the configure closure.
         defer { withExtendedLifetime(headerList) {} }
-        return try perform(url: url) { () throws(HTTPClientError) in
+        return try perform(url: url, timeoutMilliseconds: timeoutMilliseconds) { () throws(HTTPClientError) in
             try set(CURLOPT_POST, 1)
             try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(body.count))
             // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
@@ -70,18 +71,23 @@ public final class HTTPClient {
     }
 
     /// GETs `url`; returns any HTTP status as a reply.
-    public func get(url: String) throws(HTTPClientError) -> HTTPReply {
-        try perform(url: url) { () throws(HTTPClientError) in
+    public func get(url: String, timeoutMilliseconds: Int? = nil) throws(HTTPClientError) -> HTTPReply {
+        try perform(url: url, timeoutMilliseconds: timeoutMilliseconds) { () throws(HTTPClientError) in
             try set(CURLOPT_HTTPGET, 1)
         }
     }
 
     /// Resets the handle (keeping its connection cache), applies the options, runs the transfer.
-    private func perform(url: String, configure: () throws(HTTPClientError) -> Void) throws(HTTPClientError) -> HTTPReply {
+    private func perform(url: String, timeoutMilliseconds: Int?, configure: () throws(HTTPClientError) -> Void)
+        throws(HTTPClientError) -> HTTPReply
+    {
         curl_easy_reset(handle)
         let collector = ReplyCollector(limit: Self.maximumResponseBytes)
+        // curl reads 0 as "no limit": a spent budget still gets a 1 ms limit, never an unlimited wait.
+        let total = max(1, min(totalTimeoutMilliseconds, timeoutMilliseconds ?? Int.max))
+        let connect = max(1, min(connectTimeoutMilliseconds, total))
         let code: CURLcode = try withExtendedLifetime(collector) { () throws(HTTPClientError) -> CURLcode in
-            try applyCommonOptions(url: url, collector: collector)
+            try applyCommonOptions(url: url, collector: collector, connectTimeout: connect, totalTimeout: total)
             try configure()
             errorBuffer[0] = 0
             let result = curl_easy_perform(handle)
@@ -102,12 +108,14 @@ public final class HTTPClient {
         return HTTPReply(status: status, headers: collector.headers, body: collector.body)
     }
 
-    private func applyCommonOptions(url: String, collector: ReplyCollector) throws(HTTPClientError) {
+    private func applyCommonOptions(url: String, collector: ReplyCollector, connectTimeout: Int, totalTimeout: Int)
+        throws(HTTPClientError)
+    {
         try set(CURLOPT_URL, url)
         try set(CURLOPT_PROTOCOLS_STR, "http,https")
         try set(CURLOPT_NOSIGNAL, 1)
-        try set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
-        try set(CURLOPT_TIMEOUT_MS, totalTimeoutMilliseconds)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeout)
+        try set(CURLOPT_TIMEOUT_MS, totalTimeout)
         try set(CURLOPT_FOLLOWLOCATION, 0)
         try set(CURLOPT_TCP_KEEPALIVE, 1)
         try set(CURLOPT_SSL_VERIFYPEER, verifyTLS ? 1 : 0)

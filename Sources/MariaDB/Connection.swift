@@ -8,8 +8,7 @@ internal import CMariaDB
 /// Reconnecting: when the server drops the connection (restart, `KILL CONNECTION`, network), the handle is
 /// closed and the next statement opens a new one first — nothing was sent yet, so that is always safe. A
 /// statement that fails *while* the connection is lost may or may not have run on the server; it is re-sent
-/// once on a fresh connection only when the caller declares it idempotent. ThreePay's procedures all are
-/// (each is a transaction, and a repeat returns the recorded outcome), so `call` defaults to retrying.
+/// once on a fresh connection only when the caller declares it idempotent, call by call.
 public final class Connection {
     public let settings: ConnectionSettings
     private var handle: UnsafeMutablePointer<MYSQL>?
@@ -27,6 +26,14 @@ public final class Connection {
         try open()
     }
 
+    /// A connection that is opened by its first statement (`connectingNow: false`), so that a server that is
+    /// down when the connection is made is an error of the first statement, not of construction.
+    public init(settings: ConnectionSettings, connectingNow: Bool) {
+        self.settings = settings
+        // A failed library start-up shows again as an error of the first statement.
+        if (try? libraryInit()) != nil, connectingNow { try? open() }
+    }
+
     deinit { disconnect() }
 
     /// True while a server connection is held (false after a loss, until the next statement reconnects).
@@ -39,8 +46,9 @@ public final class Connection {
 
     /// Runs `CALL procedure(?, …)` with `arguments` bound, and returns all result sets it produced.
     ///
-    /// - Parameter idempotent: re-send once on a new connection if the connection is lost during the call.
-    public func call(_ procedure: String, _ arguments: [SQLValue], idempotent: Bool = true)
+    /// - Parameter idempotent: re-send once on a new connection if the connection is lost during the call (only
+    ///   for a procedure whose repetition cannot do anything twice).
+    public func call(_ procedure: String, _ arguments: [SQLValue], idempotent: Bool)
         throws(MariaDBError) -> [ResultSet]
     {
         guard !procedure.isEmpty, procedure.utf8.count <= 64,

@@ -1,10 +1,17 @@
+internal import MariaDB
+public import PaymentFlow
+public import PaymentModel
+
 /// The sweep's work list (sql/040_sweep.sql).
 extension PaymentRecords {
     /// Up to `limit` (1…1000) records to settle with Alipay, least recently updated first: QR_ISSUED records
     /// whose QR code has expired, and INITIATED/UNKNOWN records not updated for `unknownAfterSeconds`
     /// (0…2592000). A record leaves the list once Paid, Closed, QrIssued or QrFailed is recorded for it.
-    public func staleRecords(limit: Int, unknownAfterSeconds: Int) throws(StoreError) -> [PaymentRecord] {
-        let rows = try rows(ProcedureNames.stale, [.int(Int64(limit)), .int(Int64(unknownAfterSeconds))])
+    public func staleRecords(limit: Int, unknownAfterSeconds: Int, deadline: Deadline) throws(StoreError)
+        -> [PaymentRecord]
+    {
+        let rows = try rows(
+            ProcedureNames.stale, [.int(Int64(limit)), .int(Int64(unknownAfterSeconds))], deadline: deadline)
         var records: [PaymentRecord] = []
         records.reserveCapacity(rows.count)
         for row in rows {

@@ -1,38 +1,47 @@
 import Foundation
-public import MariaDB
+internal import MariaDB
+public import PaymentFlow
 public import PaymentModel
 
-/// The payment-record store of one worker: every call is one stored procedure on the worker's connection.
+/// The payment-record store of one worker: every call is one stored procedure on the worker's own connection.
 ///
-/// Not Sendable (it owns a `Connection`). Deadlocks and lock wait timeouts are retried here (up to
-/// `maxAttempts`, with a short jittered back-off) on top of the procedures' own retries; a lost connection is
-/// re-established and the call repeated once by `Connection`, which is safe because every procedure is a
-/// single transaction whose repetition returns the recorded outcome.
-public final class PaymentRecords {
-    public let connection: Connection
+/// Not Sendable (it owns a connection). The connection is opened on first use and again after it is lost.
+/// Deadlocks and lock wait timeouts are retried here with a short jittered back-off on top of the procedures'
+/// own retries, never past the call's deadline. A connection lost during a call is re-established and the call
+/// sent once more, which is safe because every procedure is a single transaction whose repetition returns the
+/// recorded outcome.
+public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
+    let connection: Connection
     /// Attempts per call when the database reports a deadlock or lock wait timeout.
     public var maxAttempts = 5
 
-    public init(connection: Connection) {
+    init(connection: Connection) {
         self.connection = connection
     }
 
-    /// Opens a connection with `settings` and wraps it.
-    public convenience init(settings: ConnectionSettings) throws(StoreError) {
+    /// A store on `settings`; connects on the first call (so a database that is down at start-up is not an
+    /// error until a request needs it).
+    public convenience init(settings: DatabaseSettings) {
+        self.init(connection: Connection(settings: settings.connectionSettings, connectingNow: false))
+    }
+
+    /// Opens a connection with `settings` now.
+    convenience init(connectionSettings: ConnectionSettings) throws(StoreError) {
         do {
-            self.init(connection: try Connection(settings: settings))
+            self.init(connection: try Connection(settings: connectionSettings))
         } catch {
             throw StoreError(error)
         }
     }
 
-    /// Starts or resumes the payment of a bill (`Sp_3Pay_Offline_ReceiveMoney_Begin`).
-    public func begin(_ input: BeginInput) throws(StoreError) -> BeginOutcome {
+    public func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, deadline: Deadline)
+        throws(StoreError) -> BeginOutcome
+    {
         let row = try singleRow(ProcedureNames.begin, [
-            .string(input.billnum), .string(input.billtype), .string(input.body), .string(input.paytype),
-            .decimal(input.paymentvalue.description), .optional(input.detail), .string(input.clientip),
-            .optional(input.cardno), .int(Int64(input.qrValiditySeconds)),
-        ])
+            .string(bill.billnum), .string(bill.billtype.rawValue), .string(bill.body), .string(bill.paytype),
+            .decimal(bill.paymentvalue.description), .optional(bill.detail), .string(clientIP),
+            .optional(bill.cardno), .int(Int64(qrValiditySeconds)),
+        ], deadline: deadline)
         let record = try decode(row)
         switch try? row.string("action") {
         case "new": return .new(record)
@@ -42,73 +51,60 @@ public final class PaymentRecords {
         }
     }
 
-    /// Records the QR code of a successful precreate; it is handed out for `validitySeconds`.
     @discardableResult
-    public func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int) throws(StoreError)
-        -> PaymentRecord
-    {
-        try decode(singleRow(ProcedureNames.qrIssued, [.int(autoid), .string(codeURL), .int(Int64(validitySeconds))]))
-    }
-
-    /// Records a definite precreate refusal from Alipay (code/sub_code/msg as Alipay sent them).
-    @discardableResult
-    public func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?)
+    public func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, deadline: Deadline)
         throws(StoreError) -> PaymentRecord
     {
-        try decode(singleRow(ProcedureNames.qrFailed, [.int(autoid), .optional(code), .optional(subCode),
-                                                       .optional(message)]))
+        try callRecord(ProcedureNames.qrIssued, [.int(autoid), .string(codeURL), .int(Int64(validitySeconds))], deadline)
     }
 
-    /// Records that the precreate outcome is unknown (timeout, transport failure, system error).
     @discardableResult
-    public func recordUnknown(autoid: Int64, reason: String) throws(StoreError) -> PaymentRecord {
-        try decode(singleRow(ProcedureNames.unknown, [.int(autoid), .string(reason)]))
+    public func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
+        throws(StoreError) -> PaymentRecord
+    {
+        try callRecord(ProcedureNames.qrFailed, [.int(autoid), .optional(code), .optional(subCode), .optional(message)],
+                   deadline)
     }
 
-    /// Records that the trade was closed at Alipay. Throws `.alreadyPaid` if the payment got there first.
     @discardableResult
-    public func recordClosed(autoid: Int64) throws(StoreError) -> PaymentRecord {
-        try decode(singleRow(ProcedureNames.closed, [.int(autoid)]))
+    public func recordUnknown(autoid: Int64, reason: String, deadline: Deadline) throws(StoreError) -> PaymentRecord {
+        try callRecord(ProcedureNames.unknown, [.int(autoid), .string(reason)], deadline)
     }
 
-    /// Records a payment exactly once, together with its receipt in the billtype's table, the card credit
-    /// (billtype 7) and a PENDING callback. Returns true when this call recorded it, false when it was already
-    /// recorded with the same trade number. Throws `.notFound` (unknown out_trade_no) or `.rule` (amount
-    /// differs, or paid under another trade number); nothing changes then.
-    public func recordPaid(
-        outTradeNo: String, tradeNo: String, totalAmount: Money, paidAt: Date?, buyerID: String?,
-        source: PaymentSource
-    ) throws(StoreError) -> Bool {
+    @discardableResult
+    public func recordClosed(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord {
+        try callRecord(ProcedureNames.closed, [.int(autoid)], deadline)
+    }
+
+    /// Throws `.notFound` (unknown out_trade_no) or `.rule` (amount differs, or paid under another trade number);
+    /// nothing changes then.
+    public func recordPaid(_ payment: ConfirmedPayment, deadline: Deadline) throws(StoreError) -> Bool {
         let row = try singleRow(ProcedureNames.paid, [
-            .string(outTradeNo), .string(tradeNo), .decimal(totalAmount.description),
-            paidAt.map(SQLValue.dateTime) ?? .null, .optional(buyerID), .string(source.rawValue),
-        ])
+            .string(payment.outTradeNo), .string(payment.tradeNo), .decimal(payment.totalAmount.description),
+            payment.paidAt.map(SQLValue.dateTime) ?? .null, .optional(payment.buyerID),
+            .string(payment.source.rawValue),
+        ], deadline: deadline)
         guard let changed = try? row.int64("changed") else { throw .unavailable("Paid returned no changed flag") }
         return changed == 1
     }
 
-    /// The record with this autoid, nil if there is none.
-    public func find(autoid: Int64) throws(StoreError) -> PaymentRecord? {
-        try optionalRow(ProcedureNames.get, [.int(autoid)]).map { (row) throws(StoreError) in try decode(row) }
+    public func find(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord? {
+        try callOptionalRecord(ProcedureNames.get, [.int(autoid)], deadline)
     }
 
-    /// The bill's current record, nil if the bill has none.
-    public func find(billtype: String, billnum: String) throws(StoreError) -> PaymentRecord? {
-        try optionalRow(ProcedureNames.getByBill, [.string(billtype), .string(billnum)])
-            .map { (row) throws(StoreError) in try decode(row) }
+    public func find(billtype: String, billnum: String, deadline: Deadline) throws(StoreError) -> PaymentRecord? {
+        try callOptionalRecord(ProcedureNames.getByBill, [.string(billtype), .string(billnum)], deadline)
     }
 
-    /// The record with this out_trade_no, nil if there is none.
-    public func find(outTradeNo: String) throws(StoreError) -> PaymentRecord? {
-        try optionalRow(ProcedureNames.getByTradeNo, [.string(outTradeNo)])
-            .map { (row) throws(StoreError) in try decode(row) }
+    public func find(outTradeNo: String, deadline: Deadline) throws(StoreError) -> PaymentRecord? {
+        try callOptionalRecord(ProcedureNames.getByTradeNo, [.string(outTradeNo)], deadline)
     }
 
     /// Names from `ProcedureNames.required` that do not exist in the connected database (empty = ready).
-    public func missingProcedures() throws(StoreError) -> [String] {
+    public func missingProcedures(deadline: Deadline) throws(StoreError) -> [String] {
         let query = "SELECT ROUTINE_NAME FROM information_schema.ROUTINES"
             + " WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'"
-        let sets = try withRetries { () throws(MariaDBError) -> [ResultSet] in
+        let sets = try withRetries(deadline) { () throws(MariaDBError) -> [ResultSet] in
             try connection.execute(query, idempotent: true)
         }
         // Routine names are case-insensitive in MariaDB.
@@ -119,21 +115,32 @@ public final class PaymentRecords {
         return ProcedureNames.required.filter { !present.contains($0.lowercased()) }
     }
 
-    private func singleRow(_ procedure: String, _ arguments: [SQLValue]) throws(StoreError) -> Row {
-        guard let row = try optionalRow(procedure, arguments) else {
+    private func callRecord(_ procedure: String, _ arguments: [SQLValue], _ deadline: Deadline) throws(StoreError)
+        -> PaymentRecord
+    {
+        try decode(singleRow(procedure, arguments, deadline: deadline))
+    }
+
+    private func callOptionalRecord(_ procedure: String, _ arguments: [SQLValue], _ deadline: Deadline)
+        throws(StoreError) -> PaymentRecord?
+    {
+        try rows(procedure, arguments, deadline: deadline).first.map { (row) throws(StoreError) in try decode(row) }
+    }
+
+    private func singleRow(_ procedure: String, _ arguments: [SQLValue], deadline: Deadline) throws(StoreError)
+        -> Row
+    {
+        guard let row = try rows(procedure, arguments, deadline: deadline).first else {
             throw .unavailable("\(procedure) returned no row")
         }
         return row
     }
 
-    private func optionalRow(_ procedure: String, _ arguments: [SQLValue]) throws(StoreError) -> Row? {
-        try rows(procedure, arguments).first
-    }
-
     /// The rows of the first result set of `procedure` (empty when it returns none).
-    func rows(_ procedure: String, _ arguments: [SQLValue]) throws(StoreError) -> [Row] {
-        let sets = try withRetries { () throws(MariaDBError) -> [ResultSet] in
-            try connection.call(procedure, arguments)
+    func rows(_ procedure: String, _ arguments: [SQLValue], deadline: Deadline) throws(StoreError) -> [Row] {
+        let sets = try withRetries(deadline) { () throws(MariaDBError) -> [ResultSet] in
+            // Every procedure is one transaction whose repetition returns the recorded outcome.
+            try connection.call(procedure, arguments, idempotent: true)
         }
         return sets.first?.rows ?? []
     }
@@ -146,15 +153,22 @@ public final class PaymentRecords {
         }
     }
 
-    private func withRetries<Result>(_ body: () throws(MariaDBError) -> Result) throws(StoreError) -> Result {
+    private func withRetries<Result>(_ deadline: Deadline, _ body: () throws(MariaDBError) -> Result)
+        throws(StoreError) -> Result
+    {
         var attempt = 1
         while true {
+            guard !deadline.hasPassed else {
+                throw .unavailable("the request's time ran out before the database answered")
+            }
             do {
                 return try body()
             } catch let error where error.isRetryable && attempt < maxAttempts {
-                // 10, 20, 40, 80 ms, each scaled by 0.5…1.5 so that colliding workers spread out.
+                // 10, 20, 40, 80 ms, each scaled by 0.5…1.5 so that colliding workers spread out, and never
+                // past the deadline.
                 let base = 0.01 * Double(1 << (attempt - 1))
-                Thread.sleep(forTimeInterval: base * Double.random(in: 0.5...1.5))
+                let pause = min(base * Double.random(in: 0.5...1.5), Double(deadline.remainingMilliseconds) / 1000)
+                Thread.sleep(forTimeInterval: pause)
                 attempt += 1
             } catch {
                 throw StoreError(error)

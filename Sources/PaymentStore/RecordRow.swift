@@ -1,5 +1,6 @@
 import Foundation
-import MariaDB
+internal import MariaDB
+import PaymentFlow
 import PaymentModel
 
 /// Reads the record columns every procedure returns (the view V_3Pay_Offline_ReceiveMoney) into a record.
@@ -41,6 +42,33 @@ extension PaymentRecord {
             paidSource: sourceText.flatMap(PaymentSource.init(rawValue:)),
             createdAt: try required(row.date("created_at"), "created_at"),
             updatedAt: try required(row.date("updated_at"), "updated_at")
+        )
+    }
+}
+
+extension CallbackJob {
+    /// Reads one row of `Sp_3Pay_Callback_Claim`.
+    init(row: Row) throws(MariaDBError) {
+        func number(_ column: String) throws(MariaDBError) -> Int64 {
+            guard let value = try row.int64(column) else { throw .usage("column \(column) is NULL") }
+            return value
+        }
+        let amountText = try row.requiredString("paid_amount")
+        guard let amount = Money(exactly: amountText) else { throw .usage("column paid_amount is not an amount") }
+        let attempts = try number("attempts")
+        guard let attemptCount = Int(exactly: attempts) else { throw .usage("column attempts is out of range") }
+        self.init(
+            id: try number("id"),
+            attempts: attemptCount,
+            autoid: try number("autoid"),
+            billtype: try row.requiredString("billtype"),
+            billnum: try row.requiredString("billnum"),
+            outTradeNo: try row.requiredString("out_trade_no"),
+            tradeNo: try row.requiredString("trade_no"),
+            amount: amount,
+            paidAt: try row.date("paid_at"),
+            cardno: try row.string("cardno"),
+            paytype: try row.requiredString("paytype")
         )
     }
 }

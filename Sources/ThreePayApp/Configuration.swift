@@ -1,5 +1,6 @@
 import FastCGI
 import Foundation
+public import PaymentStore
 
 /// Every setting of the responder, read once at start-up from the environment and an optional
 /// `KEY=VALUE` file (the format systemd's `EnvironmentFile=` reads). The environment wins over the file.
@@ -26,6 +27,7 @@ import Foundation
 /// | THREEPAY_CALLBACK_URL_1 … _7 | where the business system of that billtype wants paid bills POSTed | none (no callback) |
 /// | THREEPAY_CALLBACK_SECRET | HMAC-SHA256 key for callbacks: a file path or the secret itself | required with a URL |
 /// | THREEPAY_SWEEP_INTERVAL | seconds between sweeps inside the service (0 = only `threepay sweep` from cron) | 60 |
+/// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 20000 |
 public struct Configuration: Sendable {
     public var listen: ListenAddress
     public var workers: Int
@@ -39,18 +41,8 @@ public struct Configuration: Sendable {
     public var callbackURLs: [String: String]
     public var callbackSecret: String?
     public var sweepIntervalSeconds: Int
-
-    public struct DatabaseSettings: Sendable {
-        public var host: String?
-        public var port: Int
-        public var socket: String?
-        public var user: String
-        public var password: String?
-        public var name: String
-        public var timeoutSeconds: Int
-        /// True when a server was named (host or socket).
-        public var isConfigured: Bool { host != nil || socket != nil }
-    }
+    /// How long one request may take, all waits and retries included; answered before nginx gives up.
+    public var requestDeadlineMilliseconds: Int
 
     public struct AlipaySettings: Sendable {
         public var gateway: String
@@ -74,7 +66,7 @@ public struct Configuration: Sendable {
         "THREEPAY_ALIPAY_PUBLIC_KEY", "THREEPAY_ALIPAY_NOTIFY_URL", "THREEPAY_ALIPAY_SELLER_ID",
         "THREEPAY_ALIPAY_CONNECT_TIMEOUT", "THREEPAY_ALIPAY_TIMEOUT", "THREEPAY_ALIPAY_CA_FILE",
         "THREEPAY_DEFAULT_CLIENT_IP", "THREEPAY_QR_TIMEOUT", "THREEPAY_CONFIG",
-        "THREEPAY_CALLBACK_SECRET", "THREEPAY_SWEEP_INTERVAL",
+        "THREEPAY_CALLBACK_SECRET", "THREEPAY_SWEEP_INTERVAL", "THREEPAY_REQUEST_DEADLINE_MS",
     ]).union((1...7).map { "THREEPAY_CALLBACK_URL_\($0)" })
     static let scriptKeys: Set<String> = [
         "THREEPAY_HTTP_PORT", "THREEPAY_STATE_DIR", "THREEPAY_BUILD_CONFIG", "THREEPAY_DB_TCP_PORT",
@@ -142,7 +134,10 @@ public struct Configuration: Sendable {
                 reader.url("THREEPAY_CALLBACK_URL_\(billtype)").map { (String(billtype), $0) }
             }),
             callbackSecret: reader.string("THREEPAY_CALLBACK_SECRET"),
-            sweepIntervalSeconds: reader.integer("THREEPAY_SWEEP_INTERVAL", default: 60, range: 0...86400))
+            sweepIntervalSeconds: reader.integer("THREEPAY_SWEEP_INTERVAL", default: 60, range: 0...86400),
+            // Comfortably under nginx's fastcgi_read_timeout (30 s in the shipped snippet).
+            requestDeadlineMilliseconds: reader.integer(
+                "THREEPAY_REQUEST_DEADLINE_MS", default: 20000, range: 1000...300_000))
         problems.append(contentsOf: reader.problems)
         if configuration.alipay.appID == nil {
             problems.append("THREEPAY_ALIPAY_APP_ID is required (the APPID from Alipay's open platform)")

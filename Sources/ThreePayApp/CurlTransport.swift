@@ -9,9 +9,13 @@ public final class CurlTransport: AlipayTransport {
         self.client = client
     }
 
-    public func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8]) {
+    public func postForm(url: String, body: [UInt8], timeoutMilliseconds: Int) throws(AlipayTransportError)
+        -> (status: Int, body: [UInt8])
+    {
         do {
-            let reply = try client.post(url: url, contentType: AlipayClient.formContentType, body: body)
+            let reply = try client.post(
+                url: url, contentType: AlipayClient.formContentType, body: body,
+                timeoutMilliseconds: timeoutMilliseconds)
             return (reply.status, reply.body)
         } catch {
             switch error {

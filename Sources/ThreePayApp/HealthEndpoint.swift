@@ -1,3 +1,4 @@
+import Alipay
 import ContentNegotiation
 import FastCGI
 import PaymentModel
@@ -19,19 +20,18 @@ struct HealthResult: EnvelopeTag {
 extension Worker {
     /// `GET api/3Pay/health`: the process is up; the database answers a procedure call; with
     /// `?gateway=1`, the Alipay gateway answers too (a query for a trade that does not exist).
-    func health(_ request: Request) -> Response {
+    func health(_ request: Request, _ deadline: Deadline) -> Response {
         let answer = Answer(for: request)
         var result = HealthResult(process: "up", database: "up", gateway: "not checked")
         var failure: ServiceError?
         do {
-            _ = try store().find(autoid: 0)
+            _ = try records.find(autoid: 0, deadline: deadline)
         } catch {
-            forgetStore(after: error)
             result.database = "down"
             failure = .databaseUnavailable
         }
         if request.query.split(separator: "&").contains("gateway=1") {
-            if alipay.gatewayAnswers() {
+            if alipay.gatewayAnswers(deadline: deadline) {
                 result.gateway = "up"
             } else {
                 result.gateway = "down"
@@ -45,9 +45,9 @@ extension Worker {
 
 extension AlipayClient {
     /// True when the gateway gives a definite answer to a query for a trade that does not exist.
-    func gatewayAnswers() -> Bool {
+    func gatewayAnswers(deadline: Deadline) -> Bool {
         do {
-            _ = try query(.outTradeNo("THREEPAY_HEALTH_CHECK"))
+            _ = try query(.outTradeNo("THREEPAY_HEALTH_CHECK"), deadline: deadline)
             return true
         } catch {
             return !error.outcomeIsUnknown

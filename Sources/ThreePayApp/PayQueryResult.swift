@@ -1,6 +1,6 @@
 import ContentNegotiation
 import PaymentModel
-import PaymentStore
+import PaymentFlow
 
 /// The tag of the Query and Cancel answers: where a bill's payment stands.
 ///

@@ -1,14 +1,10 @@
-import Alipay
 import ContentNegotiation
 import FastCGI
+import PaymentFlow
 import PaymentModel
-import PaymentStore
 
-/// Which bill a Query or Cancel request is about: its autoid, or its billtype and billnum.
-enum BillLookup {
-    case autoid(Int64)
-    case bill(billtype: String, billnum: String)
-
+/// Reading which bill a Query or Cancel request is about: its autoid, or its billtype and billnum.
+enum BillLookupRequest {
     static let schema = RequestSchema(
         xmlRootName: "AliQueryParm", xmlNamespace: ScanCodeContract.xmlNamespace,
         memberNames: ["billnum", "billtype", "autoid"])
@@ -48,7 +44,10 @@ enum BillLookup {
     private static func invalid(_ message: String) -> ServiceError {
         ServiceError(.validationFailed, message: message)
     }
+}
 
+extension BillLookup {
+    /// The tag of an answer about this lookup when no record was found.
     var tag: PayQueryResult {
         switch self {
         case .autoid(let autoid): PayQueryResult(billnum: nil, billtype: nil, autoid: String(autoid))
@@ -58,101 +57,42 @@ enum BillLookup {
 }
 
 extension Worker {
-    /// `POST|GET api/3Pay/AliPay/Query`: the bill's payment status. While the record is not final,
-    /// Alipay is asked (`alipay.trade.query`) and what it says is recorded first.
-    func query(_ request: Request) -> Response {
+    /// `POST|GET api/3Pay/AliPay/Query`: the bill's payment status. While the record is not final, Alipay is
+    /// asked and what it says is recorded first.
+    func query(_ request: Request, _ deadline: Deadline) -> Response {
+        withRecord(request, deadline) { record in flow.refresh(record, source: .query, deadline: deadline) }
+    }
+
+    /// `POST api/3Pay/AliPay/Cancel`: a cashier voids a bill's unpaid QR code. Voiding twice is harmless; a bill
+    /// paid meanwhile is recorded as paid and answered 2001.
+    func cancel(_ request: Request, _ deadline: Deadline) -> Response {
+        withRecord(request, deadline) { record in flow.cancel(record, deadline: deadline) }
+    }
+
+    /// Reads which bill the request is about, finds its record, applies `rule`, and answers with the record.
+    private func withRecord(
+        _ request: Request, _ deadline: Deadline,
+        _ rule: (PaymentRecord) -> Result<PaymentRecord, FlowFailure>
+    ) -> Response {
         let answer = Answer(for: request)
-        let record: PaymentRecord
-        switch lookUpRecord(request, answer) {
-        case .found(let found): record = found
-        case .answered(let response): return response
+        let lookup: BillLookup
+        switch BillLookupRequest.read(request, maxBody: services.configuration.maxBody) {
+        case .success(let read): lookup = read
+        case .failure(let error): return answer.failure(error, tag: PayQueryResult?.none)
         }
-        switch refresh(record) {
+        let record: PaymentRecord
+        switch flow.find(lookup, deadline: deadline) {
+        case .success(let found): record = found
+        case .failure(let failure):
+            log(failure, in: "lookup")
+            return answer.failure(failure.error, tag: lookup.tag)
+        }
+        switch rule(record) {
         case .success(let current):
             return answer.envelope(Envelope.success(PayQueryResult(record: current)))
         case .failure(let failure):
-            return answer.failure(failure.error, tag: PayQueryResult(record: record))
-        }
-    }
-
-    enum RecordLookup {
-        case found(PaymentRecord)
-        /// The request named no valid bill, or there is none, or the store failed: this is the answer.
-        case answered(Response)
-    }
-
-    /// Reads which bill a Query or Cancel request is about and finds its record.
-    func lookUpRecord(_ request: Request, _ answer: Answer) -> RecordLookup {
-        switch BillLookup.read(request, maxBody: services.configuration.maxBody) {
-        case .failure(let error):
-            return .answered(answer.failure(error, tag: PayQueryResult?.none))
-        case .success(let lookup):
-            switch find(lookup) {
-            case .success(let record): return .found(record)
-            case .failure(let failure): return .answered(answer.failure(failure.error, tag: lookup.tag))
-            }
-        }
-    }
-
-    func find(_ lookup: BillLookup) -> Result<PaymentRecord, IssueFailure> {
-        do {
-            let found: PaymentRecord?
-            switch lookup {
-            case .autoid(let autoid): found = try store().find(autoid: autoid)
-            case .bill(let billtype, let billnum): found = try store().find(billtype: billtype, billnum: billnum)
-            }
-            guard let found else { return .failure(IssueFailure(error: .recordNotFound, autoid: nil)) }
-            return .success(found)
-        } catch {
-            return .failure(storeFailure(error, autoid: nil))
-        }
-    }
-
-    /// Asks Alipay about a record that is not final yet and records the answer (paid or closed).
-    func refresh(_ record: PaymentRecord, source: PaymentSource = .query) -> Result<PaymentRecord, IssueFailure> {
-        guard record.status.isPayable else { return .success(record) }
-        let result: TradeQueryResult
-        do {
-            result = try alipay.query(.outTradeNo(record.outTradeNo))
-        } catch {
-            if case .business(_, _, let subCode, _) = error, subCode == "ACQ.TRADE_NOT_EXIST" {
-                return .success(record)  // not scanned yet: still waiting
-            }
-            return .failure(gatewayQueryFailure(error, autoid: record.autoid))
-        }
-        do {
-            if result.tradeStatus.isPaid, let tradeNo = result.tradeNo, let amount = result.totalAmount {
-                _ = try store().recordPaid(
-                    outTradeNo: record.outTradeNo, tradeNo: tradeNo, totalAmount: amount,
-                    paidAt: result.sendPayDate.flatMap(ChinaTimeText.date), buyerID: result.buyerUserID,
-                    source: source)
-            } else if result.tradeStatus == .closed {
-                _ = try store().recordClosed(autoid: record.autoid)
-            } else {
-                return .success(record)
-            }
-            return .success(try store().find(autoid: record.autoid) ?? record)
-        } catch {
-            return .failure(storeFailure(error, autoid: record.autoid))
-        }
-    }
-
-    func gatewayQueryFailure(_ error: AlipayError, autoid: Int64) -> IssueFailure {
-        switch error {
-        case .business(let code, _, let subCode, let subMsg), .unsignedBusiness(let code, _, let subCode, let subMsg):
-            return IssueFailure(
-                error: .gatewayRefused(code: code, subCode: subCode, subMessage: subMsg), autoid: autoid,
-                detail: error.description)
-        case .invalidSignature, .missingSignature:
-            return IssueFailure(error: .gatewaySignatureInvalid, autoid: autoid, detail: error.description)
-        case .malformedResponse:
-            return IssueFailure(error: .gatewayAnswerMalformed, autoid: autoid, detail: error.description)
-        case .outcomeUnknown, .invalidRequest:
-            return IssueFailure(
-                error: ServiceError(
-                    .gatewayOutcomeUnknown,
-                    message: "Alipay could not be asked about this payment just now; ask again shortly."),
-                autoid: autoid, detail: error.description)
+            log(failure, in: "lookup")
+            return answer.failure(failure.error, tag: PayQueryResult(record: failure.record ?? record))
         }
     }
 }

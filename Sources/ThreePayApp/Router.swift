@@ -1,9 +1,11 @@
 import FastCGI
+import PaymentModel
 
 /// Matches a request to an endpoint by path (case-insensitive, as the original ASP.NET routes were)
 /// and method, answering 404 for unknown paths and 405 (with `Allow`) for a known path and wrong method.
 struct Router {
-    typealias Endpoint = (Request) -> Response
+    /// Answers a request within its deadline.
+    typealias Endpoint = (Request, Deadline) -> Response
 
     private var routes: [String: [(method: String, endpoint: Endpoint)]] = [:]
 

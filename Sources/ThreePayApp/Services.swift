@@ -2,6 +2,8 @@ import Alipay
 import CurlClient
 import Foundation
 import MariaDB
+import PaymentFlow
+import PaymentModel
 import PaymentStore
 import RSASigning
 
@@ -12,7 +14,8 @@ import RSASigning
 final class Services: Sendable {
     let configuration: Configuration
     let alipay: AlipayConfiguration
-    let database: ConnectionSettings
+    /// The payment rules' settings.
+    let flowSettings: PaymentFlow.Settings
     /// The callback signing secret, read once; nil when no callback URL is configured.
     let callbackSecret: [UInt8]?
 
@@ -32,13 +35,9 @@ final class Services: Sendable {
         alipay = AlipayConfiguration(
             gatewayURL: settings.gateway, appID: settings.appID ?? "", appPrivateKey: privateKey,
             alipayPublicKey: publicKey, notifyURL: settings.notifyURL)
-        let db = configuration.database
-        let endpoint: ConnectionSettings.Endpoint =
-            db.socket.map { .unixSocket(path: $0) } ?? .tcp(host: db.host ?? "127.0.0.1", port: db.port)
-        database = ConnectionSettings(
-            endpoint: endpoint, user: db.user, password: db.password, database: db.name,
-            connectTimeoutSeconds: db.timeoutSeconds, readTimeoutSeconds: max(db.timeoutSeconds, 30),
-            writeTimeoutSeconds: max(db.timeoutSeconds, 30))
+        flowSettings = PaymentFlow.Settings(
+            qrValiditySeconds: configuration.qrTimeout.seconds, qrTimeoutExpress: configuration.qrTimeout.alipayText,
+            defaultClientIP: configuration.defaultClientIP, sellerID: settings.sellerID)
         if !configuration.callbackURLs.isEmpty, let setting = configuration.callbackSecret {
             let secret = try KeySource.load(setting, setting: "THREEPAY_CALLBACK_SECRET")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -61,19 +60,28 @@ final class Services: Sendable {
             verifyTLS: true, caFile: configuration.alipay.caFile)
     }
 
-    /// The callback deliverer with its own HTTP handle; nil when no callback URL is configured.
-    func makeCallbackDelivery() throws -> CallbackDelivery? {
-        guard let callbackSecret else { return nil }
+    /// A deadline for one request, or one background round, from now.
+    func newDeadline() -> Deadline {
+        .after(milliseconds: configuration.requestDeadlineMilliseconds)
+    }
+
+    /// A payment flow on its own connection and HTTP handle, and the callback dispatch (nil when no callback
+    /// URL is configured), for a thread that is not a request worker (the background duties, `threepay sweep`).
+    func makeBackgroundParts() throws -> (flow: PaymentFlow, callbacks: CallbackDispatch?) {
+        let records = PaymentRecords(settings: configuration.database)
+        let alipayClient = AlipayClient(configuration: alipay, transport: CurlTransport(client: try makeHTTPClient()))
+        let flow = PaymentFlow(store: records, gateway: alipayClient, settings: flowSettings)
+        guard let callbackSecret else { return (flow, nil) }
         let client = try HTTPClient(connectTimeoutMilliseconds: 3000, totalTimeoutMilliseconds: 10000, verifyTLS: true)
-        return CallbackDelivery(urls: configuration.callbackURLs, secret: callbackSecret, client: client)
+        let poster = CallbackPoster(urls: configuration.callbackURLs, secret: callbackSecret, client: client)
+        return (flow, CallbackDispatch(outbox: records, sender: poster))
     }
 
     /// The procedures the service needs that the database lacks; nil when the database cannot be
     /// reached now (the service still starts and answers 4001 until it can).
     func missingProcedures() -> [String]? {
         do {
-            let records = try PaymentRecords(settings: database)
-            return try records.missingProcedures()
+            return try PaymentRecords(settings: configuration.database).missingProcedures(deadline: newDeadline())
         } catch {
             RequestLog.note("database not reachable at start-up: \(error)")
             return nil

@@ -1,5 +1,7 @@
 import FastCGI
 import Foundation
+import MariaDB
+import PaymentFlow
 
 /// The `threepay` command: serve (default), `--check-config`, `--help`.
 public enum ThreePayMain {
@@ -61,15 +63,13 @@ public enum ThreePayMain {
     }
 
     static func sweep(services: Services) -> Never {
+        threadInit()
         do {
-            let worker = try Worker(index: -1, services: services)
-            var total = Sweep.Report()
+            let flow = try services.makeBackgroundParts().flow
+            var total = SweepReport()
             while true {
-                let report = try Sweep(worker: worker).run(limit: 200)
-                total.examined += report.examined
-                total.paid += report.paid
-                total.closed += report.closed
-                total.unresolved += report.unresolved
+                let report = try flow.sweep(limit: 200, deadline: services.newDeadline())
+                total.add(report)
                 if report.examined < 200 || report.unresolved == report.examined { break }
             }
             print(total.description)

@@ -1,45 +1,49 @@
 import Alipay
 import ContentNegotiation
-import CurlClient
 import FastCGI
 import MariaDB
+import PaymentFlow
 import PaymentModel
 import PaymentStore
 
-/// The state of one worker thread: its own database connection (opened on first use and reopened
-/// after a failure), its own HTTP handle to Alipay, and the routes.
+/// One worker thread's wiring: its own database connection and HTTP handle to Alipay, the payment flow over
+/// them, and the routes. Each request is route → decode → flow → encode, under one deadline.
 ///
 /// Never shared between threads, so nothing here is locked.
 final class Worker {
     let index: Int
     let services: Services
+    let records: PaymentRecords
     let alipay: AlipayClient
-    private var records: PaymentRecords?
+    let flow: PaymentFlow
     private var router = Router()
 
     init(index: Int, services: Services) throws {
         threadInit()
         self.index = index
         self.services = services
+        records = PaymentRecords(settings: services.configuration.database)
         alipay = AlipayClient(
             configuration: services.alipay, transport: CurlTransport(client: try services.makeHTTPClient()))
-        router.add("GET", "/api/3Pay/health") { [unowned self] in self.health($0) }
-        router.add("POST", "/api/3Pay/AliPay/ScanCode") { [unowned self] in self.scanCode($0) }
-        router.add("POST", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0) }
-        router.add("GET", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0) }
-        router.add("POST", "/api/3Pay/AliPay/Cancel") { [unowned self] in self.cancel($0) }
-        router.add("POST", "/api/3Pay/AliPay/Notify") { [unowned self] in self.notify($0) }
+        flow = PaymentFlow(store: records, gateway: alipay, settings: services.flowSettings)
+        router.add("GET", "/api/3Pay/health") { [unowned self] in self.health($0, $1) }
+        router.add("POST", "/api/3Pay/AliPay/ScanCode") { [unowned self] in self.scanCode($0, $1) }
+        router.add("POST", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0, $1) }
+        router.add("POST", "/api/3Pay/AliPay/Cancel") { [unowned self] in self.cancel($0, $1) }
+        router.add("POST", "/api/3Pay/AliPay/Notify") { [unowned self] in self.notify($0, $1) }
     }
 
     deinit { threadEnd() }
 
     func handle(_ request: Request) -> Response {
+        let deadline = Deadline.after(milliseconds: services.configuration.requestDeadlineMilliseconds)
         switch router.match(request) {
         case .endpoint(let endpoint):
             if request.bodyTooLarge {
                 return Answer(for: request).failure(.bodyTooLarge(limit: services.configuration.maxBody))
             }
-            return endpoint(request)
+            return endpoint(request, deadline)
         case .notFound:
             return Answer(for: request).failure(.notFound)
         case .methodNotAllowed(let allowed):
@@ -49,16 +53,10 @@ final class Worker {
         }
     }
 
-    /// This worker's payment store, connecting on first use or after the previous connection failed.
-    func store() throws(StoreError) -> PaymentRecords {
-        if let records { return records }
-        let opened = try PaymentRecords(settings: services.database)
-        records = opened
-        return opened
-    }
-
-    /// Drops the connection after an unavailability so the next request starts from a fresh one.
-    func forgetStore(after error: StoreError) {
-        if case .unavailable = error { records = nil }
+    /// Logs what the client is not told about a failure the service itself suffered.
+    func log(_ failure: FlowFailure, in endpoint: String) {
+        if failure.error.code == .internalError || failure.error.code == .databaseUnavailable {
+            RequestLog.note("\(endpoint) failed: \(failure.detail)")
+        }
     }
 }

@@ -61,7 +61,8 @@ final class AlipayOverCurlTests: XCTestCase {
             _ = try client.query(.outTradeNo("T1"))
             XCTFail("no gateway, yet an answer")
         } catch {
-            guard case .outcomeUnknown(let reason) = error else { return XCTFail("\(error)") }
+            guard case .outcomeUnknown(let cause, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(cause, .connection)
             XCTAssertTrue(reason.contains("not sent"), reason)
         }
     }

@@ -16,7 +16,9 @@ final class ScriptedTransport: AlipayTransport {
         self.init([.success((200, Array(body.utf8)))])
     }
 
-    func postForm(url: String, body: [UInt8]) throws(AlipayTransportError) -> (status: Int, body: [UInt8]) {
+    func postForm(url: String, body: [UInt8], timeoutMilliseconds: Int) throws(AlipayTransportError)
+        -> (status: Int, body: [UInt8])
+    {
         sent.append((url, body))
         let reply = replies.count > 1 ? replies.removeFirst() : replies[0]
         return try reply.get()

@@ -47,6 +47,10 @@ final class LifecycleOutageTests: LifecycleTestCase {
         try await Eventually.wait("the resend recorded the payment", seconds: 35, every: 0.25) {
             try database.record(autoid: payment.autoid)?["status"] == "PAID"
         }
+        // The sandbox logs an attempt once ThreePay's answer has arrived, a moment after the commit.
+        try await Eventually.wait("the sandbox logged the acknowledged resend", seconds: 10, every: 0.05) {
+            try await LifecycleAPI.notifications(payment.outTradeNo).contains(where: \.delivered)
+        }
         let attempts = try await LifecycleAPI.notifications(payment.outTradeNo)
         let delivered = try XCTUnwrap(attempts.first(where: \.delivered), "attempts: \(attempts)")
         XCTAssertGreaterThan(delivered.attempt, 1, "a resend, not the first attempt, was acknowledged")

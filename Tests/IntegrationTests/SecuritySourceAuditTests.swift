@@ -39,7 +39,7 @@ final class SecuritySourceAuditTests: XCTestCase {
         // own callers are checked by the same rule.
         var sites = 0
         for file in sources where !file.path.hasPrefix("MariaDB/") {
-            let pattern = #"(?:\.(?:call|execute)|(?<!func )\b(?:rows|singleRow|optionalRow))\(\s*([^,)\n]+)"#
+            let pattern = #"(?:\.(?:call|execute)|(?<!func )\b(?:rows|singleRow|optionalRow|callRecord|callOptionalRecord))\(\s*([^,)\n]+)"#
             for argument in SecuritySources.matches(pattern, in: file.code) {
                 sites += 1
                 let argument = argument.trimmingCharacters(in: .whitespaces)
@@ -66,12 +66,12 @@ final class SecuritySourceAuditTests: XCTestCase {
     /// The one statement built from a name refuses names that carry SQL, before anything reaches the server.
     func testCallRefusesInjectedProcedureNames() throws {
         let connection = try Connection(settings: try DatabaseProbe.settings())
-        XCTAssertNoThrow(try connection.call("Sp_3Pay_Offline_ReceiveMoney_Get", [.int(999_999_999)]), "control: a real name works")
+        XCTAssertNoThrow(try connection.call("Sp_3Pay_Offline_ReceiveMoney_Get", [.int(999_999_999)], idempotent: false), "control: a real name works")
         for name in [
             "Sp_3Pay_Offline_ReceiveMoney_Get(1); DROP TABLE T_3Pay_Offline_ReceiveMoney; --",
             "Sp_3Pay_Offline_ReceiveMoney_Get`", "Sp_3Pay_Offline_ReceiveMoney_Get /*", "Sp_3Pay_Offline_ReceiveMoney_Gét", "",
         ] {
-            XCTAssertThrowsError(try connection.call(name, [.int(1)]), name) { error in
+            XCTAssertThrowsError(try connection.call(name, [.int(1)], idempotent: false), name) { error in
                 guard case MariaDBError.usage = error else { return XCTFail("\(name): \(error)") }
             }
         }

@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Sp_3Pay_Offline_ReceiveMoney_Begin through PaymentRecords.begin.

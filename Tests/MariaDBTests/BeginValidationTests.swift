@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Begin's own argument checks, called directly so that values the Swift types would refuse reach the server.
@@ -26,7 +27,7 @@ final class BeginValidationTests: XCTestCase {
         let billnum = TestDatabase.uniqueBillnum()
         var arguments = Arguments(billnum: .string(billnum))
         change(&arguments)
-        XCTAssertThrowsError(try connection.call("Sp_3Pay_Offline_ReceiveMoney_Begin", arguments.list), line: line) {
+        XCTAssertThrowsError(try connection.call("Sp_3Pay_Offline_ReceiveMoney_Begin", arguments.list, idempotent: false), line: line) {
             guard case .rule(let code, let text) = $0 as? MariaDBError else {
                 return XCTFail("expected a rule error, got \($0)", line: line)
             }
@@ -62,7 +63,7 @@ final class BeginValidationTests: XCTestCase {
             let sets = try store.connection.call("Sp_3Pay_Offline_ReceiveMoney_Begin", [
                 .string(billnum), .string("2"), .string("b"), .string("01"), .decimal(amount), .null,
                 .string("10.0.0.8"), .null, .int(600),
-            ])
+            ], idempotent: false)
             XCTAssertEqual(try sets.first?.rows.first?.string("action"), "new", amount)
             let stored = try sets.first?.rows.first?.string("paymentvalue")
             XCTAssertEqual(stored.flatMap { Decimal(string: $0) }, Decimal(string: amount), amount)
@@ -100,8 +101,10 @@ final class BeginValidationTests: XCTestCase {
 
     func testStoreMapsProcedureRulesToStoreErrors() throws {
         let store = try TestDatabase.store()
-        XCTAssertRule(try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum(), billtype: "9")),
-                      containing: "billtype must be one of")
+        // (A billtype outside 1–7 cannot reach the store through the validated bill type; the procedure's own
+        // check is called directly above.)
+        XCTAssertRule(try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum(), cardno: String(repeating: "9", count: 21))),
+                      containing: "cardno must be at most 20 characters")
         XCTAssertRule(try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum(), amount: "0.00")),
                       containing: "paymentvalue must be greater than 0")
         // Far beyond every parameter width: strict mode refuses it before the procedure's checks run.

@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// The callback outbox procedures (sql/030_callbacks.sql), each test in a database of its own.
@@ -127,11 +128,11 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
         try age(job.id, seconds: 86_400)
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 60), [])
 
-        _ = try connection.call("Sp_3Pay_Callback_Requeue", [.int(job.id)])
+        _ = try connection.call("Sp_3Pay_Callback_Requeue", [.int(job.id)], idempotent: false)
         let requeued = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
         XCTAssertEqual(requeued.map(\.id), [job.id])
         try store.callbackDelivered(id: job.id, httpStatus: 204)
-        XCTAssertThrowsError(try connection.call("Sp_3Pay_Callback_Requeue", [.int(job.id)])) { error in
+        XCTAssertThrowsError(try connection.call("Sp_3Pay_Callback_Requeue", [.int(job.id)], idempotent: false)) { error in
             XCTAssertEqual((error as? MariaDBError)?.code, 50003)
         }
     }
@@ -140,7 +141,7 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
         _ = try Receipts.pay(store, billtype: "3")
         let job = try XCTUnwrap(store.claimCallbacks(limit: 1, leaseSeconds: 60).first)
         try store.callbackFailed(id: job.id, httpStatus: 500, error: "boom", retryAfterSeconds: 0, giveUp: true)
-        let answer = try connection.call("Sp_3Pay_Callback_Requeue", [.int(job.id)]).first?.rows.first
+        let answer = try connection.call("Sp_3Pay_Callback_Requeue", [.int(job.id)], idempotent: false).first?.rows.first
         XCTAssertEqual(try answer?.string("status"), "PENDING")
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 60).map(\.attempts), [0])
     }

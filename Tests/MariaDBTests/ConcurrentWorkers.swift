@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Runs jobs at the same moment, each on its own thread with its own connection, as the service's workers do.
@@ -35,7 +36,7 @@ enum ConcurrentWorkers {
                 }
                 let store: PaymentRecords
                 do {
-                    store = try PaymentRecords(settings: settings)
+                    store = try PaymentRecords(connectionSettings: settings)
                 } catch {
                     failures.add("connect: \(error)")
                     connected.leave()

@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// A fresh database with sql/ applied, on the same server as `TestDatabase`, dropped by `drop()`.
@@ -40,7 +41,7 @@ final class IsolatedDatabase {
 
     /// A store on a new connection to this database.
     func store() throws -> PaymentRecords {
-        try PaymentRecords(settings: settings)
+        try PaymentRecords(connectionSettings: settings)
     }
 
     /// A plain connection to this database, for direct checks and for moving times into the past.

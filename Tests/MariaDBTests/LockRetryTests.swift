@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Lock wait timeouts are retried, first inside the procedure (5 attempts), then by PaymentRecords.
@@ -32,7 +33,7 @@ final class LockRetryTests: XCTestCase {
             defer { MariaDB.threadEnd() }
             let started = Date()
             do {
-                let store = try PaymentRecords(settings: settings)
+                let store = try PaymentRecords(connectionSettings: settings)
                 store.maxAttempts = storeAttempts
                 result.outcome = try store.begin(input).kind
             } catch {

@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Sp_3Pay_Offline_ReceiveMoney_Paid: exactly once, never lost, never for a wrong amount.
@@ -86,7 +87,7 @@ final class PaidTests: XCTestCase {
     func testPaidArgumentsAreValidatedByTheProcedure() throws {
         let connection = try TestDatabase.connect()
         func paid(_ outTradeNo: SQLValue, _ tradeNo: SQLValue, _ amount: SQLValue, _ source: SQLValue) throws {
-            _ = try connection.call("Sp_3Pay_Offline_ReceiveMoney_Paid", [outTradeNo, tradeNo, amount, .null, .null, source])
+            _ = try connection.call("Sp_3Pay_Offline_ReceiveMoney_Paid", [outTradeNo, tradeNo, amount, .null, .null, source], idempotent: false)
         }
         func expectRule(_ body: @autoclosure () throws -> Void, _ message: String, line: UInt = #line) {
             XCTAssertThrowsError(try body(), line: line) { error in

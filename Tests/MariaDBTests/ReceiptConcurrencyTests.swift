@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Duplicate notifications and queries for one payment, all at once, each worker on its own connection.

@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Direct reads of the receipt, card and outbox tables (sql/020_receipts.sql), for assertions.

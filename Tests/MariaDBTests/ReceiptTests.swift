@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Sp_3Pay_Receipt_Dispatch through Sp_3Pay_Offline_ReceiveMoney_Paid: one receipt in the billtype's own table,
@@ -48,7 +49,7 @@ final class ReceiptTests: XCTestCase {
 
         // Dispatch itself is idempotent too: a second call in a transaction adds nothing.
         _ = try connection.execute("START TRANSACTION")
-        _ = try connection.call(ProcedureNames.receiptDispatch, [.int(paid.autoid)])
+        _ = try connection.call(ProcedureNames.receiptDispatch, [.int(paid.autoid)], idempotent: false)
         _ = try connection.execute("COMMIT")
         XCTAssertEqual(try Receipts.counts(connection, autoid: paid.autoid)["3"], 1)
         XCTAssertEqual(try Receipts.outboxCount(connection, autoid: paid.autoid), 1)
@@ -66,7 +67,7 @@ final class ReceiptTests: XCTestCase {
                                             totalAmount: paid.paymentvalue, paidAt: nil, buyerID: nil,
                                             source: .notify))
         _ = try connection.execute("START TRANSACTION")
-        _ = try connection.call(ProcedureNames.receiptDispatch, [.int(paid.autoid)])
+        _ = try connection.call(ProcedureNames.receiptDispatch, [.int(paid.autoid)], idempotent: false)
         _ = try connection.execute("COMMIT")
         XCTAssertEqual(try Receipts.balance(connection, cardno: cardno), "50.05")
         XCTAssertEqual(try Receipts.creditCount(connection, autoid: paid.autoid), 1)
@@ -120,7 +121,7 @@ final class ReceiptTests: XCTestCase {
         func dispatch(_ autoid: Int64, inTransaction: Bool) throws {
             if inTransaction { _ = try connection.execute("START TRANSACTION") }
             defer { if inTransaction { _ = try? connection.execute("ROLLBACK") } }
-            _ = try connection.call(ProcedureNames.receiptDispatch, [.int(autoid)])
+            _ = try connection.call(ProcedureNames.receiptDispatch, [.int(autoid)], idempotent: false)
         }
         func expectRule(_ body: @autoclosure () throws -> Void, _ code: Int, _ fragment: String, line: UInt = #line) {
             XCTAssertThrowsError(try body(), line: line) { error in

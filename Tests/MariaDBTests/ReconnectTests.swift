@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Losing the server connection and getting it back.
@@ -63,7 +64,7 @@ final class ReconnectTests: XCTestCase {
 
         let settings = ConnectionSettings(endpoint: .unixSocket(path: state + "/mariadb.sock"),
                                           user: ProcessInfo.processInfo.userName, connectTimeoutSeconds: 2)
-        let store = try PaymentRecords(settings: settings)
+        let store = try PaymentRecords(connectionSettings: settings)
         XCTAssertEqual(try store.missingProcedures(), [])
         let billnum = TestDatabase.uniqueBillnum()
         let record = try store.begin(TestDatabase.input(billnum)).record

@@ -1,7 +1,8 @@
 import Foundation
 import MariaDB
 import PaymentModel
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Finds the MariaDB the tests run against and opens connections to it.
@@ -61,8 +62,10 @@ enum TestDatabase {
         detail: String? = nil, cardno: String? = nil, validity: Int = 600
     ) -> BeginInput {
         BeginInput(
-            billnum: billnum, billtype: billtype, body: body, paytype: "01", paymentvalue: Money(exactly: amount)!,
-            detail: detail, clientip: "10.0.0.8", cardno: cardno, qrValiditySeconds: validity)
+            bill: ScanCodeRequest(
+                billnum: billnum, billtype: BillType(rawValue: billtype)!, body: body, paytype: "01",
+                paymentvalue: Money(exactly: amount)!, detail: detail, cardno: cardno),
+            clientip: "10.0.0.8", qrValiditySeconds: validity)
     }
 
     /// Number of payment records of a bill, counted directly in the table.

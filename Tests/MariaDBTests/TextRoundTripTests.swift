@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
-import PaymentStore
+import PaymentFlow
+@testable import PaymentStore
 import XCTest
 
 /// Text goes in and comes back byte for byte: quotes, backslashes, emoji, 4-byte CJK, long values.

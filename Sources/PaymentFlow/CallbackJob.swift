@@ -1,5 +1,4 @@
-import Foundation
-import MariaDB
+public import Foundation
 public import PaymentModel
 
 /// One claimed callback: the outbox row and the payment fields the business system's callback carries.
@@ -37,32 +36,5 @@ public struct CallbackJob: Sendable, Equatable {
         self.paidAt = paidAt
         self.cardno = cardno
         self.paytype = paytype
-    }
-}
-
-extension CallbackJob {
-    /// Reads one row of `Sp_3Pay_Callback_Claim`.
-    init(row: Row) throws(MariaDBError) {
-        func number(_ column: String) throws(MariaDBError) -> Int64 {
-            guard let value = try row.int64(column) else { throw .usage("column \(column) is NULL") }
-            return value
-        }
-        let amountText = try row.requiredString("paid_amount")
-        guard let amount = Money(exactly: amountText) else { throw .usage("column paid_amount is not an amount") }
-        let attempts = try number("attempts")
-        guard let attemptCount = Int(exactly: attempts) else { throw .usage("column attempts is out of range") }
-        self.init(
-            id: try number("id"),
-            attempts: attemptCount,
-            autoid: try number("autoid"),
-            billtype: try row.requiredString("billtype"),
-            billnum: try row.requiredString("billnum"),
-            outTradeNo: try row.requiredString("out_trade_no"),
-            tradeNo: try row.requiredString("trade_no"),
-            amount: amount,
-            paidAt: try row.date("paid_at"),
-            cardno: try row.string("cardno"),
-            paytype: try row.requiredString("paytype")
-        )
     }
 }

@@ -1,5 +1,3 @@
-import MariaDB
-
 /// Why the payment store refused or failed a call.
 ///
 /// `description` never includes the message (it may quote a bill number); `message` gives the English text
@@ -22,23 +20,6 @@ public enum StoreError: Error, Sendable, Equatable {
         case .notFound: return "payment record not found"
         }
     }
-
-    /// Maps a database error. Deadlocks that survived the retries count as unavailable.
-    init(_ error: MariaDBError) {
-        switch error {
-        case .rule(let code, let message):
-            switch code {
-            case RuleCode.alreadyPaid: self = .alreadyPaid(message)
-            case RuleCode.notFound: self = .notFound
-            default: self = .rule(message)
-            }
-        case .server(let code, _, _) where RuleCode.invalidValue.contains(code):
-            // Strict mode refused a value before the procedure's own checks could run (e.g. far too long).
-            self = .rule("a value is too long or not valid for the database (error \(code))")
-        default:
-            self = .unavailable(error.description)
-        }
-    }
 }
 
 extension StoreError: CustomStringConvertible {
@@ -50,15 +31,4 @@ extension StoreError: CustomStringConvertible {
         case .notFound: return "payment store: record not found"
         }
     }
-}
-
-/// MYSQL_ERRNO values the procedures raise with SQLSTATE 45000 (sql/README.md).
-enum RuleCode {
-    static let alreadyPaid = 50001
-    static let invalidArgument = 50002
-    static let illegalTransition = 50003
-    static let notFound = 50004
-    static let amountMismatch = 50005
-    /// Strict-mode conversion errors: data too long, out of range, incorrect value, truncated, NULL.
-    static let invalidValue: Set<Int> = [1406, 1264, 1366, 1292, 1048]
 }

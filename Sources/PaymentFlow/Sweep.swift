@@ -1,0 +1,59 @@
+public import Foundation
+public import PaymentModel
+
+/// What one sweep pass did.
+public struct SweepReport: Sendable, Equatable, CustomStringConvertible {
+    public var examined = 0
+    public var paid = 0
+    public var closed = 0
+    public var unresolved = 0
+
+    public init() {}
+
+    public mutating func add(_ other: SweepReport) {
+        examined += other.examined
+        paid += other.paid
+        closed += other.closed
+        unresolved += other.unresolved
+    }
+
+    public var description: String {
+        "sweep: examined \(examined), paid \(paid), closed \(closed), unresolved \(unresolved)"
+    }
+}
+
+extension PaymentFlow {
+    /// One pass over at most `limit` records left behind: each is re-queried at Alipay (a payment found is
+    /// recorded), and one whose QR code's validity is over is voided.
+    public func sweep(limit: Int, now: Date = Date(), deadline: Deadline) throws(StoreError) -> SweepReport {
+        var report = SweepReport()
+        let validity = TimeInterval(settings.qrValiditySeconds)
+        let records = try store.staleRecords(
+            limit: limit, unknownAfterSeconds: settings.unknownAfterSeconds, deadline: deadline)
+        for record in records {
+            report.examined += 1
+            var current = record
+            switch refresh(record, source: .sweep, deadline: deadline) {
+            case .success(let refreshed): current = refreshed
+            case .failure:
+                report.unresolved += 1
+                continue
+            }
+            if current.status.isPayable, PaymentFlow.isExpired(current, validity: validity, now: now) {
+                if case .success(let voided) = void(current, deadline: deadline) { current = voided }
+            }
+            switch current.status {
+            case .paid: report.paid += 1
+            case .closed: report.closed += 1
+            default: report.unresolved += 1
+            }
+        }
+        return report
+    }
+
+    /// A QR code's validity is over (for a record that never got one: since it was created).
+    public static func isExpired(_ record: PaymentRecord, validity: TimeInterval, now: Date) -> Bool {
+        if let expires = record.qrExpiresAt { return expires <= now }
+        return record.createdAt.addingTimeInterval(validity) <= now
+    }
+}

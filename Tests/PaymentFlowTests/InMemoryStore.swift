@@ -1,0 +1,226 @@
+import Foundation
+import PaymentFlow
+import PaymentModel
+
+/// The payment records in memory, following the procedures' rules (sql/README.md): one current record per bill,
+/// Begin's three answers, the transition table, a payment recorded exactly once. Failures can be injected per
+/// call to play a database that is down or a deadlock that outlived its retries.
+final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
+    private(set) var records: [Int64: PaymentRecord] = [:]
+    private var bills: [String: Int64] = [:]
+    private var nextAutoid: Int64 = 1
+    /// Calls in order, by name (`begin`, `qrIssued`, `paid` …).
+    private(set) var calls: [String] = []
+    /// The next call with this name throws this error instead (one each).
+    var failures: [String: [StoreError]] = [:]
+    /// Receipts written (one per payment recorded).
+    private(set) var receipts: [Int64] = []
+    var clock = Date(timeIntervalSince1970: 1_780_000_000)
+
+    private func enter(_ name: String, _ deadline: Deadline) throws(StoreError) {
+        calls.append(name)
+        guard !deadline.hasPassed else { throw .unavailable("deadline passed") }
+        if var queue = failures[name], !queue.isEmpty {
+            let error = queue.removeFirst()
+            failures[name] = queue
+            throw error
+        }
+    }
+
+    func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, deadline: Deadline)
+        throws(StoreError) -> BeginOutcome
+    {
+        try enter("begin", deadline)
+        let key = bill.billtype.rawValue + "/" + bill.billnum
+        if let current = bills[key], let record = records[current] {
+            switch record.status {
+            case .paid:
+                throw .alreadyPaid("Bill \(bill.billnum) is already paid")
+            case .initiated, .qrIssued, .unknown:
+                let deadlineAt = record.qrExpiresAt ?? record.createdAt.addingTimeInterval(Double(qrValiditySeconds))
+                let same = record.paymentvalue == bill.paymentvalue
+                    && (bill.billtype != .storedValueCardRecharge || record.cardno == bill.cardno)
+                return same && deadlineAt > clock ? .existing(record) : .closeFirst(old: record)
+            case .qrFailed, .closed:
+                break
+            }
+        }
+        let autoid = nextAutoid
+        nextAutoid += 1
+        let record = PaymentRecord(
+            autoid: autoid, billnum: bill.billnum, billtype: bill.billtype.rawValue, body: bill.body,
+            paytype: bill.paytype, paymentvalue: bill.paymentvalue, detail: bill.detail, clientip: clientIP,
+            cardno: bill.cardno, outTradeNo: "TP" + String(autoid), codeurl: nil, status: .initiated,
+            qrExpiresAt: nil, gatewayCode: nil, gatewaySubCode: nil, gatewayMessage: nil, tradeNo: nil,
+            paidAmount: nil, paidAt: nil, buyerID: nil, paidSource: nil, createdAt: clock, updatedAt: clock)
+        records[autoid] = record
+        bills[key] = autoid
+        return .new(record)
+    }
+
+    /// The transition table of `Sp_3Pay_Offline_ReceiveMoney_Transition`: the new status, nil for "keep".
+    private func transition(_ autoid: Int64, _ event: String, _ allowed: [PaymentStatus: PaymentStatus?])
+        throws(StoreError) -> PaymentRecord
+    {
+        guard let record = records[autoid] else { throw .notFound }
+        if record.status == .paid { throw .alreadyPaid("Trade \(record.outTradeNo) is already paid") }
+        guard let target = allowed[record.status] else {
+            throw .rule("Payment record \(autoid) is \(record.status.rawValue): cannot record \(event)")
+        }
+        if let target { records[autoid] = record.with(status: target, at: clock) }
+        return records[autoid]!
+    }
+
+    func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, deadline: Deadline)
+        throws(StoreError) -> PaymentRecord
+    {
+        try enter("qrIssued", deadline)
+        var updated = try transition(autoid, "qr_issued", [.initiated: .qrIssued, .unknown: .qrIssued, .qrIssued: .qrIssued])
+        updated = updated.with(codeurl: codeURL, expiresAt: clock.addingTimeInterval(Double(validitySeconds)))
+        records[autoid] = updated
+        return updated
+    }
+
+    func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
+        throws(StoreError) -> PaymentRecord
+    {
+        try enter("qrFailed", deadline)
+        return try transition(
+            autoid, "qr_failed", [.initiated: .qrFailed, .unknown: .qrFailed, .qrFailed: nil, .qrIssued: nil])
+    }
+
+    func recordUnknown(autoid: Int64, reason: String, deadline: Deadline) throws(StoreError) -> PaymentRecord {
+        try enter("unknown", deadline)
+        return try transition(autoid, "unknown", [.initiated: .unknown, .unknown: .unknown, .qrIssued: nil])
+    }
+
+    func recordClosed(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord {
+        try enter("closed", deadline)
+        return try transition(
+            autoid, "closed", [.initiated: .closed, .qrIssued: .closed, .unknown: .closed, .closed: nil])
+    }
+
+    func recordPaid(_ payment: ConfirmedPayment, deadline: Deadline) throws(StoreError) -> Bool {
+        try enter("paid", deadline)
+        guard let record = records.values.first(where: { $0.outTradeNo == payment.outTradeNo }) else {
+            throw .notFound
+        }
+        guard record.paymentvalue == payment.totalAmount else {
+            throw .rule("Trade \(payment.outTradeNo): paid amount differs from the recorded amount")
+        }
+        if record.status == .paid {
+            guard record.tradeNo == payment.tradeNo else { throw .rule("paid under another trade_no") }
+            return false
+        }
+        records[record.autoid] = record.paid(payment, at: clock)
+        let key = record.billtype + "/" + record.billnum
+        if let current = bills[key], records[current]?.status != .paid { bills[key] = record.autoid }
+        receipts.append(record.autoid)
+        return true
+    }
+
+    func find(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord? {
+        try enter("get", deadline)
+        return records[autoid]
+    }
+
+    func find(billtype: String, billnum: String, deadline: Deadline) throws(StoreError) -> PaymentRecord? {
+        try enter("getByBill", deadline)
+        return bills[billtype + "/" + billnum].flatMap { records[$0] }
+    }
+
+    func find(outTradeNo: String, deadline: Deadline) throws(StoreError) -> PaymentRecord? {
+        try enter("getByTradeNo", deadline)
+        return records.values.first { $0.outTradeNo == outTradeNo }
+    }
+
+    func staleRecords(limit: Int, unknownAfterSeconds: Int, deadline: Deadline) throws(StoreError) -> [PaymentRecord] {
+        try enter("stale", deadline)
+        let stale = records.values.filter { record in
+            switch record.status {
+            case .qrIssued: (record.qrExpiresAt ?? .distantFuture) <= clock
+            case .initiated, .unknown: record.updatedAt.addingTimeInterval(Double(unknownAfterSeconds)) <= clock
+            default: false
+            }
+        }
+        return Array(stale.sorted { $0.updatedAt < $1.updatedAt }.prefix(limit))
+    }
+
+    // MARK: The callback outbox
+
+    struct Callback {
+        var job: CallbackJob
+        var state = "PENDING"
+        var attempts = 0
+        var retryAfter: Int?
+    }
+
+    private(set) var callbacks: [Callback] = []
+
+    /// Queues a callback for a recorded payment, as `Sp_3Pay_Receipt_Dispatch` does.
+    func queueCallback(for autoid: Int64) {
+        let record = records[autoid]!
+        callbacks.append(Callback(job: CallbackJob(
+            id: Int64(callbacks.count + 1), attempts: 0, autoid: autoid, billtype: record.billtype,
+            billnum: record.billnum, outTradeNo: record.outTradeNo, tradeNo: record.tradeNo ?? "T",
+            amount: record.paymentvalue, paidAt: record.paidAt, cardno: record.cardno, paytype: record.paytype)))
+    }
+
+    func claimCallbacks(limit: Int, leaseSeconds: Int, deadline: Deadline) throws(StoreError) -> [CallbackJob] {
+        try enter("claim", deadline)
+        var claimed: [CallbackJob] = []
+        for index in callbacks.indices where callbacks[index].state == "PENDING" && claimed.count < limit {
+            callbacks[index].state = "CLAIMED"
+            var job = callbacks[index].job
+            job = CallbackJob(
+                id: job.id, attempts: callbacks[index].attempts, autoid: job.autoid, billtype: job.billtype,
+                billnum: job.billnum, outTradeNo: job.outTradeNo, tradeNo: job.tradeNo, amount: job.amount,
+                paidAt: job.paidAt, cardno: job.cardno, paytype: job.paytype)
+            claimed.append(job)
+        }
+        return claimed
+    }
+
+    func callbackDelivered(id: Int64, httpStatus: Int, deadline: Deadline) throws(StoreError) {
+        try enter("delivered", deadline)
+        callbacks[Int(id) - 1].state = "DELIVERED"
+    }
+
+    func callbackFailed(id: Int64, httpStatus: Int?, error: String, retryAfterSeconds: Int, giveUp: Bool,
+                        deadline: Deadline) throws(StoreError) {
+        try enter("failed", deadline)
+        callbacks[Int(id) - 1].attempts += 1
+        callbacks[Int(id) - 1].retryAfter = retryAfterSeconds
+        // Due again at once in this book: the tests drive the attempts one round after another.
+        callbacks[Int(id) - 1].state = giveUp ? "GAVE_UP" : "PENDING"
+    }
+
+    func callbackSkipped(id: Int64, reason: String, deadline: Deadline) throws(StoreError) {
+        try enter("skipped", deadline)
+        callbacks[Int(id) - 1].state = "SKIPPED"
+    }
+}
+
+extension PaymentRecord {
+    func with(status: PaymentStatus? = nil, codeurl: String? = nil, expiresAt: Date? = nil, at time: Date? = nil)
+        -> PaymentRecord
+    {
+        PaymentRecord(
+            autoid: autoid, billnum: billnum, billtype: billtype, body: body, paytype: paytype,
+            paymentvalue: paymentvalue, detail: detail, clientip: clientip, cardno: cardno, outTradeNo: outTradeNo,
+            codeurl: codeurl ?? self.codeurl, status: status ?? self.status, qrExpiresAt: expiresAt ?? qrExpiresAt,
+            gatewayCode: gatewayCode, gatewaySubCode: gatewaySubCode, gatewayMessage: gatewayMessage,
+            tradeNo: tradeNo, paidAmount: paidAmount, paidAt: paidAt, buyerID: buyerID, paidSource: paidSource,
+            createdAt: createdAt, updatedAt: time ?? updatedAt)
+    }
+
+    func paid(_ payment: ConfirmedPayment, at time: Date) -> PaymentRecord {
+        PaymentRecord(
+            autoid: autoid, billnum: billnum, billtype: billtype, body: body, paytype: paytype,
+            paymentvalue: paymentvalue, detail: detail, clientip: clientip, cardno: cardno, outTradeNo: outTradeNo,
+            codeurl: codeurl, status: .paid, qrExpiresAt: qrExpiresAt, gatewayCode: nil, gatewaySubCode: nil,
+            gatewayMessage: nil, tradeNo: payment.tradeNo, paidAmount: payment.totalAmount,
+            paidAt: payment.paidAt ?? time, buyerID: payment.buyerID, paidSource: payment.source,
+            createdAt: createdAt, updatedAt: time)
+    }
+}
