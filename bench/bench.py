@@ -348,11 +348,11 @@ def call_rate(settings, concurrency, pairs, mariadbd):
     """
     db = settings.db_name
     statements = ";".join([
-        "SET @b = CONCAT('K', UUID_SHORT() % 1000000000000000000)",
+        "SET @b = CONCAT('K', UUID_SHORT() % 1000000000000000000), @t = UUID()",
         f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, "
-        "'127.0.0.1', NULL, 900)",
+        "'127.0.0.1', NULL, 900, @t, 20000)",
         f"SELECT autoid INTO @a FROM `{db}`.T_3Pay_Offline_ReceiveMoney WHERE billtype = '1' AND billnum = @b",
-        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900)",
+        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900, @t)",
     ])
     # mariadb-slap gives each client number-of-queries / concurrency statements: whole pairs only.
     pairs = max(1, -(-pairs // concurrency)) * concurrency

@@ -72,3 +72,10 @@ FROM T_3Pay_Offline_ReceiveMoney;
 
 -- Upgrades go below this line, each re-runnable, e.g.
 -- ALTER TABLE T_3Pay_Offline_ReceiveMoney ADD COLUMN IF NOT EXISTS store_id VARCHAR(32) NULL AFTER cardno;
+
+-- The bill's lease: the request that is issuing or voiding the bill's QR code holds it (its own token) until it
+-- records the outcome or its deadline passes; Begin answers 'busy' to every other request meanwhile, so
+-- requests for one bill take turns instead of voiding each other's codes.
+ALTER TABLE T_3Pay_Offline_Bill
+    ADD COLUMN IF NOT EXISTS lease_token VARCHAR(64) NULL AFTER current_autoid,
+    ADD COLUMN IF NOT EXISTS lease_until DATETIME(3) NULL AFTER lease_token;

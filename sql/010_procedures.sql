@@ -22,7 +22,13 @@ DELIMITER $$
 --   'existing'    the bill's payable record with the same amount, not expired: hand back its QR code, or
 --                 (status INITIATED/UNKNOWN) precreate the same out_trade_no again;
 --   'close_first' the bill's payable record differs (amount, or card number for billtype 7) or has expired:
---                 close that trade at Alipay, record it with _Closed, then call Begin again.
+--                 close that trade at Alipay, record it with _Closed, then call Begin again;
+--   'busy'        another request holds the bill's lease (it is issuing or voiding the bill's QR code): nothing
+--                 changed; call Begin again shortly (the record columns are the bill's current record, if any).
+-- With a p_lease_token, every answer that leaves Alipay work to do ('new', 'close_first', 'existing' without a QR
+-- code) also gives the caller the bill's lease for p_lease_ms milliseconds; the caller hands the token to the
+-- procedure that records the outcome (_QrIssued, _QrFailed, _Unknown, _Closed), which releases it. A lease whose
+-- time has passed counts as free. A NULL token neither takes nor respects a lease.
 -- Raises 50001 when the bill is already paid, 50002 for invalid arguments.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Begin(
     IN p_billnum             VARCHAR(255),
@@ -34,11 +40,16 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Begin(
     IN p_detail              TEXT,
     IN p_clientip            VARCHAR(255),
     IN p_cardno              VARCHAR(255),
-    IN p_qr_validity_seconds INT
+    IN p_qr_validity_seconds INT,
+    IN p_lease_token         VARCHAR(64),
+    IN p_lease_ms            INT
 )
 MODIFIES SQL DATA
 BEGIN
     DECLARE v_attempt  INT DEFAULT 0;
+    DECLARE v_lease    VARCHAR(64);
+    DECLARE v_lease_until DATETIME(3);
+    DECLARE v_changed_bill BOOLEAN;
     DECLARE v_done     BOOLEAN DEFAULT FALSE;
     DECLARE v_now      DATETIME(3);
     DECLARE v_current  BIGINT UNSIGNED;
@@ -104,6 +115,10 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
             MESSAGE_TEXT = 'QR validity must be between 1 and 7200 seconds';
     END IF;
+    IF p_lease_token IS NOT NULL AND (p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 1 AND 600000) THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'lease must be between 1 and 600000 milliseconds';
+    END IF;
 
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
@@ -127,51 +142,76 @@ BEGIN
             INSERT INTO T_3Pay_Offline_Bill (billtype, billnum, created_at, updated_at)
                 VALUES (p_billtype, p_billnum, v_now, v_now)
                 ON DUPLICATE KEY UPDATE billtype = billtype;
-            SELECT current_autoid INTO v_current
+            SELECT current_autoid, lease_token, lease_until INTO v_current, v_lease, v_lease_until
               FROM T_3Pay_Offline_Bill
              WHERE billtype = p_billtype AND billnum = p_billnum
                FOR UPDATE;
 
             SET v_status = NULL;
-            IF v_current IS NOT NULL THEN
-                -- A record without a QR code yet (INITIATED/UNKNOWN) expires one validity period after creation.
-                SELECT status, paymentvalue, cardno,
-                       COALESCE(qr_expires_at, created_at + INTERVAL p_qr_validity_seconds SECOND)
-                  INTO v_status, v_amount, v_cardno, v_deadline
-                  FROM T_3Pay_Offline_ReceiveMoney
-                 WHERE autoid = v_current
-                   FOR UPDATE;
-            END IF;
-
-            IF v_status = 'PAID' THEN
-                SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
-                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
-            ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
+            SET v_action = NULL;
+            IF p_lease_token IS NOT NULL AND v_lease IS NOT NULL AND v_lease <> p_lease_token
+               AND v_lease_until > v_now THEN
+                -- Another request is issuing or voiding this bill's code: nothing changes, the caller waits.
                 SET v_autoid = v_current;
-                IF v_amount = p_paymentvalue
-                   AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
-                   AND v_deadline > v_now THEN
-                    SET v_action = 'existing';
-                ELSE
-                    SET v_action = 'close_first';
-                END IF;
+                SET v_action = 'busy';
             ELSE
-                -- No record yet, or the current one is QR_FAILED/CLOSED: start a new attempt.
-                INSERT INTO T_3Pay_Offline_ReceiveMoney
-                    (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, status,
-                     created_at, updated_at)
-                VALUES
-                    (p_billnum, p_billtype, p_body, p_paytype, p_paymentvalue, p_detail, p_clientip,
-                     NULLIF(p_cardno, ''), 'INITIATED', v_now, v_now);
-                SET v_autoid = LAST_INSERT_ID();
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
-                                             LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
-                 WHERE autoid = v_autoid;
-                UPDATE T_3Pay_Offline_Bill
-                   SET current_autoid = v_autoid, updated_at = v_now
-                 WHERE billtype = p_billtype AND billnum = p_billnum;
-                SET v_action = 'new';
+                IF v_current IS NOT NULL THEN
+                    -- A record without a QR code yet (INITIATED/UNKNOWN) expires one validity period after creation.
+                    SELECT status, paymentvalue, cardno,
+                           COALESCE(qr_expires_at, created_at + INTERVAL p_qr_validity_seconds SECOND)
+                      INTO v_status, v_amount, v_cardno, v_deadline
+                      FROM T_3Pay_Offline_ReceiveMoney
+                     WHERE autoid = v_current
+                       FOR UPDATE;
+                END IF;
+
+                IF v_status = 'PAID' THEN
+                    SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
+                    SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
+                ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
+                    SET v_autoid = v_current;
+                    IF v_amount = p_paymentvalue
+                       AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
+                       AND v_deadline > v_now THEN
+                        SET v_action = 'existing';
+                    ELSE
+                        SET v_action = 'close_first';
+                    END IF;
+                ELSE
+                    -- No record yet, or the current one is QR_FAILED/CLOSED: start a new attempt.
+                    INSERT INTO T_3Pay_Offline_ReceiveMoney
+                        (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, status,
+                         created_at, updated_at)
+                    VALUES
+                        (p_billnum, p_billtype, p_body, p_paytype, p_paymentvalue, p_detail, p_clientip,
+                         NULLIF(p_cardno, ''), 'INITIATED', v_now, v_now);
+                    SET v_autoid = LAST_INSERT_ID();
+                    UPDATE T_3Pay_Offline_ReceiveMoney
+                       SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
+                                                 LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
+                     WHERE autoid = v_autoid;
+                    SET v_action = 'new';
+                END IF;
+
+                -- Alipay work left to do: the caller holds the lease until it records the outcome. Nothing left
+                -- (the QR code is handed back): a lease this caller held is given back.
+                IF p_lease_token IS NOT NULL AND (v_action <> 'existing' OR v_status <> 'QR_ISSUED') THEN
+                    SET v_lease = p_lease_token;
+                    SET v_lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND;
+                    SET v_changed_bill = TRUE;
+                ELSEIF v_lease IS NOT NULL AND v_lease <=> p_lease_token THEN
+                    SET v_lease = NULL;
+                    SET v_lease_until = NULL;
+                    SET v_changed_bill = TRUE;
+                ELSE
+                    SET v_changed_bill = (v_action = 'new');
+                END IF;
+                IF v_changed_bill THEN
+                    UPDATE T_3Pay_Offline_Bill
+                       SET current_autoid = v_autoid, lease_token = v_lease, lease_until = v_lease_until,
+                           updated_at = v_now
+                     WHERE billtype = p_billtype AND billnum = p_billnum;
+                END IF;
             END IF;
             COMMIT;
             SET v_done = TRUE;
@@ -182,11 +222,15 @@ BEGIN
         DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
     END LOOP;
 
-    SELECT v_action AS action, v.* FROM V_3Pay_Offline_ReceiveMoney v WHERE v.autoid = v_autoid;
+    -- 'busy' for a bill without a record yet still answers one row (its record columns NULL).
+    SELECT v_action AS action, v.*
+      FROM (SELECT 1 AS one) answer
+      LEFT JOIN V_3Pay_Offline_ReceiveMoney v ON v.autoid = v_autoid;
 END$$
 
 -- Applies one gateway event to a record (shared by _QrIssued, _QrFailed, _Unknown and _Closed; returns nothing).
 -- p_event: 'qr_issued' | 'qr_failed' | 'unknown' | 'closed'. See the transition table in sql/README.md.
+-- p_lease_token: the bill lease Begin gave the caller, released in the same transaction (NULL: none held).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Transition(
     IN p_autoid              BIGINT UNSIGNED,
     IN p_event               VARCHAR(16),
@@ -194,11 +238,14 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Transition(
     IN p_qr_validity_seconds INT,
     IN p_code                VARCHAR(32),
     IN p_sub_code            VARCHAR(64),
-    IN p_msg                 VARCHAR(512)
+    IN p_msg                 VARCHAR(512),
+    IN p_lease_token         VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
     DECLARE v_attempt INT DEFAULT 0;
+    DECLARE v_billtype CHAR(1);
+    DECLARE v_billnum  VARCHAR(20);
     DECLARE v_done    BOOLEAN DEFAULT FALSE;
     DECLARE v_now     DATETIME(3);
     DECLARE v_status  VARCHAR(16);
@@ -225,6 +272,16 @@ BEGIN
             START TRANSACTION;
             SET v_now = UTC_TIMESTAMP(3);
             SET v_status = NULL;
+            IF p_lease_token IS NOT NULL THEN
+                -- The bill row before the record, the lock order of Begin and Paid. A record's bill never changes,
+                -- so it may be read before locking.
+                SELECT billtype, billnum INTO v_billtype, v_billnum
+                  FROM T_3Pay_Offline_ReceiveMoney
+                 WHERE autoid = p_autoid;
+                UPDATE T_3Pay_Offline_Bill
+                   SET lease_token = NULL, lease_until = NULL
+                 WHERE billtype = v_billtype AND billnum = v_billnum AND lease_token = p_lease_token;
+            END IF;
             SELECT status, out_trade_no INTO v_status, v_trade
               FROM T_3Pay_Offline_ReceiveMoney
              WHERE autoid = p_autoid
@@ -287,7 +344,8 @@ END$$
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrIssued(
     IN p_autoid              BIGINT UNSIGNED,
     IN p_codeurl             TEXT,
-    IN p_qr_validity_seconds INT
+    IN p_qr_validity_seconds INT,
+    IN p_lease_token         VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
@@ -302,42 +360,47 @@ BEGIN
             MESSAGE_TEXT = 'QR validity must be between 1 and 7200 seconds';
     END IF;
     CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_issued', p_codeurl, p_qr_validity_seconds,
-                                                 NULL, NULL, NULL);
+                                                 NULL, NULL, NULL, p_lease_token);
     SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
 -- Records that Alipay refused the precreate (a definite business answer). Long texts are cut to the column size.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrFailed(
-    IN p_autoid   BIGINT UNSIGNED,
-    IN p_code     VARCHAR(255),
-    IN p_sub_code VARCHAR(255),
-    IN p_msg      TEXT
+    IN p_autoid      BIGINT UNSIGNED,
+    IN p_code        VARCHAR(255),
+    IN p_sub_code    VARCHAR(255),
+    IN p_msg         TEXT,
+    IN p_lease_token VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
     CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_failed', NULL, NULL,
-                                                 LEFT(p_code, 32), LEFT(p_sub_code, 64), LEFT(p_msg, 512));
+                                                 LEFT(p_code, 32), LEFT(p_sub_code, 64), LEFT(p_msg, 512),
+                                                 p_lease_token);
     SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
 -- Records that the precreate outcome is unknown (timeout, transport failure, system error at Alipay).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Unknown(
-    IN p_autoid BIGINT UNSIGNED,
-    IN p_reason TEXT
+    IN p_autoid      BIGINT UNSIGNED,
+    IN p_reason      TEXT,
+    IN p_lease_token VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
-    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'unknown', NULL, NULL, NULL, NULL, LEFT(p_reason, 512));
+    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'unknown', NULL, NULL, NULL, NULL, LEFT(p_reason, 512),
+                                                 p_lease_token);
     SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
 -- Records that the trade was closed (or cancelled) at Alipay. A paid record never changes (50001).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Closed(
-    IN p_autoid BIGINT UNSIGNED
+    IN p_autoid      BIGINT UNSIGNED,
+    IN p_lease_token VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
-    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'closed', NULL, NULL, NULL, NULL, NULL);
+    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'closed', NULL, NULL, NULL, NULL, NULL, p_lease_token);
     SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
@@ -501,6 +564,25 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_GetByTradeNo(IN p_out_t
 READS SQL DATA
 BEGIN
     SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE out_trade_no = p_out_trade_no;
+END$$
+
+DELIMITER ;
+
+DELIMITER $$
+
+-- Gives back a bill's lease that p_lease_token holds (a request that took it with Begin and then stopped without
+-- recording an outcome: the old code could not be voided, a payment was found instead). Returns nothing; a lease
+-- held by another token, or none, is left as it is.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Bill_Release(
+    IN p_billtype    VARCHAR(255),
+    IN p_billnum     VARCHAR(255),
+    IN p_lease_token VARCHAR(64)
+)
+MODIFIES SQL DATA
+BEGIN
+    UPDATE T_3Pay_Offline_Bill
+       SET lease_token = NULL, lease_until = NULL
+     WHERE billtype = p_billtype AND billnum = p_billnum AND lease_token = p_lease_token;
 END$$
 
 DELIMITER ;

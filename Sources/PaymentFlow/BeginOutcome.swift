@@ -8,11 +8,7 @@ public enum BeginOutcome: Sendable, Equatable {
     /// The bill's current payable record differs (amount, or card for billtype 7) or has expired: close it at
     /// Alipay, `recordClosed(autoid:)`, then call `begin` again.
     case closeFirst(old: PaymentRecord)
-
-    /// The record the outcome is about.
-    public var record: PaymentRecord {
-        switch self {
-        case .new(let record), .existing(let record), .closeFirst(let record): return record
-        }
-    }
+    /// Another request holds the bill's lease (it is issuing or voiding the bill's code): nothing changed; call
+    /// `begin` again shortly. `current` is the bill's current record, if it has one.
+    case busy(current: PaymentRecord?)
 }

@@ -81,7 +81,7 @@ extension PaymentFlow {
             }
         case "TRADE_CLOSED":
             if record.status.isPayable {
-                do { _ = try store.recordClosed(autoid: record.autoid, deadline: deadline) } catch {
+                do { _ = try store.recordClosed(autoid: record.autoid, releasing: nil, deadline: deadline) } catch {
                     if case .alreadyPaid = error { break }
                     return .retryLater("close not recorded: \(error)")
                 }

@@ -19,14 +19,19 @@ public final class PaymentFlow {
         public var sellerID: String?
         /// INITIATED/UNKNOWN records untouched this long are re-queried by the sweep.
         public var unknownAfterSeconds: Int
+        /// The part of every request's deadline kept for recording what Alipay answered: Alipay calls end this
+        /// long before the deadline, and so does a bill's lease, so that a request waiting for its turn still has
+        /// its own time once the turn comes.
+        public var recordingReserveMilliseconds: Int
 
         public init(qrValiditySeconds: Int, qrTimeoutExpress: String, defaultClientIP: String,
-                    sellerID: String? = nil, unknownAfterSeconds: Int = 60) {
+                    sellerID: String? = nil, unknownAfterSeconds: Int = 60, recordingReserveMilliseconds: Int = 3000) {
             self.qrValiditySeconds = qrValiditySeconds
             self.qrTimeoutExpress = qrTimeoutExpress
             self.defaultClientIP = defaultClientIP
             self.sellerID = sellerID
             self.unknownAfterSeconds = unknownAfterSeconds
+            self.recordingReserveMilliseconds = recordingReserveMilliseconds
         }
     }
 
@@ -38,6 +43,11 @@ public final class PaymentFlow {
         self.store = store
         self.gateway = gateway
         self.settings = settings
+    }
+
+    /// When Alipay calls on behalf of a request with `deadline` must be over.
+    func alipayDeadline(_ deadline: Deadline) -> Deadline {
+        deadline.reserving(milliseconds: settings.recordingReserveMilliseconds)
     }
 
     /// The bill's record, or 2003.

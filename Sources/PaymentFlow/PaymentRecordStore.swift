@@ -10,23 +10,30 @@ public import PaymentModel
 public protocol PaymentRecordStore: AnyObject {
     /// Starts or resumes the payment of a validated bill (`Sp_3Pay_Offline_ReceiveMoney_Begin`). `clientIP` is
     /// the address actually recorded (the service's default when the bill has none); a QR code is handed out
-    /// for `qrValiditySeconds`.
-    func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, deadline: Deadline)
-        throws(StoreError) -> BeginOutcome
+    /// for `qrValiditySeconds`. Whenever Alipay work is left to do, the caller gets the bill's `lease` until it
+    /// records the outcome (or the lease's time, the rest of the deadline, runs out); meanwhile every other
+    /// caller is answered `.busy`. Without a lease (nil) the call neither takes nor respects one.
+    func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, lease: BillLease?,
+               deadline: Deadline) throws(StoreError) -> BeginOutcome
 
-    /// Records the QR code of a successful precreate.
-    func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, deadline: Deadline)
-        throws(StoreError) -> PaymentRecord
+    /// Records the QR code of a successful precreate, and gives back `lease` (nil: none held).
+    func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, releasing lease: BillLease?,
+                        deadline: Deadline) throws(StoreError) -> PaymentRecord
 
     /// Records a definite (signed) precreate refusal: the trade number is spent.
-    func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
-        throws(StoreError) -> PaymentRecord
+    func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, releasing lease: BillLease?,
+                        deadline: Deadline) throws(StoreError) -> PaymentRecord
 
     /// Records that the precreate outcome is unknown.
-    func recordUnknown(autoid: Int64, reason: String, deadline: Deadline) throws(StoreError) -> PaymentRecord
+    func recordUnknown(autoid: Int64, reason: String, releasing lease: BillLease?, deadline: Deadline)
+        throws(StoreError) -> PaymentRecord
 
     /// Records that the trade was closed at Alipay. Throws `.alreadyPaid` if the payment got there first.
-    func recordClosed(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord
+    func recordClosed(autoid: Int64, releasing lease: BillLease?, deadline: Deadline) throws(StoreError)
+        -> PaymentRecord
+
+    /// Gives back a bill's lease without recording anything (the holder stopped early).
+    func release(_ lease: BillLease, billtype: String, billnum: String, deadline: Deadline) throws(StoreError)
 
     /// Records a payment exactly once, with its receipt, card credit and callback. True when this call recorded
     /// it, false when it was already recorded under the same trade number.
@@ -61,5 +68,22 @@ public struct ConfirmedPayment: Sendable, Equatable {
         self.paidAt = paidAt
         self.buyerID = buyerID
         self.source = source
+    }
+}
+
+/// A request's turn on a bill: while it issues or voids the bill's QR code, the other requests for the bill wait.
+/// The token is the request's own; the lease lasts until `until`, by which the holder's Alipay work is over.
+public struct BillLease: Sendable, Equatable {
+    public let token: String
+    public let until: Deadline
+
+    public init(token: String, until: Deadline) {
+        self.token = token
+        self.until = until
+    }
+
+    /// A token no other request has, leased until `until`.
+    public static func new(until: Deadline) -> BillLease {
+        BillLease(token: UUID().uuidString, until: until)
     }
 }

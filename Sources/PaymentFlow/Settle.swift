@@ -10,7 +10,7 @@ extension PaymentFlow {
         guard record.status.isPayable else { return .success(record) }
         let result: TradeQueryResult
         do {
-            result = try gateway.query(.outTradeNo(record.outTradeNo), deadline: deadline)
+            result = try gateway.query(.outTradeNo(record.outTradeNo), deadline: alipayDeadline(deadline))
         } catch {
             if case .business(_, _, let subCode, _) = error, subCode == "ACQ.TRADE_NOT_EXIST" {
                 return .success(record)  // not scanned yet: still waiting
@@ -26,7 +26,7 @@ extension PaymentFlow {
                         source: source),
                     deadline: deadline)
             } else if result.tradeStatus == .closed {
-                _ = try store.recordClosed(autoid: record.autoid, deadline: deadline)
+                _ = try store.recordClosed(autoid: record.autoid, releasing: nil, deadline: deadline)
             } else {
                 return .success(record)
             }
@@ -41,7 +41,7 @@ extension PaymentFlow {
     public func void(_ record: PaymentRecord, deadline: Deadline) -> Result<PaymentRecord, FlowFailure> {
         guard record.status.isPayable else { return .success(record) }
         do {
-            _ = try gateway.close(.outTradeNo(record.outTradeNo), deadline: deadline)
+            _ = try gateway.close(.outTradeNo(record.outTradeNo), deadline: alipayDeadline(deadline))
         } catch {
             switch error {
             case .business(_, _, let subCode, _)
@@ -55,7 +55,7 @@ extension PaymentFlow {
             }
         }
         do {
-            return .success(try store.recordClosed(autoid: record.autoid, deadline: deadline))
+            return .success(try store.recordClosed(autoid: record.autoid, releasing: nil, deadline: deadline))
         } catch {
             if case .alreadyPaid = error, let paid = try? store.find(autoid: record.autoid, deadline: deadline) {
                 return .success(paid)

@@ -29,6 +29,12 @@ public struct Deadline: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// True once the instant has come.
     public var hasPassed: Bool { Deadline.now() >= instant }
 
+    /// `milliseconds` before this deadline: the time for one part of the work when the rest needs that much.
+    public func reserving(milliseconds: Int) -> Deadline {
+        let cut = UInt64(max(milliseconds, 0)) &* 1_000_000
+        return Deadline(instant: instant > cut ? instant - cut : 0)
+    }
+
     /// The earlier of this deadline and `milliseconds` from now: a single wait that must also stop sooner.
     public func capped(atMilliseconds milliseconds: Int) -> Deadline {
         min(self, .after(milliseconds: milliseconds))

@@ -15,6 +15,7 @@
 /// | 2001 | 200 | the bill is already paid |
 /// | 2002 | 200 | the payment store refused the request for another business rule |
 /// | 2003 | 200 | payment record not found |
+/// | 2004 | 200 | another request for the same bill is being processed right now — send the bill again |
 /// | 3001 | 200 | Alipay refused (business error; errmsg carries sub_code/sub_msg) |
 /// | 3002 | 200 | Alipay outcome unknown (timeout) — retry with the same bill |
 /// | 3003 | 200 | Alipay answer failed signature verification — outcome unknown, retry with the same bill |
@@ -36,6 +37,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case alreadyPaid = 2001
     case storeRefused = 2002
     case recordNotFound = 2003
+    case billBusy = 2004
     case gatewayRefused = 3001
     case gatewayOutcomeUnknown = 3002
     case gatewaySignatureInvalid = 3003
@@ -74,6 +76,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .alreadyPaid: return "This bill has already been paid."
         case .storeRefused: return "The payment record was refused by the store; check the bill."
         case .recordNotFound: return "The payment record was not found; check the bill number."
+        case .billBusy:
+            return "Another request for this bill is being processed right now; send the same bill again."
         case .gatewayRefused: return "Alipay refused the payment."
         case .gatewayOutcomeUnknown:
             return "The Alipay outcome is unknown (timeout); retry with the same bill number."

@@ -80,6 +80,8 @@ extension ServiceError {
 
     /// 2003.
     public static let recordNotFound = ServiceError(.recordNotFound)
+    /// 2004.
+    public static let billBusy = ServiceError(.billBusy)
 
     /// 3001 carrying Alipay's sub_code and sub_msg (or code and msg when there is no sub_code).
     public static func gatewayRefused(code: String?, subCode: String?, subMessage: String?) -> ServiceError {

@@ -34,16 +34,22 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
         }
     }
 
-    public func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, deadline: Deadline)
-        throws(StoreError) -> BeginOutcome
+    public func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, lease: BillLease?,
+                      deadline: Deadline) throws(StoreError) -> BeginOutcome
     {
+        let leaseMilliseconds = min(max(lease?.until.remainingMilliseconds ?? 1, 1), 600_000)
         let row = try singleRow(ProcedureNames.begin, [
             .string(bill.billnum), .string(bill.billtype.rawValue), .string(bill.body), .string(bill.paytype),
             .decimal(bill.paymentvalue.description), .optional(bill.detail), .string(clientIP),
-            .optional(bill.cardno), .int(Int64(qrValiditySeconds)),
+            .optional(bill.cardno), .int(Int64(qrValiditySeconds)), .optional(lease?.token),
+            lease == nil ? .null : .int(Int64(leaseMilliseconds)),
         ], deadline: deadline)
+        let action = try? row.string("action")
+        if action == "busy" {
+            return .busy(current: (try? row.int64("autoid")) == nil ? nil : try decode(row))
+        }
         let record = try decode(row)
-        switch try? row.string("action") {
+        switch action {
         case "new": return .new(record)
         case "existing": return .existing(record)
         case "close_first": return .closeFirst(old: record)
@@ -52,28 +58,42 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
     }
 
     @discardableResult
-    public func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, deadline: Deadline)
+    public func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, releasing lease: BillLease?,
+                               deadline: Deadline) throws(StoreError) -> PaymentRecord
+    {
+        try callRecord(ProcedureNames.qrIssued, [
+            .int(autoid), .string(codeURL), .int(Int64(validitySeconds)), .optional(lease?.token),
+        ], deadline)
+    }
+
+    @discardableResult
+    public func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?,
+                               releasing lease: BillLease?, deadline: Deadline) throws(StoreError) -> PaymentRecord
+    {
+        try callRecord(ProcedureNames.qrFailed, [
+            .int(autoid), .optional(code), .optional(subCode), .optional(message), .optional(lease?.token),
+        ], deadline)
+    }
+
+    @discardableResult
+    public func recordUnknown(autoid: Int64, reason: String, releasing lease: BillLease?, deadline: Deadline)
         throws(StoreError) -> PaymentRecord
     {
-        try callRecord(ProcedureNames.qrIssued, [.int(autoid), .string(codeURL), .int(Int64(validitySeconds))], deadline)
+        try callRecord(ProcedureNames.unknown, [.int(autoid), .string(reason), .optional(lease?.token)], deadline)
     }
 
     @discardableResult
-    public func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
-        throws(StoreError) -> PaymentRecord
+    public func recordClosed(autoid: Int64, releasing lease: BillLease?, deadline: Deadline) throws(StoreError)
+        -> PaymentRecord
     {
-        try callRecord(ProcedureNames.qrFailed, [.int(autoid), .optional(code), .optional(subCode), .optional(message)],
-                   deadline)
+        try callRecord(ProcedureNames.closed, [.int(autoid), .optional(lease?.token)], deadline)
     }
 
-    @discardableResult
-    public func recordUnknown(autoid: Int64, reason: String, deadline: Deadline) throws(StoreError) -> PaymentRecord {
-        try callRecord(ProcedureNames.unknown, [.int(autoid), .string(reason)], deadline)
-    }
-
-    @discardableResult
-    public func recordClosed(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord {
-        try callRecord(ProcedureNames.closed, [.int(autoid)], deadline)
+    public func release(_ lease: BillLease, billtype: String, billnum: String, deadline: Deadline)
+        throws(StoreError)
+    {
+        _ = try rows(ProcedureNames.billRelease, [.string(billtype), .string(billnum), .string(lease.token)],
+                     deadline: deadline)
     }
 
     /// Throws `.notFound` (unknown out_trade_no) or `.rule` (amount differs, or paid under another trade number);

@@ -9,6 +9,8 @@ public enum ProcedureNames {
     public static let get = "Sp_3Pay_Offline_ReceiveMoney_Get"
     public static let getByBill = "Sp_3Pay_Offline_ReceiveMoney_GetByBill"
     public static let getByTradeNo = "Sp_3Pay_Offline_ReceiveMoney_GetByTradeNo"
+    /// Gives back a bill's lease its holder no longer needs.
+    public static let billRelease = "Sp_3Pay_Offline_Bill_Release"
     /// Called by the four event procedures above, not by the service itself.
     public static let transition = "Sp_3Pay_Offline_ReceiveMoney_Transition"
     /// Lists records the sweep should settle (sql/040_sweep.sql).
@@ -25,7 +27,7 @@ public enum ProcedureNames {
 
     /// Every procedure that must exist for the service to run.
     public static let required: [String] = [
-        begin, qrIssued, qrFailed, unknown, closed, paid, get, getByBill, getByTradeNo, transition,
+        begin, qrIssued, qrFailed, unknown, closed, paid, get, getByBill, getByTradeNo, billRelease, transition,
         stale, receiptDispatch, callbackClaim, callbackDelivered, callbackFailed, callbackSkipped, callbackTransition,
     ]
 }

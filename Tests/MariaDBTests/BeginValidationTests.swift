@@ -16,8 +16,12 @@ final class BeginValidationTests: XCTestCase {
         var clientip: SQLValue = .string("10.0.0.8")
         var cardno: SQLValue = .null
         var validity: SQLValue = .int(600)
+        var leaseToken: SQLValue = .null
+        var leaseMilliseconds: SQLValue = .null
 
-        var list: [SQLValue] { [billnum, billtype, body, paytype, amount, detail, clientip, cardno, validity] }
+        var list: [SQLValue] {
+            [billnum, billtype, body, paytype, amount, detail, clientip, cardno, validity, leaseToken, leaseMilliseconds]
+        }
     }
 
     /// Calls Begin and asserts a 50002 rule error with exactly `message`, and that nothing was written.
@@ -62,7 +66,7 @@ final class BeginValidationTests: XCTestCase {
             let billnum = TestDatabase.uniqueBillnum()
             let sets = try store.connection.call("Sp_3Pay_Offline_ReceiveMoney_Begin", [
                 .string(billnum), .string("2"), .string("b"), .string("01"), .decimal(amount), .null,
-                .string("10.0.0.8"), .null, .int(600),
+                .string("10.0.0.8"), .null, .int(600), .null, .null,
             ], idempotent: false)
             XCTAssertEqual(try sets.first?.rows.first?.string("action"), "new", amount)
             let stored = try sets.first?.rows.first?.string("paymentvalue")

@@ -11,29 +11,32 @@ extension PaymentRecords {
     private var deadline: Deadline { .after(milliseconds: Self.testDeadlineMilliseconds) }
 
     func begin(_ input: BeginInput) throws(StoreError) -> BeginOutcome {
-        try begin(input.bill, clientIP: input.clientip, qrValiditySeconds: input.qrValiditySeconds, deadline: deadline)
+        try begin(input.bill, clientIP: input.clientip, qrValiditySeconds: input.qrValiditySeconds, lease: nil,
+                  deadline: deadline)
     }
 
     @discardableResult
     func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int) throws(StoreError) -> PaymentRecord {
-        try recordQrIssued(autoid: autoid, codeURL: codeURL, validitySeconds: validitySeconds, deadline: deadline)
+        try recordQrIssued(autoid: autoid, codeURL: codeURL, validitySeconds: validitySeconds, releasing: nil,
+                           deadline: deadline)
     }
 
     @discardableResult
     func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?) throws(StoreError)
         -> PaymentRecord
     {
-        try recordQrFailed(autoid: autoid, code: code, subCode: subCode, message: message, deadline: deadline)
+        try recordQrFailed(autoid: autoid, code: code, subCode: subCode, message: message, releasing: nil,
+                           deadline: deadline)
     }
 
     @discardableResult
     func recordUnknown(autoid: Int64, reason: String) throws(StoreError) -> PaymentRecord {
-        try recordUnknown(autoid: autoid, reason: reason, deadline: deadline)
+        try recordUnknown(autoid: autoid, reason: reason, releasing: nil, deadline: deadline)
     }
 
     @discardableResult
     func recordClosed(autoid: Int64) throws(StoreError) -> PaymentRecord {
-        try recordClosed(autoid: autoid, deadline: deadline)
+        try recordClosed(autoid: autoid, releasing: nil, deadline: deadline)
     }
 
     func recordPaid(
@@ -91,4 +94,14 @@ struct BeginInput {
     var billnum: String { bill.billnum }
     var billtype: String { bill.billtype.rawValue }
     var paymentvalue: Money { bill.paymentvalue }
+}
+
+extension BeginOutcome {
+    /// The record Begin answered with (these tests take no lease, so Begin is never busy for them).
+    var record: PaymentRecord {
+        switch self {
+        case .new(let record), .existing(let record), .closeFirst(let record): return record
+        case .busy(let current): return current!
+        }
+    }
 }

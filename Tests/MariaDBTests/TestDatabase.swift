@@ -113,6 +113,7 @@ extension BeginOutcome {
         case .new: return "new"
         case .existing: return "existing"
         case .closeFirst: return "close_first"
+        case .busy: return "busy"
         }
     }
 }

@@ -15,6 +15,10 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
     var failures: [String: [StoreError]] = [:]
     /// Receipts written (one per payment recorded).
     private(set) var receipts: [Int64] = []
+    /// Bill leases by bill key: the token of the request holding it.
+    var leases: [String: String] = [:]
+    /// Releases a lease held by another token after this many `busy` answers (that request finishing its work).
+    var busyAnswersBeforeRelease = Int.max
     var clock = Date(timeIntervalSince1970: 1_780_000_000)
 
     private func enter(_ name: String, _ deadline: Deadline) throws(StoreError) {
@@ -27,11 +31,17 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         }
     }
 
-    func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, deadline: Deadline)
-        throws(StoreError) -> BeginOutcome
+    func begin(_ bill: ScanCodeRequest, clientIP: String, qrValiditySeconds: Int, lease: BillLease?,
+               deadline: Deadline) throws(StoreError) -> BeginOutcome
     {
         try enter("begin", deadline)
         let key = bill.billtype.rawValue + "/" + bill.billnum
+        if let lease, let holder = leases[key], holder != lease.token {
+            busyAnswersBeforeRelease -= 1
+            if busyAnswersBeforeRelease < 0 { leases[key] = nil } else {
+                return .busy(current: bills[key].flatMap { records[$0] })
+            }
+        }
         if let current = bills[key], let record = records[current] {
             switch record.status {
             case .paid:
@@ -40,11 +50,21 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
                 let deadlineAt = record.qrExpiresAt ?? record.createdAt.addingTimeInterval(Double(qrValiditySeconds))
                 let same = record.paymentvalue == bill.paymentvalue
                     && (bill.billtype != .storedValueCardRecharge || record.cardno == bill.cardno)
-                return same && deadlineAt > clock ? .existing(record) : .closeFirst(old: record)
+                if same && deadlineAt > clock {
+                    if record.status == .qrIssued {
+                        if leases[key] == lease?.token { leases[key] = nil }
+                    } else if let lease {
+                        leases[key] = lease.token
+                    }
+                    return .existing(record)
+                }
+                if let lease { leases[key] = lease.token }
+                return .closeFirst(old: record)
             case .qrFailed, .closed:
                 break
             }
         }
+        if let lease { leases[key] = lease.token }
         let autoid = nextAutoid
         nextAutoid += 1
         let record = PaymentRecord(
@@ -71,31 +91,50 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         return records[autoid]!
     }
 
-    func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, deadline: Deadline)
-        throws(StoreError) -> PaymentRecord
+    private func releaseLease(_ lease: BillLease?, autoid: Int64) {
+        guard let lease, let record = records[autoid] else { return }
+        let key = record.billtype + "/" + record.billnum
+        if leases[key] == lease.token { leases[key] = nil }
+    }
+
+    func release(_ lease: BillLease, billtype: String, billnum: String, deadline: Deadline) throws(StoreError) {
+        try enter("release", deadline)
+        if leases[billtype + "/" + billnum] == lease.token { leases[billtype + "/" + billnum] = nil }
+    }
+
+    func recordQrIssued(autoid: Int64, codeURL: String, validitySeconds: Int, releasing lease: BillLease?,
+                        deadline: Deadline) throws(StoreError) -> PaymentRecord
     {
         try enter("qrIssued", deadline)
+        releaseLease(lease, autoid: autoid)
         var updated = try transition(autoid, "qr_issued", [.initiated: .qrIssued, .unknown: .qrIssued, .qrIssued: .qrIssued])
         updated = updated.with(codeurl: codeURL, expiresAt: clock.addingTimeInterval(Double(validitySeconds)))
         records[autoid] = updated
         return updated
     }
 
-    func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
-        throws(StoreError) -> PaymentRecord
+    func recordQrFailed(autoid: Int64, code: String?, subCode: String?, message: String?, releasing lease: BillLease?,
+                        deadline: Deadline) throws(StoreError) -> PaymentRecord
     {
         try enter("qrFailed", deadline)
+        releaseLease(lease, autoid: autoid)
         return try transition(
             autoid, "qr_failed", [.initiated: .qrFailed, .unknown: .qrFailed, .qrFailed: nil, .qrIssued: nil])
     }
 
-    func recordUnknown(autoid: Int64, reason: String, deadline: Deadline) throws(StoreError) -> PaymentRecord {
+    func recordUnknown(autoid: Int64, reason: String, releasing lease: BillLease?, deadline: Deadline)
+        throws(StoreError) -> PaymentRecord
+    {
         try enter("unknown", deadline)
+        releaseLease(lease, autoid: autoid)
         return try transition(autoid, "unknown", [.initiated: .unknown, .unknown: .unknown, .qrIssued: nil])
     }
 
-    func recordClosed(autoid: Int64, deadline: Deadline) throws(StoreError) -> PaymentRecord {
+    func recordClosed(autoid: Int64, releasing lease: BillLease?, deadline: Deadline) throws(StoreError)
+        -> PaymentRecord
+    {
         try enter("closed", deadline)
+        releaseLease(lease, autoid: autoid)
         return try transition(
             autoid, "closed", [.initiated: .closed, .qrIssued: .closed, .unknown: .closed, .closed: nil])
     }
