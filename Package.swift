@@ -47,7 +47,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
-        .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
+        .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp"]),
         .testTarget(
             name: "AlipayTests",
             dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],

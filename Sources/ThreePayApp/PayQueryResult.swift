@@ -7,7 +7,7 @@ import PaymentStore
 /// `status` is one of `waiting` (QR code issued or being issued, not paid yet), `paid`, `closed`
 /// (voided or expired, nothing was paid), `failed` (Alipay refused the QR code).
 struct PayQueryResult: EnvelopeTag {
-    static let contractName = "PayQueryResult"
+    static let xmlRootName = "CommonOperationResultWithTagOfPayQueryResultKp9g8rEY"
     static let contractNamespace = PayScanCodeResult.contractNamespace
 
     var billnum: String?
