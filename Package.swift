@@ -23,29 +23,33 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "RSASigning", dependencies: ["COpenSSL"]),
         .target(name: "CurlClient", dependencies: ["CCurl", "CCurlShims"]),
-        .target(name: "MariaDB", dependencies: ["CMariaDB"]),
+        .target(name: "MariaDB", dependencies: ["CMariaDB", "CivilTime"]),
 
         // MARK: Pure logic
+        .target(name: "CivilTime"),
         .target(name: "PaymentModel"),
         .target(name: "ContentNegotiation", dependencies: ["PaymentModel"]),
 
         // MARK: Adapters
-        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel"]),
+        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel", "CivilTime"]),
         .target(name: "PaymentStore", dependencies: ["MariaDB", "PaymentModel"]),
-        .target(name: "SandboxGateway", dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel"]),
+        .target(
+            name: "SandboxGateway", dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel", "CivilTime"]
+        ),
 
         // MARK: Application
         .target(
             name: "ThreePayApp",
             dependencies: [
                 "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
-                "Alipay", "PaymentStore",
+                "Alipay", "PaymentStore", "CivilTime",
             ]
         ),
         .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
         .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
 
         // MARK: Tests
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp"]),
         .testTarget(
@@ -57,7 +61,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway"]
+                           "SandboxGateway", "CivilTime"]
         ),
     ]
 )

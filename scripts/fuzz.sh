@@ -47,8 +47,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 modules_of() {
   case "$1" in
     body-decoders) echo "PaymentModel ContentNegotiation" ;;
-    alipay-response | alipay-notification) echo "PaymentModel RSASigning Alipay" ;;
-    sandbox-form) echo "PaymentModel RSASigning Alipay FastCGI CCurlShims CurlClient SandboxGateway" ;;
+    alipay-response | alipay-notification) echo "CivilTime PaymentModel RSASigning Alipay" ;;
+    sandbox-form) echo "CivilTime PaymentModel RSASigning Alipay FastCGI CCurlShims CurlClient SandboxGateway" ;;
     *) log "unknown target $1"; exit 2 ;;
   esac
 }

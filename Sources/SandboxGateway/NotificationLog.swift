@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import Foundation
 import Synchronization
 
@@ -22,7 +23,7 @@ public struct NotificationAttempt: Sendable, Equatable {
 
     public var json: JSONNode {
         .object([
-            ("time", .string(BeijingTime.format(time))),
+            ("time", .string(CivilTimeText.china.format(time))),
             ("out_trade_no", .string(outTradeNo)),
             ("notify_id", .string(notifyID)),
             ("trade_status", .string(tradeStatus)),

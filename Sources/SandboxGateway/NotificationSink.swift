@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import Foundation
 import Synchronization
 
@@ -14,7 +15,7 @@ public final class NotificationSink: Sendable {
 
         public var json: JSONNode {
             .object([
-                ("time", .string(BeijingTime.format(time))),
+                ("time", .string(CivilTimeText.china.format(time))),
                 ("content_type", contentType.map { .string($0) } ?? .null),
                 ("headers", .object(threePayHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
                 ("body", .string(String(decoding: body, as: UTF8.self))),

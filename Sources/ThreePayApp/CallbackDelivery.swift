@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import CurlClient
 import Foundation
 import PaymentStore
@@ -77,7 +78,7 @@ struct CallbackDelivery {
             "tradeno": .string(job.tradeNo),
             "amount": .string(job.amount.description),
         ]
-        if let paidAt = job.paidAt { members["paytime"] = .string(ChinaTimeText.text(paidAt)) }
+        if let paidAt = job.paidAt { members["paytime"] = .string(CivilTimeText.china.format(paidAt)) }
         if let cardno = job.cardno { members["cardno"] = .string(cardno) }
         return JSONNode.sortedObject(members).compactText
     }

@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import FastCGI
 import PaymentModel
 import PaymentStore
@@ -46,7 +47,7 @@ extension Worker {
             do {
                 _ = try store().recordPaid(
                     outTradeNo: outTradeNo, tradeNo: tradeNo, totalAmount: amount,
-                    paidAt: fields["gmt_payment"].flatMap(ChinaTimeText.date), buyerID: fields["buyer_id"],
+                    paidAt: fields["gmt_payment"].flatMap(CivilTimeText.china.parse), buyerID: fields["buyer_id"],
                     source: .notify)
             } catch {
                 forgetStore(after: error)

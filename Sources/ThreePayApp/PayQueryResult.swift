@@ -1,3 +1,4 @@
+import CivilTime
 import ContentNegotiation
 import PaymentModel
 import PaymentStore
@@ -42,7 +43,7 @@ struct PayQueryResult: EnvelopeTag {
         outtradeno = record.outTradeNo
         tradeno = record.tradeNo
         amount = record.paymentvalue.description
-        paytime = record.paidAt.map(ChinaTimeText.text)
+        paytime = record.paidAt.map(CivilTimeText.china.format)
         codeurl = record.status == .qrIssued ? record.codeurl : nil
     }
 

@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import ContentNegotiation
 import FastCGI
 import PaymentModel
@@ -124,7 +125,7 @@ extension Worker {
             if result.tradeStatus.isPaid, let tradeNo = result.tradeNo, let amount = result.totalAmount {
                 _ = try store().recordPaid(
                     outTradeNo: record.outTradeNo, tradeNo: tradeNo, totalAmount: amount,
-                    paidAt: result.sendPayDate.flatMap(ChinaTimeText.date), buyerID: result.buyerUserID,
+                    paidAt: result.sendPayDate.flatMap(CivilTimeText.china.parse), buyerID: result.buyerUserID,
                     source: source)
             } else if result.tradeStatus == .closed {
                 _ = try store().recordClosed(autoid: record.autoid)
