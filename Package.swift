@@ -27,14 +27,16 @@ let package = Package(
 
         // MARK: Pure logic
         .target(name: "CivilTime"),
+        .target(name: "JSON"),
         .target(name: "PaymentModel"),
-        .target(name: "ContentNegotiation", dependencies: ["PaymentModel"]),
+        .target(name: "ContentNegotiation", dependencies: ["PaymentModel", "JSON"]),
 
         // MARK: Adapters
-        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel", "CivilTime"]),
+        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel", "CivilTime", "JSON"]),
         .target(name: "PaymentStore", dependencies: ["MariaDB", "PaymentModel"]),
         .target(
-            name: "SandboxGateway", dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel", "CivilTime"]
+            name: "SandboxGateway",
+            dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel", "CivilTime", "JSON"]
         ),
 
         // MARK: Application
@@ -42,7 +44,7 @@ let package = Package(
             name: "ThreePayApp",
             dependencies: [
                 "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
-                "Alipay", "PaymentStore", "CivilTime",
+                "Alipay", "PaymentStore", "CivilTime", "JSON",
             ]
         ),
         .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
@@ -50,18 +52,19 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp"]),
         .testTarget(
             name: "AlipayTests",
-            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway", "CivilTime"]
+                           "SandboxGateway", "CivilTime", "JSON"]
         ),
     ]
 )

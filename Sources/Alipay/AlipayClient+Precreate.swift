@@ -1,3 +1,4 @@
+import JSON
 import PaymentModel
 
 /// The answer to `alipay.trade.precreate`: the QR code content to show the buyer.

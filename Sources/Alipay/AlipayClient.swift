@@ -1,5 +1,6 @@
 import CivilTime
 import Foundation
+import JSON
 import RSASigning
 
 /// Calls Alipay's OpenAPI: builds and signs the request, sends it through the transport,

@@ -1,6 +1,7 @@
 import Alipay
 import CivilTime
 import Foundation
+import JSON
 import Synchronization
 
 /// One delivery attempt of a notification, as `GET /sandbox/notifications` shows it.

@@ -1,6 +1,7 @@
 import Alipay
 import CivilTime
 import Foundation
+import JSON
 import Synchronization
 
 /// A stand-in merchant endpoint under `/sandbox/sink`: stores every POST it receives and answers `success`

@@ -1,6 +1,7 @@
 import Alipay
 import CivilTime
 import Foundation
+import JSON
 import PaymentModel
 
 /// The JSON form of a trade, shared by the control API and the state file.

@@ -2,6 +2,7 @@ import Alipay
 import CivilTime
 import CurlClient
 import Foundation
+import JSON
 import PaymentStore
 import RSASigning
 

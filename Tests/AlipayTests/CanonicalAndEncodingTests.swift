@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 import XCTest
 
 /// Canonical string, biz_content JSON and form encoding.

@@ -1,6 +1,7 @@
 import Alipay
 import CivilTime
 import Foundation
+import JSON
 import SandboxGateway
 import XCTest
 
