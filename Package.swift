@@ -23,35 +23,42 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "RSASigning", dependencies: ["COpenSSL"]),
         .target(name: "CurlClient", dependencies: ["CCurl", "CCurlShims"]),
-        .target(name: "MariaDB", dependencies: ["CMariaDB"]),
+        .target(name: "MariaDB", dependencies: ["CMariaDB", "CivilTime"]),
 
         // MARK: Pure logic
+        .target(name: "CivilTime"),
+        .target(name: "JSON"),
         .target(name: "PaymentModel"),
-        .target(name: "ContentNegotiation", dependencies: ["PaymentModel"]),
+        .target(name: "ContentNegotiation", dependencies: ["PaymentModel", "JSON"]),
 
         // MARK: Adapters
-        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel"]),
-        .target(name: "PaymentFlow", dependencies: ["PaymentModel", "Alipay"]),
+        .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel", "CivilTime", "JSON"]),
+        .target(name: "PaymentFlow", dependencies: ["PaymentModel", "Alipay", "CivilTime"]),
         .target(name: "PaymentStore", dependencies: ["MariaDB", "PaymentModel", "PaymentFlow"]),
-        .target(name: "SandboxGateway", dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel"]),
+        .target(
+            name: "SandboxGateway",
+            dependencies: ["Alipay", "RSASigning", "FastCGI", "CurlClient", "PaymentModel", "CivilTime", "JSON"]
+        ),
 
         // MARK: Application
         .target(
             name: "ThreePayApp",
             dependencies: [
                 "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
-                "Alipay", "PaymentFlow", "PaymentStore",
+                "Alipay", "PaymentFlow", "PaymentStore", "CivilTime", "JSON",
             ]
         ),
         .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
         .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
 
         // MARK: Tests
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
-        .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
+        .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp"]),
         .testTarget(
             name: "AlipayTests",
-            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PaymentFlowTests", dependencies: ["PaymentFlow", "PaymentModel", "Alipay"]),
@@ -59,7 +66,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway"]
+                           "SandboxGateway", "CivilTime", "JSON"]
         ),
     ]
 )

@@ -46,9 +46,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 # The product modules each target links, in dependency order, and the extra Fuzz/ source folders it needs.
 modules_of() {
   case "$1" in
-    body-decoders) echo "PaymentModel ContentNegotiation" ;;
-    alipay-response | alipay-notification) echo "PaymentModel RSASigning Alipay" ;;
-    sandbox-form) echo "PaymentModel RSASigning Alipay FastCGI CCurlShims CurlClient SandboxGateway" ;;
+    body-decoders) echo "PaymentModel JSON ContentNegotiation" ;;
+    alipay-response | alipay-notification) echo "CivilTime JSON PaymentModel RSASigning Alipay" ;;
+    sandbox-form) echo "CivilTime JSON PaymentModel RSASigning Alipay FastCGI CCurlShims CurlClient SandboxGateway" ;;
     *) log "unknown target $1"; exit 2 ;;
   esac
 }

@@ -1,3 +1,4 @@
+import JSON
 public import PaymentModel
 
 /// The answer to `alipay.trade.precreate`: the QR code content to show the buyer.

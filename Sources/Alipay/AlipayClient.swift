@@ -1,4 +1,6 @@
+import CivilTime
 import Foundation
+import JSON
 public import PaymentModel
 import RSASigning
 
@@ -29,7 +31,7 @@ public final class AlipayClient {
             "format": "JSON",
             "charset": "utf-8",
             "sign_type": "RSA2",
-            "timestamp": ChinaTime.timestamp(configuration.clock()),
+            "timestamp": CivilTimeText.china.format(configuration.clock()),
             "version": "1.0",
             "biz_content": JSONNode.sortedObject(bizContent).compactText,
         ]

@@ -1,3 +1,5 @@
+import JSON
+
 /// OpenAPI method names (the `method` parameter) used by ThreePay.
 public enum AlipayMethod {
     public static let precreate = "alipay.trade.precreate"

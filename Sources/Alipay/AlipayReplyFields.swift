@@ -1,3 +1,4 @@
+import JSON
 import PaymentModel
 
 /// The string fields of a verified response node.

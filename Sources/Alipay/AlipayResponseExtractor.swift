@@ -1,3 +1,5 @@
+import JSON
+
 /// The raw response node of a gateway reply and the signature that covers it.
 public struct AlipayResponseNode: Sendable, Equatable {
     /// The member that held the node: `<method_with_underscores>_response` or `error_response`.
@@ -31,41 +33,32 @@ public enum AlipayResponseExtractor {
     /// Finds the `<method>_response` (or `error_response`) member of the top-level object and the
     /// `sign` member.
     ///
-    /// Rejected as malformed: a body that is not one JSON object; no node, or both node kinds; a
-    /// node that is not an object; any repeated member name; the node's quoted name appearing
-    /// again anywhere after the node (injection guard); a `sign` that is not a string.
+    /// Rejected as malformed: a body that is not one strict JSON object (the strict reader also refuses any
+    /// repeated member name, at any depth); no node, or both node kinds; a node that is not an object; the
+    /// node's quoted name appearing again anywhere after the node (injection guard); a `sign` that is not a string.
     public static func extract(body: [UInt8], method: String) throws(AlipayError) -> AlipayResponseNode {
-        let members: [JSONMemberScanner.Member]
-        do { members = try JSONMemberScanner.members(of: body) } catch {
-            throw .malformedResponse(error.reason)
+        let root: [JSONMember]?
+        do { root = try JSONParser.rootMembers(body) } catch {
+            throw .malformedResponse(error.description)
         }
-        var seen = Set<String>()
-        for member in members where !seen.insert(member.name).inserted {
-            throw .malformedResponse("member \(printable(member.name)) appears twice")
-        }
+        guard let members = root else { throw .malformedResponse("the reply is not a JSON object") }
         let wanted = nodeName(forMethod: method)
         let nodes = members.filter { $0.name == wanted || $0.name == errorNodeName }
         guard nodes.count == 1, let node = nodes.first else {
             throw .malformedResponse(nodes.isEmpty ? "no \(wanted) node" : "both \(wanted) and \(errorNodeName)")
         }
-        guard body[node.value.lowerBound] == UInt8(ascii: "{") else {
+        guard case .object = node.value else {
             throw .malformedResponse("\(node.name) is not a JSON object")
         }
-        if contains(body[node.value.upperBound...], Array("\"\(node.name)\"".utf8)) {
+        if contains(body[node.valueBytes.upperBound...], Array("\"\(node.name)\"".utf8)) {
             throw .malformedResponse("\(node.name) appears again after the node")
         }
-        return AlipayResponseNode(name: node.name, bytes: Array(body[node.value]), sign: try sign(in: members, body))
+        return AlipayResponseNode(name: node.name, bytes: Array(body[node.valueBytes]), sign: try sign(in: members))
     }
 
-    private static func sign(in members: [JSONMemberScanner.Member], _ body: [UInt8]) throws(AlipayError) -> String? {
+    private static func sign(in members: [JSONMember]) throws(AlipayError) -> String? {
         guard let member = members.first(where: { $0.name == "sign" }) else { return nil }
-        guard body[member.value.lowerBound] == UInt8(ascii: "\"") else {
-            throw .malformedResponse("sign is not a string")
-        }
-        let sign: String
-        do { sign = try JSONMemberScanner.decodeString(body[member.value]) } catch {
-            throw .malformedResponse("sign is not a valid string")
-        }
+        guard case .string(let sign) = member.value else { throw .malformedResponse("sign is not a string") }
         return sign.isEmpty ? nil : sign
     }
 
@@ -77,12 +70,5 @@ public enum AlipayResponseExtractor {
             start += 1
         }
         return false
-    }
-
-    /// A member name for an error message: short, and only if it looks like a field name.
-    private static func printable(_ name: String) -> String {
-        let plain = name.count <= 64 && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic
-            || ("0"..."9").contains($0) || $0 == "_") }
-        return plain ? name : "(unprintable name)"
     }
 }

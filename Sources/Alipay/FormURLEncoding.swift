@@ -1,3 +1,5 @@
+import JSON
+
 /// `application/x-www-form-urlencoded` bodies, as sent to and received from Alipay.
 public enum FormURLEncoding {
     /// Why a form body could not be decoded.
@@ -63,7 +65,8 @@ public enum FormURLEncoding {
         while index < bytes.endIndex {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
-                guard bytes.endIndex - index >= 3, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                guard bytes.endIndex - index >= 3, let high = HexDigit.value(bytes[index + 1]),
+                      let low = HexDigit.value(bytes[index + 2])
                 else { throw .badPercentEscape }
                 decoded.append(high << 4 | low)
                 index += 3
@@ -90,14 +93,5 @@ public enum FormURLEncoding {
     /// The upper-case hexadecimal digit of a nibble, as an ASCII byte.
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? nibble + 48 : nibble + 55
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - 48
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - 55
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - 87
-        default: nil
-        }
     }
 }

@@ -2,8 +2,11 @@ import PaymentModel
 
 /// A result type carried in an envelope's `tag`, with its DataContract identity.
 public protocol EnvelopeTag: Sendable {
-    /// The contract (class) name, e.g. `PayScanCodeResult`.
-    static var contractName: String { get }
+    /// The XML root element name DataContractSerializer gave `CommonOperationResultWithTag<ThisType>`, written out:
+    /// `CommonOperationResultWithTagOf` + the class name + (for a non-built-in) the digest of its namespace,
+    /// e.g. `CommonOperationResultWithTagOfPayScanCodeResultKp9g8rEY`. The digest is fixed by the namespace, so
+    /// it is a constant here; RootNameDerivationTests derives each one with MD5 the way .NET does.
+    static var xmlRootName: String { get }
     /// The DataContract namespace, e.g. `http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer.Tour.V5.Result.Pay`.
     static var contractNamespace: String { get }
     /// True only for serialization built-ins (no digest in the root name, no namespace declaration on `tag`).
@@ -48,14 +51,6 @@ public struct Envelope<Tag: EnvelopeTag>: Sendable {
     public init(error: ServiceError) {
         self.init(errcode: error.errcode, errmsg: error.message, tag: nil)
     }
-
-    /// The XML root element name, e.g. `CommonOperationResultWithTagOfPayScanCodeResultKp9g8rEY`.
-    public static var xmlRootName: String {
-        DataContractName.generic(
-            "CommonOperationResultWithTag",
-            arguments: [(Tag.contractName, Tag.contractNamespace, Tag.isBuiltInContract)]
-        )
-    }
 }
 
 /// The tag type for answers whose result type is unknown (404, 405, errors before routing): always null.
@@ -63,7 +58,7 @@ public struct Envelope<Tag: EnvelopeTag>: Sendable {
 /// It renders as `CommonOperationResultWithTag<object>` would: root `CommonOperationResultWithTagOfanyType`
 /// and `<tag i:nil="true" />` in XML, `"tag":null` in JSON.
 public enum NoTag: EnvelopeTag {
-    public static let contractName = "anyType"
+    public static let xmlRootName = "CommonOperationResultWithTagOfanyType"
     public static let contractNamespace = "http://www.w3.org/2001/XMLSchema"
     public static let isBuiltInContract = true
     public var members: [TagMember] { switch self {} }
@@ -73,7 +68,7 @@ public enum NoTag: EnvelopeTag {
 public typealias UntypedEnvelope = Envelope<NoTag>
 
 extension PayScanCodeResult: EnvelopeTag {
-    public static let contractName = "PayScanCodeResult"
+    public static let xmlRootName = "CommonOperationResultWithTagOfPayScanCodeResultKp9g8rEY"
     public static let contractNamespace = "http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer.Tour.V5.Result.Pay"
 
     public var members: [TagMember] {

@@ -14,7 +14,9 @@ enum FormBodyDecoder {
         let rawPairs = FormReader.pairs(body)
         var effective = charset ?? Charset("utf-8")
         if effective.family == .gbk {
-            let allUTF8 = rawPairs.allSatisfy { UTF8Validation.isValid($0.key) && UTF8Validation.isValid($0.value) }
+            let allUTF8 = rawPairs.allSatisfy {
+                String(validating: $0.key, as: UTF8.self) != nil && String(validating: $0.value, as: UTF8.self) != nil
+            }
             if allUTF8 { effective = Charset("utf-8") }
         }
         var values: [String: FieldValue] = [:]

@@ -1,3 +1,5 @@
+import JSON
+
 /// Splits an `application/x-www-form-urlencoded` body into raw key and value bytes.
 ///
 /// Pairs are split on `&`, key from value on the first `=` (a key without `=` gets an empty value);
@@ -23,7 +25,7 @@ enum FormReader {
                 result.append(0x20)
             } else if byte == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
                       let high = HexDigit.value(bytes[index + 1]), let low = HexDigit.value(bytes[index + 2]) {
-                result.append(UInt8(high << 4 | low))
+                result.append(high << 4 | low)
                 index += 3
                 continue
             } else {
@@ -32,17 +34,5 @@ enum FormReader {
             index += 1
         }
         return result
-    }
-}
-
-/// Hex digit values for percent-decoding.
-enum HexDigit {
-    static func value(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(byte - UInt8(ascii: "a")) + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(byte - UInt8(ascii: "A")) + 10
-        default: return nil
-        }
     }
 }

@@ -22,35 +22,57 @@ enum IconvTranscoder {
         guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return .failure(.unknownCharset) }
         defer { iconv_close(descriptor) }
         var input = bytes
-        // One input byte can become up to 12 bytes of UTF-8 (TSCII syllables); bodies are bounded by
-        // THREEPAY_MAX_BODY, so this worst case stays small.
-        var output = [UInt8](repeating: 0, count: bytes.count * 12 + 16)
-        let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                convert(descriptor, inBuffer, outBuffer)
+        // Room for two-byte CJK characters becoming three bytes of UTF-8; what expands more (one TSCII byte can
+        // become 12) finds the buffer full (E2BIG) and is converted again with twice the room.
+        var capacity = bytes.count + bytes.count / 2 + 16
+        while true {
+            var output = [UInt8](repeating: 0, count: capacity)
+            let outcome = input.withUnsafeMutableBufferPointer { inBuffer in
+                output.withUnsafeMutableBufferPointer { outBuffer in convert(descriptor, inBuffer, outBuffer) }
+            }
+            switch outcome {
+            case .converted(let produced):
+                output.removeLast(output.count - produced)
+                return .success(output)
+            case .outputFull:
+                // Start again rather than resume: glibc's TSCII converter (2.36) repeats and drops characters
+                // of a syllable when the output fills up in the middle of one. Every attempt converts at most
+                // its buffer's worth and the buffers double, so all attempts together stay linear in the output.
+                capacity *= 2
+                _ = iconv(descriptor, nil, nil, nil, nil)
+            case .invalid:
+                return .failure(.invalidBytes)
             }
         }
-        guard let produced else { return .failure(.invalidBytes) }
-        output.removeLast(output.count - produced)
-        return .success(output)
     }
 
-    /// Runs iconv over the whole input plus the final flush; the number of bytes written, or nil on any error.
+    private enum Outcome {
+        /// The whole input, and the final flush, fitted; this many bytes were written.
+        case converted(Int)
+        /// The output buffer filled up first (`E2BIG`).
+        case outputFull
+        /// Invalid or truncated input.
+        case invalid
+    }
+
+    /// Runs iconv over the whole input plus the final flush (which writes the shift state of stateful charsets).
     private static func convert(
         _ descriptor: iconv_t, _ input: UnsafeMutableBufferPointer<UInt8>, _ output: UnsafeMutableBufferPointer<UInt8>
-    ) -> Int? {
-        guard let outBase = output.baseAddress else { return nil }
+    ) -> Outcome {
+        guard let outBase = output.baseAddress else { return .invalid }
         var inPointer: UnsafeMutablePointer<CChar>? = input.baseAddress.map {
             UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self)
         }
         var inLeft = input.count
         var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase).assumingMemoryBound(to: CChar.self)
         var outLeft = output.count
-        if inLeft > 0, iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 { return nil }
-        // Flush any shift state of stateful charsets.
-        if iconv(descriptor, nil, nil, &outPointer, &outLeft) == -1 { return nil }
-        guard inLeft == 0 else { return nil }
-        return output.count - outLeft
+        if inLeft > 0, iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 {
+            return errno == E2BIG ? .outputFull : .invalid
+        }
+        if iconv(descriptor, nil, nil, &outPointer, &outLeft) == -1 {
+            return errno == E2BIG ? .outputFull : .invalid
+        }
+        return inLeft == 0 ? .converted(output.count - outLeft) : .invalid
     }
 
     static func isPlainCharsetName(_ name: String) -> Bool {

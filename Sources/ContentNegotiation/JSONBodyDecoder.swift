@@ -1,3 +1,4 @@
+import JSON
 import PaymentModel
 
 /// Reads a JSON request body into contract members, the way Json.NET bound them.
@@ -13,9 +14,9 @@ enum JSONBodyDecoder {
         case let .failure(error): return .failure(error)
         }
         guard !text.utf8.allSatisfy(XMLReader.isSpace) else { return .failure(.emptyBody) }
-        let members: [(name: String, value: JSONReader.Value)]
+        let members: [JSONMember]
         do {
-            guard let read = try JSONReader.rootMembers(text.utf8, maxDepth: limits.maxDepth) else {
+            guard let read = try JSONParser.rootMembers(text.utf8, mode: .jsonNET, maxDepth: limits.maxDepth) else {
                 return .failure(.emptyBody)
             }
             members = read
@@ -23,15 +24,15 @@ enum JSONBodyDecoder {
             return .failure(.bodyUnreadable("invalid JSON, \(error.reason) (at byte \(error.offset))."))
         }
         var values: [String: FieldValue] = [:]
-        for (name, value) in members {
-            guard let member = schema.jsonMember(for: name) else { continue }
-            switch value {
+        for read in members {
+            guard let member = schema.jsonMember(for: read.name) else { continue }
+            switch read.value {
             case let .string(text): values[member] = .text(text)
             case let .number(token): values[member] = .jsonNumber(token)
-            case let .boolean(flag): values[member] = .jsonBoolean(flag)
+            case let .bool(flag): values[member] = .jsonBoolean(flag)
             case .null: values[member] = nil
             case .object, .array:
-                let kind = value == .object ? "an object" : "an array"
+                let kind = if case .object = read.value { "an object" } else { "an array" }
                 return .failure(.bodyUnreadable("the member '\(member)' must be a string or a number, not \(kind)."))
             }
         }

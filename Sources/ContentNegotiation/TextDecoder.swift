@@ -23,7 +23,7 @@ enum TextDecoder {
         guard let declared else { return transcode(body, as: Charset("utf-8")) }
         switch declared.family {
         case .gbk:
-            if UTF8Validation.isValid(body) { return finish(body, used: Charset("utf-8")) }
+            if String(validating: body, as: UTF8.self) != nil { return finish(body, used: Charset("utf-8")) }
             return transcode(body, as: Charset("gb18030"), reportedAs: declared)
         case .utf16:
             return transcode(body, as: Charset("utf-16le"), reportedAs: declared)
@@ -46,14 +46,14 @@ enum TextDecoder {
     static func transcode(_ bytes: [UInt8], as charset: Charset, reportedAs: Charset? = nil) -> Result<Decoded, ServiceError> {
         let shown = (reportedAs ?? charset).name
         if charset.family == .utf8 {
-            guard UTF8Validation.isValid(bytes) else { return .failure(.bytesInvalid(charset: shown)) }
+            guard String(validating: bytes, as: UTF8.self) != nil else { return .failure(.bytesInvalid(charset: shown)) }
             return finish(bytes, used: charset)
         }
         switch IconvTranscoder.utf8(from: bytes, charset: charset.name) {
         case .success(var utf8):
             // iconv keeps a UTF-16 BOM as U+FEFF when the charset names the byte order; drop it.
             if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8.removeFirst(3) }
-            guard UTF8Validation.isValid(utf8) else { return .failure(.bytesInvalid(charset: shown)) }
+            guard String(validating: utf8, as: UTF8.self) != nil else { return .failure(.bytesInvalid(charset: shown)) }
             return finish(utf8, used: reportedAs ?? charset)
         case .failure(.unknownCharset):
             return .failure(.charsetUnsupported(shown))

@@ -9,7 +9,7 @@ enum XMLEnvelopeWriter {
     static let envelopeNamespace = "http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer"
 
     static func write<Tag>(_ envelope: Envelope<Tag>) -> [UInt8] {
-        let root = Envelope<Tag>.xmlRootName
+        let root = Tag.xmlRootName
         var out = "<\(root) xmlns:i=\"\(XMLNamespaces.schemaInstance)\" xmlns=\"\(envelopeNamespace)\">"
         out += "<errcode>\(envelope.errcode)</errcode>"
         appendElement("errmsg", envelope.errmsg, to: &out)

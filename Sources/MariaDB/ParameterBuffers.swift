@@ -1,4 +1,5 @@
 internal import CMariaDB
+import CivilTime
 
 /// The MYSQL_BIND array for one execution, and the memory its entries point to.
 ///
@@ -34,7 +35,7 @@ final class ParameterBuffers {
         case .decimal(let text):
             bindText(text, type: MYSQL_TYPE_NEWDECIMAL, at: index)
         case .dateTime(let date):
-            bindText(DateTimeText.format(date), type: MYSQL_TYPE_STRING, at: index)
+            bindText(CivilTimeText.utc.format(date, fractionDigits: 6), type: MYSQL_TYPE_STRING, at: index)
         case .int(let number):
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
             buffer.storeBytes(of: number, as: Int64.self)

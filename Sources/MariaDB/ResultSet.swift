@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// One result set: column names and rows, every value read as text (NULL as nil).
@@ -45,7 +46,9 @@ public struct Row: Sendable, Equatable {
     /// A DATETIME column read as UTC, nil for SQL NULL.
     public func date(_ column: String) throws(MariaDBError) -> Date? {
         guard let text = try string(column) else { return nil }
-        guard let date = DateTimeText.parse(text) else { throw .usage("column \(column) is not a DATETIME") }
+        guard let date = CivilTimeText.utc.parse(text, maxFractionDigits: 6) else {
+            throw .usage("column \(column) is not a DATETIME")
+        }
         return date
     }
 }

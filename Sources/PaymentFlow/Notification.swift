@@ -1,5 +1,6 @@
-public import PaymentModel
 import Alipay
+import CivilTime
+public import PaymentModel
 
 /// An asynchronous notification whose signature and app_id Alipay's verifier has already accepted: the fields
 /// the payment rules read.
@@ -72,7 +73,7 @@ extension PaymentFlow {
                 _ = try store.recordPaid(
                     ConfirmedPayment(
                         outTradeNo: trade, tradeNo: tradeNo, totalAmount: amount,
-                        paidAt: notification.gmtPayment.flatMap(ChinaTimeText.date), buyerID: notification.buyerID,
+                        paidAt: notification.gmtPayment.flatMap(CivilTimeText.china.parse), buyerID: notification.buyerID,
                         source: .notify),
                     deadline: deadline)
             } catch {

@@ -1,5 +1,6 @@
-public import PaymentModel
 import Alipay
+import CivilTime
+public import PaymentModel
 
 extension PaymentFlow {
     /// Asks Alipay about a record that is not final yet and records the answer (paid or closed). Final records,
@@ -22,7 +23,7 @@ extension PaymentFlow {
                 _ = try store.recordPaid(
                     ConfirmedPayment(
                         outTradeNo: record.outTradeNo, tradeNo: tradeNo, totalAmount: amount,
-                        paidAt: result.sendPayDate.flatMap(ChinaTimeText.date), buyerID: result.buyerUserID,
+                        paidAt: result.sendPayDate.flatMap(CivilTimeText.china.parse), buyerID: result.buyerUserID,
                         source: source),
                     deadline: deadline)
             } else if result.tradeStatus == .closed {

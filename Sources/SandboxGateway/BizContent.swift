@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 public import PaymentModel
 
 /// A `biz_content` field that is missing or malformed; becomes `ACQ.INVALID_PARAMETER` with `detail` as sub_msg.

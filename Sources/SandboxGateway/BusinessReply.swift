@@ -1,4 +1,5 @@
 import Alipay
+import JSON
 
 /// The content of one signed business answer: the `<method>_response` node before serialisation.
 public struct BusinessReply: Sendable, Equatable {

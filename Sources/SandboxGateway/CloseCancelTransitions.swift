@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 
 extension TradeTransitions {
     /// Close: only an unpaid, scanned trade closes with 10000. A never-scanned trade answers TRADE_NOT_EXIST

@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 
 /// The `/sandbox/` control actions: drive trades (scan, pay, close), inspect the book and the notifications,
 /// and configure faults. Enabled only with `THREEPAY_SANDBOX_CONTROL=1`. Parameters come from the query

@@ -1,4 +1,5 @@
 import Alipay
+import JSON
 
 /// A failure the sandbox can inject into `/gateway.do` replies.
 public enum FaultMode: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 
 /// What `/gateway.do` answers before it is serialised and signed.
 public enum GatewayAnswer: Sendable, Equatable {

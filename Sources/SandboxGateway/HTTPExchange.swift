@@ -1,4 +1,5 @@
 import Alipay
+import JSON
 
 /// A request as the sandbox's pure handlers see it (the FastCGI adapter fills it in).
 public struct SandboxRequest: Sendable {

@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import Foundation
 import RSASigning
 
@@ -28,7 +29,7 @@ public struct NotificationBuilder: Sendable {
     public func fields(for trade: SandboxTrade, notifyID: String, at now: Date) -> [String: String] {
         let paid = trade.totalAmount.description
         var fields: [String: String] = [
-            "notify_time": BeijingTime.format(now),
+            "notify_time": CivilTimeText.china.format(now),
             "notify_type": "trade_status_sync",
             "notify_id": notifyID,
             "app_id": appID,
@@ -47,8 +48,8 @@ public struct NotificationBuilder: Sendable {
             "buyer_logon_id": trade.buyerLogonID ?? "",
             "seller_id": sellerID,
             "subject": trade.subject,
-            "gmt_create": BeijingTime.format(trade.scannedAt ?? trade.createdAt),
-            "gmt_payment": trade.paidAt.map(BeijingTime.format) ?? "",
+            "gmt_create": CivilTimeText.china.format(trade.scannedAt ?? trade.createdAt),
+            "gmt_payment": trade.paidAt.map(CivilTimeText.china.format) ?? "",
             "fund_bill_list": "[{\"amount\":\"\(paid)\",\"fundChannel\":\"ALIPAYACCOUNT\"}]",
         ]
         if let body = trade.body { fields["body"] = body }

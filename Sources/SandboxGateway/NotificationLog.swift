@@ -1,5 +1,7 @@
 import Alipay
+import CivilTime
 import Foundation
+import JSON
 import Synchronization
 
 /// One delivery attempt of a notification, as `GET /sandbox/notifications` shows it.
@@ -22,7 +24,7 @@ public struct NotificationAttempt: Sendable, Equatable {
 
     public var json: JSONNode {
         .object([
-            ("time", .string(BeijingTime.format(time))),
+            ("time", .string(CivilTimeText.china.format(time))),
             ("out_trade_no", .string(outTradeNo)),
             ("notify_id", .string(notifyID)),
             ("trade_status", .string(tradeStatus)),

@@ -1,5 +1,7 @@
 import Alipay
+import CivilTime
 import Foundation
+import JSON
 import Synchronization
 
 /// A stand-in merchant endpoint under `/sandbox/sink`: stores every POST it receives and answers `success`
@@ -14,7 +16,7 @@ public final class NotificationSink: Sendable {
 
         public var json: JSONNode {
             .object([
-                ("time", .string(BeijingTime.format(time))),
+                ("time", .string(CivilTimeText.china.format(time))),
                 ("content_type", contentType.map { .string($0) } ?? .null),
                 ("headers", .object(threePayHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
                 ("body", .string(String(decoding: body, as: UTF8.self))),

@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 public import PaymentModel
 
 /// The validated business fields of an `alipay.trade.precreate` call.

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 extension TradeTransitions {
@@ -21,7 +22,7 @@ extension TradeTransitions {
         ]
         if let buyerLogonID = trade.buyerLogonID { fields.append(("buyer_logon_id", .string(buyerLogonID))) }
         if let buyerID = trade.buyerID { fields.append(("buyer_user_id", .string(buyerID))) }
-        if let paidAt = trade.paidAt { fields.append(("send_pay_date", .string(BeijingTime.format(paidAt)))) }
+        if let paidAt = trade.paidAt { fields.append(("send_pay_date", .string(CivilTimeText.china.format(paidAt)))) }
         if let storeID = trade.storeID { fields.append(("store_id", .string(storeID))) }
         if let terminalID = trade.terminalID { fields.append(("terminal_id", .string(terminalID))) }
         if paid, includeFundBills {

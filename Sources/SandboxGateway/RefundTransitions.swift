@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 public import PaymentModel
 
@@ -64,7 +65,7 @@ extension TradeTransitions {
                 ("refund_status", .string("REFUND_SUCCESS")),
                 amount("refund_amount", refund.amount),
                 amount("total_amount", trade.totalAmount),
-                ("gmt_refund_pay", .string(BeijingTime.format(refund.at))),
+                ("gmt_refund_pay", .string(CivilTimeText.china.format(refund.at))),
             ]
             if let reason = refund.reason { fields.append(("refund_reason", .string(reason))) }
         }
@@ -78,7 +79,7 @@ extension TradeTransitions {
             ("fund_change", .string(moved ? "Y" : "N")),
             amount("refund_fee", trade.refundedAmount),
             amount("send_back_fee", refund.amount),
-            ("gmt_refund_pay", .string(BeijingTime.format(refund.at))),
+            ("gmt_refund_pay", .string(CivilTimeText.china.format(refund.at))),
         ]
         if let buyerLogonID = trade.buyerLogonID { fields.append(("buyer_logon_id", .string(buyerLogonID))) }
         if let buyerID = trade.buyerID { fields.append(("buyer_user_id", .string(buyerID))) }

@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 import RSASigning
 
 /// Serialises gateway answers as Alipay does: the node text is built once, and exactly those bytes are signed.

@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import Foundation
 import RSASigning
 
@@ -68,7 +69,7 @@ public final class SandboxGatewayCore: Sendable {
         guard Self.methods.contains(params["method"]!) else {
             return .invalid("isv.invalid-method", "不存在的方法名")
         }
-        guard BeijingTime.parse(params["timestamp"]!) != nil else {
+        guard CivilTimeText.china.parse(params["timestamp"]!) != nil else {
             return .invalid("isv.invalid-timestamp", "非法的时间戳参数")
         }
         if let format = params["format"], format.lowercased() != "json" {

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Makes identifiers shaped like Alipay's: QR code URLs, trade numbers, buyer ids, notify ids.
@@ -11,7 +12,7 @@ public enum SandboxIdentifiers {
 
     /// A 28-digit trade number: Beijing date, `22001`, then 15 digits (the buyer id's tail and random digits).
     public static func tradeNo(at date: Date, buyerID: String) -> String {
-        BeijingTime.compactDay(date) + "22001" + String(buyerID.suffix(4)) + randomDigits(11)
+        beijingDay(date) + "22001" + String(buyerID.suffix(4)) + randomDigits(11)
     }
 
     /// A buyer's user id: `2088` and 12 digits.
@@ -26,7 +27,12 @@ public enum SandboxIdentifiers {
 
     /// A notify id: Beijing date then 26 digits, 34 characters as in Alipay's notifications.
     public static func notifyID(at date: Date) -> String {
-        BeijingTime.compactDay(date) + randomDigits(26)
+        beijingDay(date) + randomDigits(26)
+    }
+
+    /// `yyyyMMdd` of `date` in Beijing time.
+    private static func beijingDay(_ date: Date) -> String {
+        String(CivilTimeText.china.format(date).prefix(10).filter { $0 != "-" })
     }
 
     /// `count` random decimal digits.

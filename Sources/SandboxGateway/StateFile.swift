@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 
 /// Keeps the trade book in a JSON file: loaded at start, rewritten atomically after changes
 /// (at most every `minimumInterval`), and once more at shutdown.

@@ -1,5 +1,7 @@
 import Alipay
+import CivilTime
 import Foundation
+import JSON
 import PaymentModel
 
 /// The JSON form of a trade, shared by the control API and the state file.
@@ -18,7 +20,7 @@ public enum TradeJSON {
         func optional(_ name: String, _ value: String?) {
             if let value { members.append((name, .string(value))) }
         }
-        func time(_ name: String, _ value: Date?) { optional(name, value.map(BeijingTime.format)) }
+        func time(_ name: String, _ value: Date?) { optional(name, value.map(CivilTimeText.china.format)) }
         optional("body", trade.body)
         optional("store_id", trade.storeID)
         optional("terminal_id", trade.terminalID)
@@ -48,7 +50,7 @@ public enum TradeJSON {
         }
         func time(_ name: String) throws(DecodingError) -> Date? {
             guard let raw = text(name) else { return nil }
-            guard let date = BeijingTime.parse(raw) else { throw DecodingError(description: "bad \(name)") }
+            guard let date = CivilTimeText.china.parse(raw) else { throw DecodingError(description: "bad \(name)") }
             return date
         }
         let outTradeNo = try required("out_trade_no")
@@ -74,7 +76,7 @@ public enum TradeJSON {
         var members: [(String, JSONNode)] = [
             ("out_request_no", .string(refund.outRequestNo)),
             ("amount", .string(refund.amount.description)),
-            ("at", .string(BeijingTime.format(refund.at))),
+            ("at", .string(CivilTimeText.china.format(refund.at))),
         ]
         if let reason = refund.reason { members.append(("reason", .string(reason))) }
         return .object(members)
@@ -83,7 +85,7 @@ public enum TradeJSON {
     private static func decodeRefund(_ value: JSONNode) throws(DecodingError) -> SandboxRefund {
         guard let requestNo = value["out_request_no"]?.scalarText,
               let amount = value["amount"]?.scalarText.flatMap({ Money(exactly: $0) }),
-              let at = value["at"]?.scalarText.flatMap(BeijingTime.parse)
+              let at = value["at"]?.scalarText.flatMap(CivilTimeText.china.parse)
         else { throw DecodingError(description: "refund entry is incomplete") }
         return SandboxRefund(outRequestNo: requestNo, amount: amount, reason: value["reason"]?.scalarText, at: at)
     }

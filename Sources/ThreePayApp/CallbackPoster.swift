@@ -1,6 +1,7 @@
-import Alipay
+import CivilTime
 import CurlClient
 import Foundation
+import JSON
 import PaymentFlow
 import RSASigning
 
@@ -48,7 +49,7 @@ final class CallbackPoster: CallbackSender {
             "tradeno": .string(job.tradeNo),
             "amount": .string(job.amount.description),
         ]
-        if let paidAt = job.paidAt { members["paytime"] = .string(ChinaTimeText.text(paidAt)) }
+        if let paidAt = job.paidAt { members["paytime"] = .string(CivilTimeText.china.format(paidAt)) }
         if let cardno = job.cardno { members["cardno"] = .string(cardno) }
         return JSONNode.sortedObject(members).compactText
     }

@@ -5,7 +5,7 @@ import PaymentModel
 
 /// The tag of the health answer: whether each part of the service can be used right now.
 struct HealthResult: EnvelopeTag {
-    static let contractName = "HealthResult"
+    static let xmlRootName = "CommonOperationResultWithTagOfHealthResultKp9g8rEY"
     static let contractNamespace = "http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer.Tour.V5.Result.Pay"
 
     var process: String

@@ -1,3 +1,4 @@
+import CivilTime
 import ContentNegotiation
 import PaymentModel
 import PaymentFlow
@@ -7,7 +8,7 @@ import PaymentFlow
 /// `status` is one of `waiting` (QR code issued or being issued, not paid yet), `paid`, `closed`
 /// (voided or expired, nothing was paid), `failed` (Alipay refused the QR code).
 struct PayQueryResult: EnvelopeTag {
-    static let contractName = "PayQueryResult"
+    static let xmlRootName = "CommonOperationResultWithTagOfPayQueryResultKp9g8rEY"
     static let contractNamespace = PayScanCodeResult.contractNamespace
 
     var billnum: String?
@@ -42,7 +43,7 @@ struct PayQueryResult: EnvelopeTag {
         outtradeno = record.outTradeNo
         tradeno = record.tradeNo
         amount = record.paymentvalue.description
-        paytime = record.paidAt.map(ChinaTimeText.text)
+        paytime = record.paidAt.map(CivilTimeText.china.format)
         codeurl = record.status == .qrIssued ? record.codeurl : nil
     }
 

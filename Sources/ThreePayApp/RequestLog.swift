@@ -1,3 +1,4 @@
+import CivilTime
 import FastCGI
 import Foundation
 
@@ -52,19 +53,8 @@ struct RequestLog: RequestLogger {
         })
     }
 
+    /// Now in UTC to the millisecond, e.g. `2024-06-01T04:01:15.250Z`.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):"
-            + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(three(now.tv_nsec / 1_000_000))Z"
-    }
-
-    private static func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
-    private static func three(_ value: Int) -> String {
-        value < 10 ? "00\(value)" : value < 100 ? "0\(value)" : "\(value)"
+        CivilTimeText.utc.format(Date(), fractionDigits: 3, separator: "T") + "Z"
     }
 }

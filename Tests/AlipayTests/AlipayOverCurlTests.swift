@@ -1,6 +1,7 @@
 import Alipay
 import CurlClient
 import Foundation
+import JSON
 import PaymentModel
 import RSASigning
 import ThreePayApp

@@ -1,8 +1,9 @@
 import Alipay
 import Foundation
+import JSON
 import XCTest
 
-/// Canonical string, biz_content JSON, form encoding and China time.
+/// Canonical string, biz_content JSON and form encoding.
 final class CanonicalAndEncodingTests: XCTestCase {
     func testCanonicalStringSkipsEmptyValuesAndSignAndSortsByBytes() {
         let params = ["b": "2", "a_b": "3", "ab": "4", "Z": "upper", "sign": "xyz", "sign_type": "RSA2",
@@ -75,28 +76,5 @@ final class CanonicalAndEncodingTests: XCTestCase {
         let decoded = try FormURLEncoding.decode(Array(FormURLEncoding.encode([(text, text)]).utf8))
         XCTAssertEqual(decoded.first?.0, text)
         XCTAssertEqual(decoded.first?.1, text)
-    }
-
-    func testChinaTimeIsUTCPlusEightWithoutTheHostZone() {
-        XCTAssertEqual(ChinaTime.timestamp(AlipayTestSupport.precreateInstant), "2024-06-01 12:00:00")
-        XCTAssertEqual(ChinaTime.timestamp(Date(timeIntervalSince1970: 0)), "1970-01-01 08:00:00")
-        XCTAssertEqual(ChinaTime.timestamp(Date(timeIntervalSince1970: -1)), "1970-01-01 07:59:59")
-        XCTAssertEqual(ChinaTime.timestamp(Date(timeIntervalSince1970: 1_709_222_400)), "2024-03-01 00:00:00")
-        XCTAssertEqual(ChinaTime.timestamp(Date(timeIntervalSince1970: 1_709_222_399.9)), "2024-02-29 23:59:59")
-        XCTAssertEqual(ChinaTime.timestamp(Date(timeIntervalSince1970: 1_703_952_000)), "2023-12-31 00:00:00")
-        XCTAssertEqual(ChinaTime.timestamp(Date(timeIntervalSince1970: 4_107_456_000)), "2100-02-28 08:00:00")
-    }
-
-    func testChinaTimeAgreesWithFoundationOverManyInstants() {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<2000 {
-            let instant = Date(timeIntervalSince1970: TimeInterval(Int64.random(in: 0...6_000_000_000, using: &generator)))
-            XCTAssertEqual(ChinaTime.timestamp(instant), formatter.string(from: instant))
-        }
     }
 }

@@ -1,4 +1,5 @@
 @testable import Alipay
+import JSON
 import PaymentModel
 import XCTest
 

@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 import SandboxGateway
 import Synchronization
 import XCTest

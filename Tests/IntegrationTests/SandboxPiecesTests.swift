@@ -1,5 +1,7 @@
 import Alipay
+import CivilTime
 import Foundation
+import JSON
 import SandboxGateway
 import XCTest
 
@@ -31,12 +33,12 @@ final class SandboxPiecesTests: XCTestCase {
     }
 
     func testBeijingTime() throws {
-        let date = try XCTUnwrap(BeijingTime.parse("2024-02-29 23:59:59"))
+        let date = try XCTUnwrap(CivilTimeText.china.parse("2024-02-29 23:59:59"))
         XCTAssertEqual(date.timeIntervalSince1970, 1_709_222_399)
-        XCTAssertEqual(BeijingTime.format(date), "2024-02-29 23:59:59")
-        XCTAssertNil(BeijingTime.parse("2023-02-29 12:00:00"))
-        XCTAssertNil(BeijingTime.parse("2024-06-01T12:00:00"))
-        XCTAssertNil(BeijingTime.parse("2024-06-01 24:00:00"))
+        XCTAssertEqual(CivilTimeText.china.format(date), "2024-02-29 23:59:59")
+        XCTAssertNil(CivilTimeText.china.parse("2023-02-29 12:00:00"))
+        XCTAssertNil(CivilTimeText.china.parse("2024-06-01T12:00:00"))
+        XCTAssertNil(CivilTimeText.china.parse("2024-06-01 24:00:00"))
     }
 
     func testStateFileRoundTrip() throws {

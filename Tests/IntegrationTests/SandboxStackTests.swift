@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import Foundation
 import RSASigning
 import SandboxGateway
@@ -110,7 +111,7 @@ final class SandboxStackTests: XCTestCase {
     private func post(_ method: String, _ biz: String, notifyURL: String? = nil) async throws -> HTTPAnswer {
         var params = [
             "app_id": try appID(), "method": method, "format": "JSON", "charset": "utf-8", "sign_type": "RSA2",
-            "timestamp": BeijingTime.format(Date()), "version": "1.0", "biz_content": biz,
+            "timestamp": CivilTimeText.china.format(Date()), "version": "1.0", "biz_content": biz,
         ]
         if let notifyURL { params["notify_url"] = notifyURL }
         params["sign"] = try AlipaySigner(privateKey: merchantKey).sign(params)

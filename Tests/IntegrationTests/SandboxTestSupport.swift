@@ -1,5 +1,7 @@
 import Alipay
+import CivilTime
 import Foundation
+import JSON
 import RSASigning
 import SandboxGateway
 import Synchronization
@@ -57,7 +59,7 @@ enum SandboxTestKeys {
 final class TestClock: Sendable {
     private let current: Mutex<Date>
 
-    init(_ start: Date = BeijingTime.parse("2024-06-01 12:00:00")!) {
+    init(_ start: Date = CivilTimeText.china.parse("2024-06-01 12:00:00")!) {
         current = Mutex(start)
     }
 
@@ -105,7 +107,7 @@ final class SandboxHarness {
     ) throws -> [String: String] {
         var params = [
             "app_id": Self.appID, "method": method, "format": "JSON", "charset": "utf-8", "sign_type": "RSA2",
-            "timestamp": BeijingTime.format(clock.now), "version": "1.0", "biz_content": bizContent,
+            "timestamp": CivilTimeText.china.format(clock.now), "version": "1.0", "biz_content": bizContent,
             "notify_url": "http://127.0.0.1:1/notify",
         ]
         params.merge(extra) { _, new in new }

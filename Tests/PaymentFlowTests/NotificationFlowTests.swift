@@ -1,3 +1,4 @@
+import CivilTime
 import PaymentFlow
 import PaymentModel
 import XCTest
@@ -17,7 +18,7 @@ final class NotificationFlowTests: FlowTestCase {
         XCTAssertEqual(flow.record(paidNotification(), deadline: deadline), .accepted)
         XCTAssertEqual(store.receipts, [1])
         XCTAssertEqual(record(1).paidSource, .notify)
-        XCTAssertEqual(record(1).paidAt.map(ChinaTimeText.text), "2026-06-01 12:01:15")
+        XCTAssertEqual(record(1).paidAt.map(CivilTimeText.china.format), "2026-06-01 12:01:15")
     }
 
     func testAnUnknownTradeAnotherSellerOrAnotherAmountChangeNothing() throws {

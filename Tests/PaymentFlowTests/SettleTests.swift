@@ -1,4 +1,5 @@
 import Alipay
+import CivilTime
 import PaymentFlow
 import PaymentModel
 import XCTest
@@ -18,7 +19,7 @@ final class SettleTests: FlowTestCase {
         let refreshed = try flow.refresh(record, source: .query, deadline: deadline).get()
         XCTAssertEqual(refreshed.status, .paid)
         XCTAssertEqual(refreshed.tradeNo, "2026TP1")
-        XCTAssertEqual(refreshed.paidAt.map(ChinaTimeText.text), "2026-06-01 12:00:00")
+        XCTAssertEqual(refreshed.paidAt.map(CivilTimeText.china.format), "2026-06-01 12:00:00")
         _ = try flow.refresh(record, source: .query, deadline: deadline).get()
         XCTAssertEqual(store.receipts, [record.autoid])
     }

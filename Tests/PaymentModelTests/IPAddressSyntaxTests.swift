@@ -29,5 +29,8 @@ final class IPAddressSyntaxTests: XCTestCase {
         XCTAssertTrue(IPAddressSyntax.isValid("10.0.0.8"))
         XCTAssertTrue(IPAddressSyntax.isValid("::1"))
         XCTAssertFalse(IPAddressSyntax.isValid("localhost"))
+        // C would read only up to the NUL; the whole text must be an address.
+        XCTAssertFalse(IPAddressSyntax.isValid("10.0.0.8\u{0}x"))
+        XCTAssertFalse(IPAddressSyntax.isValid("::1\u{0}"))
     }
 }

@@ -1,5 +1,7 @@
 import Alipay
+import CivilTime
 import Foundation
+import JSON
 import SandboxGateway
 
 /// A fixed "now" for the expiry arithmetic.
@@ -21,7 +23,7 @@ public func sandboxFormFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
         guard let params = try? FormDecoding.parameters(from: [query, parts.count > 1 ? parts[1] : []]) else { break }
         readBizContent(params["biz_content"])
         _ = try? TimeoutExpress.expiry(params["timeout_express"], from: start)
-        if let timestamp = params["timestamp"] { _ = BeijingTime.parse(timestamp) }
+        if let timestamp = params["timestamp"] { _ = CivilTimeText.china.parse(timestamp) }
     case 1:
         _ = try? JSONParser.parse(rest)
         readBizContent(String(decoding: rest, as: UTF8.self))

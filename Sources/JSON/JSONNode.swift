@@ -7,7 +7,7 @@ public enum JSONNode: Sendable, Equatable {
     case bool(Bool)
     case null
     case array([JSONNode])
-    /// Members in text order; the parser refuses duplicate names.
+    /// Members in text order; the strict parser refuses duplicate names.
     case object([(String, JSONNode)])
 
     public static func == (lhs: JSONNode, rhs: JSONNode) -> Bool {
@@ -35,18 +35,5 @@ public enum JSONNode: Sendable, Equatable {
         case .string(let text), .number(let text): return text
         default: return nil
         }
-    }
-}
-
-extension JSONNode {
-    /// An object with its members in Alipay's canonical order (names sorted by UTF-8 bytes), as `biz_content`
-    /// and the callback bodies are written.
-    public static func sortedObject(_ members: [String: JSONNode]) -> JSONNode {
-        .object(members.sorted { AlipayCanonical.byteOrder($0.key, $1.key) }.map { ($0.key, $0.value) })
-    }
-
-    /// Compact text with `/` left unescaped (request bodies; Alipay's own replies escape it, see `JSONWriter`).
-    public var compactText: String {
-        JSONWriter.text(self, escapingSlashes: false)
     }
 }

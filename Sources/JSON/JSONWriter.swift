@@ -1,5 +1,9 @@
-/// Serialises a `JSONNode` compactly, in member order: ThreePay's `biz_content` and callback bodies, and the
-/// sandbox's replies (written the way Alipay writes its responses).
+/// Serialises a `JSONNode` compactly, in member order: ThreePay's answers, `biz_content` and callback bodies,
+/// and the sandbox's replies.
+///
+/// Strings are escaped as Json.NET escaped them, which is also valid for Alipay: `\"`, `\\`, `\n`, `\r`, `\t`,
+/// `\b`, `\f`; other characters below U+0020 and U+0085, U+2028, U+2029 as `\u` with four lower-case hex
+/// digits; everything else (`<`, `>`, `&`, `'`, DEL, all non-ASCII) as raw UTF-8.
 public enum JSONWriter {
     /// The compact UTF-8 text of `value`.
     ///
@@ -44,26 +48,34 @@ public enum JSONWriter {
 
     private static func writeString(_ text: String, escapingSlashes: Bool, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case UInt8(ascii: "/") where escapingSlashes: out.append(contentsOf: [0x5C, 0x2F])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out.append(contentsOf: #"\""#.utf8)
+            case "\\": out.append(contentsOf: #"\\"#.utf8)
+            case "/" where escapingSlashes: out.append(contentsOf: #"\/"#.utf8)
+            case "\n": out.append(contentsOf: #"\n"#.utf8)
+            case "\r": out.append(contentsOf: #"\r"#.utf8)
+            case "\t": out.append(contentsOf: #"\t"#.utf8)
+            case "\u{08}": out.append(contentsOf: #"\b"#.utf8)
+            case "\u{0C}": out.append(contentsOf: #"\f"#.utf8)
+            case "\u{00}"..."\u{1F}", "\u{85}", "\u{2028}", "\u{2029}":
+                out.append(contentsOf: #"\u"#.utf8)
+                for shift in stride(from: 12, through: 0, by: -4) {
+                    out.append(lowerHexDigits[Int(scalar.value >> UInt32(shift) & 0xF)])
+                }
             default:
-                // Non-ASCII stays as raw UTF-8, as in Alipay's responses.
-                out.append(byte)
+                UTF8.encode(scalar) { out.append($0) }
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static let lowerHexDigits = Array("0123456789abcdef".utf8)
+}
+
+extension JSONNode {
+    /// Compact text with `/` left unescaped (request bodies; Alipay's own replies escape it, see `JSONWriter`).
+    public var compactText: String {
+        JSONWriter.text(self, escapingSlashes: false)
     }
 }
