@@ -161,7 +161,7 @@ extension PaymentFlow {
             message: "The bill's previous QR code could not be voided at Alipay; send the same bill again.")
         switch void(old, deadline: deadline) {
         case .success(let current) where current.status == .paid:
-            return FlowFailure(.alreadyPaid, autoid: old.autoid)
+            return FlowFailure(.paidWhileVoiding(current), record: current)
         case .success(let current) where !current.status.isPayable:
             return nil
         case .success:

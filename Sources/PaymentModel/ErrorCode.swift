@@ -16,6 +16,10 @@
 /// | 2002 | 200 | the payment store refused the request for another business rule |
 /// | 2003 | 200 | payment record not found |
 /// | 2004 | 200 | another request for the same bill is being processed right now — send the bill again |
+/// | 2005 | 200 | the refund is larger than what is left to refund |
+/// | 2006 | 200 | the refundno was used before with another amount |
+/// | 2007 | 200 | the bill is not paid: nothing to refund |
+/// | 2008 | 200 | the stored-value card's balance is lower than the refund |
 /// | 3001 | 200 | Alipay refused (business error; errmsg carries sub_code/sub_msg) |
 /// | 3002 | 200 | Alipay outcome unknown (timeout) — retry with the same bill |
 /// | 3003 | 200 | Alipay answer failed signature verification — outcome unknown, retry with the same bill |
@@ -38,6 +42,10 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case storeRefused = 2002
     case recordNotFound = 2003
     case billBusy = 2004
+    case refundExceedsRemaining = 2005
+    case refundNumberReused = 2006
+    case notPaid = 2007
+    case cardBalanceTooLow = 2008
     case gatewayRefused = 3001
     case gatewayOutcomeUnknown = 3002
     case gatewaySignatureInvalid = 3003
@@ -78,6 +86,12 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .recordNotFound: return "The payment record was not found; check the bill number."
         case .billBusy:
             return "Another request for this bill is being processed right now; send the same bill again."
+        case .refundExceedsRemaining: return "The refund is larger than what is left to refund on this bill."
+        case .refundNumberReused:
+            return "This refundno was already used with another amount; give this refund a new refundno."
+        case .notPaid: return "This bill has not been paid; there is nothing to refund."
+        case .cardBalanceTooLow:
+            return "The stored-value card's balance is lower than the refund (the money has been spent); it cannot be refunded."
         case .gatewayRefused: return "Alipay refused the payment."
         case .gatewayOutcomeUnknown:
             return "The Alipay outcome is unknown (timeout); retry with the same bill number."
