@@ -10,6 +10,7 @@
 # Settings (environment; each has a default): THREEPAY_STATE_DIR (./var), THREEPAY_HTTP_PORT (8080),
 # THREEPAY_BUILD_CONFIG (debug|release, default release), and every THREEPAY_* setting of the
 # responder (see README). A setting given in the environment always wins over the defaults here.
+# THREEPAY_MAX_BODY is the body limit of both the responder and nginx (client_max_body_size is rendered from it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -95,16 +96,29 @@ sandbox_env() {
   export THREEPAY_SANDBOX_WORKERS="${THREEPAY_SANDBOX_WORKERS:-300}"
 }
 
+# The one body limit: the responder's THREEPAY_MAX_BODY, rendered into nginx's client_max_body_size.
+max_body() {
+  local value="${THREEPAY_MAX_BODY:-65536}"
+  case "$value" in ''|*[!0-9]*) log "THREEPAY_MAX_BODY must be a number of bytes, not '$value'"; return 1 ;; esac
+  printf '%s' "$value"
+}
+
 render_nginx() {
   mkdir -p "$state/nginx" "$state/logs"
-  local user_line=""
+  local user_line="" body
+  body=$(max_body)
   # nginx's workers drop to `nobody` when started as root; they must reach sockets in this folder.
   if [ "$(id -u)" -eq 0 ]; then user_line="user root;"; fi
   sed -e "s#@STATE_DIR@#$state#g" -e "s#@HTTP_PORT@#$port#g" -e "s#@USER_LINE@#$user_line#g" \
     nginx/dev.conf.in > "$state/nginx.conf"
-  # The shipped operator snippet, pointed at this stack's socket, with the standard parameters beside it.
-  sed -e "s#unix:/run/threepay/threepay.sock#unix:$state/threepay.sock#g" nginx/threepay-location.conf \
-    > "$state/threepay-location.conf"
+  # The shipped operator files as an operator installs them: the http-level part unchanged, the snippet
+  # pointed at this stack's socket and at the envelopes in nginx/errors/, its body limit = THREEPAY_MAX_BODY.
+  cp nginx/threepay-http.conf "$state/threepay-http.conf"
+  sed -e "s#unix:/run/threepay/threepay.sock#unix:$state/threepay.sock#g" \
+      -e "s#/usr/share/threepay/nginx-errors/#$root/nginx/errors/#g" \
+      -e "s#^\( *client_max_body_size  *\)[0-9][0-9]*;#\1$body;#" \
+      -e "s#^\( *client_body_buffer_size  *\)[0-9][0-9]*;#\1$body;#" \
+      nginx/threepay-location.conf > "$state/threepay-location.conf"
   cp /etc/nginx/fastcgi_params "$state/fastcgi_params"
 }
 
