@@ -17,7 +17,7 @@ extension ServiceError {
     }
 
     /// 3002 for a request whose time ran out before Alipay was called: nothing happened there.
-    static let requestTimedOut = ServiceError(
+    static let ranOutBeforeAlipay = ServiceError(
         .gatewayOutcomeUnknown,
         message: "The request ran out of time before Alipay could be asked; nothing was charged. Send the same bill again.")
 }

@@ -139,7 +139,7 @@ extension PaymentFlow {
         case .notSent:
             // The request's time ran out before Alipay was called: nothing happened there.
             markUnknown(autoid, error, turn: &turn, deadline: deadline)
-            return .answered(FlowFailure(.requestTimedOut, autoid: autoid, detail: error.description))
+            return .answered(FlowFailure(.ranOutBeforeAlipay, autoid: autoid, detail: error.description))
         case .invalidRequest:
             markUnknown(autoid, error, turn: &turn, deadline: deadline)
             return .answered(FlowFailure(.internalError, autoid: autoid, detail: error.description))

@@ -93,7 +93,7 @@ extension PaymentFlow {
         case .malformedResponse: .gatewayAnswerMalformed
         case .unsignedBusiness(let code, _, let subCode, let subMsg):
             .gatewayRefused(code: code, subCode: subCode, subMessage: subMsg)
-        case .notSent: .requestTimedOut
+        case .notSent: .ranOutBeforeAlipay
         case .invalidRequest: .internalError
         case .business: .internalError  // answered by callRefund; only the query's refusals arrive here
         }

@@ -10,6 +10,10 @@
 /// | 1005 | 415 | unsupported or missing media type (Content-Type) |
 /// | 1006 | 200 | XML DOCTYPE / entity declaration refused |
 /// | 1007 | 200 | empty request body (also whitespace only, or JSON `null`) |
+/// | 1008 | 400 | the HTTP request itself is malformed (request line or headers); answered by nginx |
+/// | 1009 | 414 | the request URI is too long; answered by nginx |
+/// | 1010 | 408 | the client sent its request too slowly; answered by nginx |
+/// | 1011 | 429 | too many requests or connections from this address; answered by nginx |
 /// | 1404 | 404 | no such resource |
 /// | 1405 | 405 | method not allowed (only POST) |
 /// | 2001 | 200 | the bill is already paid |
@@ -26,6 +30,8 @@
 /// | 3004 | 200 | Alipay answer malformed |
 /// | 4001 | 503 | database unavailable |
 /// | 4002 | 503 | payment gateway unavailable or not configured |
+/// | 4003 | 503 | the responder is restarting or overloaded — send the same bill again (nginx: 502 or 503) |
+/// | 4004 | 504 | the service did not answer in time, outcome unknown — send the same bill again; answered by nginx |
 /// | 5000 | 500 | internal error |
 public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case ok = 0
@@ -36,6 +42,10 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case unsupportedMediaType = 1005
     case xmlDeclarationRefused = 1006
     case emptyBody = 1007
+    case requestMalformed = 1008
+    case uriTooLong = 1009
+    case requestTimedOut = 1010
+    case tooManyRequests = 1011
     case notFound = 1404
     case methodNotAllowed = 1405
     case alreadyPaid = 2001
@@ -52,16 +62,23 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case gatewayAnswerMalformed = 3004
     case databaseUnavailable = 4001
     case gatewayUnavailable = 4002
+    case serviceRestarting = 4003
+    case serviceTimedOut = 4004
     case internalError = 5000
 
     /// The HTTP status the answer carries: 200 for business and validation outcomes, the protocol status otherwise.
     public var httpStatus: Int {
         switch self {
+        case .requestMalformed: return 400
+        case .uriTooLong: return 414
+        case .requestTimedOut: return 408
+        case .tooManyRequests: return 429
         case .bodyTooLarge: return 413
         case .unsupportedMediaType: return 415
         case .notFound: return 404
         case .methodNotAllowed: return 405
-        case .databaseUnavailable, .gatewayUnavailable: return 503
+        case .databaseUnavailable, .gatewayUnavailable, .serviceRestarting: return 503
+        case .serviceTimedOut: return 504
         case .internalError: return 500
         default: return 200
         }
@@ -79,6 +96,10 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
             return "The request's media type is not supported; send application/json, application/xml or application/x-www-form-urlencoded."
         case .xmlDeclarationRefused: return "XML with a DOCTYPE or entity declarations is refused; send the plain document."
         case .emptyBody: return "The request body is empty; send the payment parameters."
+        case .requestMalformed: return "The HTTP request is malformed (request line or headers); fix the client."
+        case .uriTooLong: return "The request URI is too long; send the payment parameters in the body."
+        case .requestTimedOut: return "The request was sent too slowly; send it again."
+        case .tooManyRequests: return "Too many requests or connections from this address; slow down and retry shortly."
         case .notFound: return "No such resource; check the address (POST api/3Pay/AliPay/ScanCode)."
         case .methodNotAllowed: return "Method not allowed; use POST."
         case .alreadyPaid: return "This bill has already been paid."
@@ -100,6 +121,10 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .gatewayAnswerMalformed: return "The Alipay answer could not be read; retry with the same bill number."
         case .databaseUnavailable: return "The payment database is unavailable; try again shortly."
         case .gatewayUnavailable: return "The payment gateway is unavailable or not configured; try again later."
+        case .serviceRestarting:
+            return "The payment service is restarting or overloaded; send the same bill again shortly."
+        case .serviceTimedOut:
+            return "The payment service did not answer in time; the outcome is unknown, send the same bill again."
         case .internalError: return "An internal error occurred; try again or contact support."
         }
     }
