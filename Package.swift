@@ -46,6 +46,9 @@ let package = Package(
         .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
 
         // MARK: Tests
+        // What several test targets share: waiting with a deadline, work on a thread of its own, and the
+        // database the tests use. Not a product; no XCTest inside.
+        .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
         .testTarget(
@@ -53,11 +56,11 @@ let package = Package(
             dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel"]),
+        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway"]
+                           "SandboxGateway", "TestSupport"]
         ),
     ]
 )

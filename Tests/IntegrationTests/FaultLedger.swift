@@ -68,13 +68,13 @@ struct FaultSnapshot {
     }
 }
 
-/// Reads `FaultSnapshot`s and moves time forward for the sweep and the callback outbox. One database
-/// connection, used by one test at a time.
+/// Reads `FaultSnapshot`s and moves time forward for the sweep and the callback outbox, through one
+/// `StackDatabase` used by one test at a time.
 final class FaultLedger {
-    private let connection: Connection
+    let database: StackDatabase
 
     init() throws {
-        connection = try Connection(settings: try DatabaseProbe.settings())
+        database = try StackDatabase()
     }
 
     /// Everything about the bills of `source` (its prefix and body).
@@ -89,19 +89,19 @@ final class FaultLedger {
     /// Runs the reads in one transaction, so they all see the database at the same moment (payments keep
     /// being recorded while a snapshot is taken).
     private func readConsistently(_ reads: () throws -> Void) throws {
-        _ = try connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        _ = try database.connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         do {
             try reads()
-            _ = try connection.execute("COMMIT")
+            _ = try database.connection.execute("COMMIT")
         } catch {
-            _ = try? connection.execute("ROLLBACK")
+            _ = try? database.connection.execute("ROLLBACK")
             throw error
         }
     }
 
     private func readTables(_ source: FaultBillSource, into snapshot: inout FaultSnapshot) throws {
         let prefix = SQLValue.string(source.prefix)
-        snapshot.records = try rows(
+        snapshot.records = try database.rows(
             """
             SELECT autoid, billnum, billtype, paymentvalue, cardno, out_trade_no, codeurl, status, trade_no, paid_amount
               FROM T_3Pay_Offline_ReceiveMoney WHERE billnum LIKE CONCAT(?, '%') ORDER BY autoid
@@ -112,7 +112,7 @@ final class FaultLedger {
                 amount: row["paymentvalue"] ?? "", cardno: row["cardno"], outTradeNo: row["out_trade_no"] ?? "",
                 codeurl: row["codeurl"], status: row["status"] ?? "", tradeNo: row["trade_no"], paidAmount: row["paid_amount"])
         }
-        snapshot.receipts = try rows(
+        snapshot.receipts = try database.rows(
             """
             SELECT x.t, x.autoid, x.amount FROM (
                       SELECT '1' AS t, autoid, amount, billnum FROM T_3Pay_Receipt_Scenic
@@ -125,13 +125,13 @@ final class FaultLedger {
             ) x WHERE x.billnum LIKE CONCAT(?, '%')
             """, [prefix]
         ).map { FaultSnapshot.Receipt(table: $0["t"] ?? "", autoid: Int64($0["autoid"] ?? "") ?? -1, amount: $0["amount"] ?? "") }
-        snapshot.credits = try rows(
+        snapshot.credits = try database.rows(
             """
             SELECT c.autoid, c.cardno, c.amount FROM T_3Pay_StoredValueCard_Credit c
               JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = c.autoid WHERE r.billnum LIKE CONCAT(?, '%')
             """, [prefix]
         ).map { FaultSnapshot.Credit(autoid: Int64($0["autoid"] ?? "") ?? -1, cardno: $0["cardno"] ?? "", amount: $0["amount"] ?? "") }
-        for row in try rows(
+        for row in try database.rows(
             "SELECT cardno, balance FROM T_3Pay_StoredValueCard WHERE cardno LIKE CONCAT('C', ?, '%')", [prefix])
         {
             snapshot.cards[row["cardno"] ?? ""] = row["balance"]
@@ -142,7 +142,7 @@ final class FaultLedger {
     /// The status of each record of the bills of `source`.
     func statuses(_ source: FaultBillSource) throws -> [Int64: String] {
         var found: [Int64: String] = [:]
-        for row in try rows(
+        for row in try database.rows(
             "SELECT autoid, status FROM T_3Pay_Offline_ReceiveMoney WHERE billnum LIKE CONCAT(?, '%')", [.string(source.prefix)])
         {
             if let autoid = Int64(row["autoid"] ?? "") { found[autoid] = row["status"] }
@@ -153,7 +153,7 @@ final class FaultLedger {
     /// The callback outbox rows of the bills of `source`, by autoid.
     func callbacks(_ source: FaultBillSource) throws -> [Int64: FaultSnapshot.Callback] {
         var found: [Int64: FaultSnapshot.Callback] = [:]
-        for row in try rows(
+        for row in try database.rows(
             """
             SELECT o.autoid, o.status, o.attempts,
                    IF(o.lease_until > UTC_TIMESTAMP(3), 1, 0) AS leased,
@@ -170,26 +170,10 @@ final class FaultLedger {
         return found
     }
 
-    /// Moves the records' times back `minutes` (a QR code they have expired a minute ago), as if that much
-    /// time had passed: the sweep then treats them as stale.
-    func age(_ autoids: [Int64], minutes: Int = 20) throws {
-        for autoid in autoids {
-            _ = try connection.execute(
-                """
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET created_at = created_at - INTERVAL ? MINUTE,
-                       updated_at = updated_at - INTERVAL ? MINUTE,
-                       qr_expires_at = IF(qr_expires_at IS NULL, NULL, UTC_TIMESTAMP() - INTERVAL 1 MINUTE)
-                 WHERE autoid = ?
-                """,
-                [.int(Int64(minutes)), .int(Int64(minutes)), .int(autoid)])
-        }
-    }
-
     /// Lets the run's pending callbacks fall due now, as if their lease or back-off had run out: a delivery
     /// interrupted by the fault is otherwise retried only after its 120 s lease.
     func makeCallbacksDue(_ source: FaultBillSource) throws {
-        _ = try connection.execute(
+        _ = try database.connection.execute(
             """
             UPDATE T_3Pay_Callback_Outbox o JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid
                SET o.lease_until = IF(o.lease_until > UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) - INTERVAL 1 SECOND, o.lease_until),
@@ -197,15 +181,6 @@ final class FaultLedger {
              WHERE o.status = 'PENDING' AND r.billnum LIKE CONCAT(?, '%')
             """,
             [.string(source.prefix)])
-    }
-
-    private func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[String: String]] {
-        let sets = try connection.execute(sql, arguments)
-        return (sets.first?.rows ?? []).map { row in
-            var columns: [String: String] = [:]
-            for (name, value) in zip(row.columns, row.values) { columns[name] = value }
-            return columns
-        }
     }
 }
 

@@ -87,7 +87,7 @@ class FaultTestCase: XCTestCase {
         }.map(\.autoid)
         var sweepPasses = 0
         if !aged.isEmpty {
-            try ledger.age(aged)
+            try ledger.database.age(aged)
             while sweepPasses < 3 {
                 sweepPasses += 1
                 let outcome = try LifecycleProcesses.sweep()

@@ -5,7 +5,7 @@ import XCTest
 /// a paid bill is not voided (2001), also when the payment was not recorded yet.
 final class LifecycleCancelTests: LifecycleTestCase {
     func testCancelClosesAnUnpaidBillAndItCanNoLongerBePaid() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LC", billtype: "1", amount: "4.56"), database)
         let scanned = try await LifecycleAPI.scan(payment.outTradeNo)
         XCTAssertEqual(scanned.status, 200, "the buyer has the QR code open: \(scanned.text)")
@@ -32,7 +32,7 @@ final class LifecycleCancelTests: LifecycleTestCase {
     }
 
     func testCancelOfAPaidBillAnswersAlreadyPaid() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LC", billtype: "2", amount: "7.89"), database)
         _ = try await LifecycleAPI.pay(payment.outTradeNo)
         try await Eventually.wait("record PAID", seconds: 10) {
@@ -48,7 +48,7 @@ final class LifecycleCancelTests: LifecycleTestCase {
     }
 
     func testCancelOfABillPaidButNotYetRecordedRecordsThePayment() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LC", billtype: "3", amount: "9.99"), database)
         _ = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
         try assertNotPaid(payment, database)

@@ -5,7 +5,7 @@ import XCTest
 /// card credit, one callback.
 final class LifecycleDuplicateTests: LifecycleTestCase {
     func testConcurrentDuplicateNotificationsAndQueriesRecordOnePayment() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let bill = LifecycleBill.next("LD", billtype: "7", amount: "12.34")
         let cardno = try XCTUnwrap(bill.cardno)
         let balanceBefore = try database.cardBalance(cardno)

@@ -5,7 +5,7 @@ import XCTest
 /// Query when the notification is lost) → PAID → one receipt in the billtype's table → a signed callback.
 final class LifecycleEndToEndTests: LifecycleTestCase {
     func testEveryBilltypeIsPaidReceiptedAndCalledBack() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         var issued: [LifecycleIssued] = []
         for billtype in ["1", "2", "3", "4", "5", "6", "7"] {
             let bill = LifecycleBill.next("LE", billtype: billtype, amount: "1\(billtype).0\(billtype)")
@@ -50,7 +50,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
     }
 
     func testLostNotificationIsFoundByQuery() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LQ", billtype: "4", amount: "23.45"), database)
         let paid = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
         XCTAssertTrue(paid.text.contains("skipped"), paid.text)

@@ -6,7 +6,7 @@ import XCTest
 /// shows each refusal is for the one thing that was changed.
 final class LifecycleForgedNotificationTests: LifecycleTestCase {
     func testForgedWrongAppAndWrongAmountNotificationsChangeNothing() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LF", billtype: "3", amount: "8.88"), database)
         // Paid at the sandbox without a notification: a trade number exists, but ThreePay must not learn of the
         // payment from anything below except the genuine notification at the end.

@@ -17,7 +17,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         let bill = LifecycleBill.next("LO", billtype: "6", amount: "3.21")
         let payment: LifecycleIssued
         do {
-            let database = try LifecycleDatabase()
+            let database = try StackDatabase()
             payment = try await LifecycleAPI.issue(bill, database)
         }
 
@@ -43,7 +43,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         databaseDown = false
         XCTAssertEqual(started.status, 0, started.output)
 
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         try await Eventually.wait("the resend recorded the payment", seconds: 35, every: 0.25) {
             try database.record(autoid: payment.autoid)?["status"] == "PAID"
         }

@@ -10,7 +10,7 @@ import XCTest
 /// 2001 (both are correct for a client) and checks the payment is recorded exactly once either way.
 final class LifecycleRaceTests: LifecycleTestCase {
     func testNotificationBeforeThePrecreateAnswerIsRecordedOnce() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let bill = LifecycleBill.next("LR", billtype: "5", amount: "6.66")
         // The sandbox books the trade, then holds its answer back: one hung reply, the precreate.
         // The hang stays below the test stack's gateway timeout (THREEPAY_ALIPAY_TIMEOUT=3000 in scripts/test.sh).

@@ -74,7 +74,7 @@ enum LifecycleAPI {
     }
 
     /// ScanCode that must issue a QR code; the trade number is read from the record.
-    static func issue(_ bill: LifecycleBill, _ database: LifecycleDatabase) async throws -> LifecycleIssued {
+    static func issue(_ bill: LifecycleBill, _ database: StackDatabase) async throws -> LifecycleIssued {
         let answer = try await scanCode(bill)
         guard answer.errcode == 0, let autoidText = answer.tag["autoid"], let autoid = Int64(autoidText) else {
             throw LifecycleFailure("ScanCode of \(bill.billnum) failed: \(answer.errcode) \(answer.errmsg ?? "")")
@@ -193,7 +193,7 @@ class LifecycleTestCase: XCTestCase {
     /// Returns the record.
     @discardableResult
     func assertPaidOnce(
-        _ issued: LifecycleIssued, _ database: LifecycleDatabase, source: String? = nil,
+        _ issued: LifecycleIssued, _ database: StackDatabase, source: String? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) async throws -> [String: String] {
         let record = try XCTUnwrap(try database.record(autoid: issued.autoid), file: file, line: line)
@@ -206,7 +206,7 @@ class LifecycleTestCase: XCTestCase {
         if let source { XCTAssertEqual(record["paid_source"], source, file: file, line: line) }
 
         let receipts = try database.receiptCounts(autoid: issued.autoid)
-        let table = LifecycleDatabase.receiptTables[issued.bill.billtype]!
+        let table = StackDatabase.receiptTables[issued.bill.billtype]!
         XCTAssertEqual(receipts[table], 1, "receipts of \(issued.autoid): \(receipts)", file: file, line: line)
         XCTAssertEqual(receipts.values.reduce(0, +), 1, "receipts of \(issued.autoid): \(receipts)", file: file, line: line)
         let receipt = try XCTUnwrap(try database.receipt(table: table, autoid: issued.autoid), file: file, line: line)
@@ -223,7 +223,7 @@ class LifecycleTestCase: XCTestCase {
 
     /// Checks a bill that must not be paid: the record in `status`, no receipt, no card credit, no callback.
     func assertNotPaid(
-        _ issued: LifecycleIssued, _ database: LifecycleDatabase, status: String = "QR_ISSUED",
+        _ issued: LifecycleIssued, _ database: StackDatabase, status: String = "QR_ISSUED",
         file: StaticString = #filePath, line: UInt = #line
     ) throws {
         let record = try XCTUnwrap(try database.record(autoid: issued.autoid), file: file, line: line)

@@ -7,7 +7,7 @@ import XCTest
 /// Records are made stale by moving their times back in the test database (the QR validity is 15 minutes).
 final class LifecycleSweepTests: LifecycleTestCase {
     func testSweepClosesExpiredCodesAndRecordsALostPayment() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
 
         // An expired QR code the buyer had scanned but never paid.
         let expired = try await LifecycleAPI.issue(LifecycleBill.next("LS", billtype: "1", amount: "2.00"), database)
@@ -31,7 +31,7 @@ final class LifecycleSweepTests: LifecycleTestCase {
         let lost = try await LifecycleAPI.issue(LifecycleBill.next("LS", billtype: "7", amount: "4.00"), database)
         _ = try await LifecycleAPI.pay(lost.outTradeNo, notify: false)
 
-        for record in [expired, unknown, lost] { try database.age(autoid: record.autoid, minutes: 20) }
+        try database.age([expired, unknown, lost].map(\.autoid), minutes: 20)
 
         let sweep = try LifecycleProcesses.sweep()
         XCTAssertEqual(sweep.status, 0, sweep.output)

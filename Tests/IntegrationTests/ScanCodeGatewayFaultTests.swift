@@ -10,7 +10,7 @@ final class ScanCodeGatewayFaultTests: ScanCodeTestCase {
     /// Sends a fresh bill under `fault`, expects `errcode` and an UNKNOWN record; returns the bill and record.
     private func failUnder(
         _ fault: [String: Any], errcode: Int, file: StaticString = #filePath, line: UInt = #line
-    ) throws -> (bill: ScanCodeBill, record: DatabaseProbe.Record) {
+    ) throws -> (bill: ScanCodeBill, record: StackDatabase.Record) {
         let billnum = ScanCodeBillNumbers.next("gw")
         let bill = ScanCodeBill.valid(billnum, amount: "33.30")
         try sandbox.setFaults(fault)
@@ -29,7 +29,7 @@ final class ScanCodeGatewayFaultTests: ScanCodeTestCase {
 
     /// With the fault cleared, the same bill resolves to errcode 0 on the same record and out_trade_no.
     private func assertRetryResolves(
-        _ bill: ScanCodeBill, _ before: DatabaseProbe.Record, file: StaticString = #filePath, line: UInt = #line
+        _ bill: ScanCodeBill, _ before: StackDatabase.Record, file: StaticString = #filePath, line: UInt = #line
     ) throws {
         try sandbox.resetFaults()
         let (_, answer) = try send(bill, file: file, line: line)

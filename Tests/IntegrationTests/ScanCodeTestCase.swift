@@ -7,13 +7,13 @@ import XCTest
 class ScanCodeTestCase: XCTestCase {
     var client: ScanCodeClient!
     var sandbox: ScanCodeSandbox!
-    var database: DatabaseProbe!
+    var database: StackDatabase!
 
     override func setUpWithError() throws {
         try super.setUpWithError()
         client = try ScanCodeClient()
         sandbox = ScanCodeSandbox(client: client)
-        database = try DatabaseProbe()
+        database = try StackDatabase()
         try sandbox.resetFaults()
     }
 
@@ -70,7 +70,7 @@ class ScanCodeTestCase: XCTestCase {
     @discardableResult
     func assertIssued(
         _ envelope: ScanCodeEnvelope, billnum: String, file: StaticString = #filePath, line: UInt = #line
-    ) throws -> DatabaseProbe.Record {
+    ) throws -> StackDatabase.Record {
         XCTAssertEqual(envelope.errcode, 0, "errmsg: \(envelope.errmsg ?? "nil")", file: file, line: line)
         XCTAssertEqual(envelope.errmsg, "OK", file: file, line: line)
         XCTAssertEqual(envelope.billnum, billnum, file: file, line: line)

@@ -8,12 +8,12 @@ import XCTest
 final class SecurityNginxAllowListTests: XCTestCase {
     private var nginx: SecurityNginx?
     private var client: HTTPClient!
-    private var database: DatabaseProbe!
+    private var database: StackDatabase!
 
     override func setUpWithError() throws {
         try super.setUpWithError()
         client = try HTTPClient(connectTimeoutMilliseconds: 3000, totalTimeoutMilliseconds: 30_000, verifyTLS: false)
-        database = try DatabaseProbe()
+        database = try StackDatabase()
     }
 
     override func tearDown() {

@@ -18,7 +18,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
         var answers: [(String, HTTPAnswer)] = []
 
         // A payment: QR code, buyer pays, notification, callback signed with the HMAC secret.
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("SL", billtype: "1"), database)
         answers.append(("pay", try await LifecycleAPI.pay(payment.outTradeNo)))
         let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: payment.bill.billnum)

@@ -2,13 +2,15 @@ import Foundation
 import MariaDB
 import PaymentModel
 import PaymentStore
+import TestSupport
 import XCTest
 
 /// Finds the MariaDB the tests run against and opens connections to it.
 ///
-/// THREEPAY_DB_SOCKET / THREEPAY_DB_HOST (+ USER, PASSWORD, NAME) choose a server; otherwise the private
-/// instance at `$THREEPAY_STATE_DIR/mariadb.sock`, default `<package root>/var/mariadb.sock`. An unreachable
-/// server fails the test (it is never skipped): start it with `scripts/mariadb.sh start`.
+/// `TestDatabaseSettings` chooses the server (THREEPAY_TEST_DB_SOCKET, THREEPAY_DB_SOCKET / THREEPAY_DB_HOST
+/// + USER, PASSWORD, NAME); otherwise the private instance at `$THREEPAY_STATE_DIR/mariadb.sock`, default
+/// `<package root>/var/mariadb.sock`. An unreachable server fails the test (it is never skipped): start it
+/// with `scripts/mariadb.sh start`.
 enum TestDatabase {
     static let packageRoot: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -20,7 +22,7 @@ enum TestDatabase {
     }()
 
     static func settings() throws -> ConnectionSettings {
-        try ConnectionSettings.fromEnvironment(defaultSocketPath: defaultSocket)
+        try TestDatabaseSettings.fromEnvironment(defaultSocketPath: defaultSocket)
     }
 
     /// Opens a connection or fails the calling test with instructions.
