@@ -10,7 +10,7 @@ import XCTest
 /// operation, and each kind of failure mapped to its typed error.
 final class AlipayRoundTripTests: XCTestCase {
     override func tearDown() async throws {
-        _ = try? await HTTP.send("POST", "/sandbox/reset")
+        _ = try? await StackSandbox.run { try $0.resetFaults() }
     }
 
     private func client(
@@ -31,9 +31,9 @@ final class AlipayRoundTripTests: XCTestCase {
     }
 
     private func sandbox(_ action: String, _ outTradeNo: String, notify: Bool = true) async throws {
-        let answer = try await HTTP.send(
-            "POST", "/sandbox/\(action)", headers: ["Content-Type": "application/x-www-form-urlencoded"],
-            body: Data("out_trade_no=\(outTradeNo)\(notify ? "" : "&notify=0")".utf8))
+        let answer = try await HTTP.post(
+            "/sandbox/\(action)", Array("out_trade_no=\(outTradeNo)\(notify ? "" : "&notify=0")".utf8),
+            contentType: "application/x-www-form-urlencoded")
         XCTAssertEqual(answer.status, 200, answer.text)
     }
 

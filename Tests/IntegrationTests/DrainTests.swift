@@ -1,3 +1,4 @@
+import CurlClient
 import Foundation
 import XCTest
 
@@ -7,7 +8,7 @@ import XCTest
 /// stack's own responder keeps running. The sandbox adds gateway latency to keep requests in flight.
 final class DrainTests: XCTestCase {
     override func tearDown() async throws {
-        _ = try? await HTTP.send("POST", "/sandbox/reset")
+        _ = try? await StackSandbox.run { try $0.resetFaults() }
     }
 
     func testSigtermLetsInFlightRequestsFinishThenExitsZero() async throws {
@@ -36,7 +37,7 @@ final class DrainTests: XCTestCase {
 
         let run = UUID().uuidString.prefix(6)
         let started = Date()
-        async let answers = withThrowingTaskGroup(of: HTTPAnswer.self) { group in
+        async let answers = withThrowingTaskGroup(of: HTTPReply.self) { group in
             for number in 0..<6 {
                 group.addTask {
                     try await HTTP.postJSON("/drain-test/api/3Pay/AliPay/ScanCode", [
@@ -45,7 +46,7 @@ final class DrainTests: XCTestCase {
                     ])
                 }
             }
-            var all: [HTTPAnswer] = []
+            var all: [HTTPReply] = []
             for try await answer in group { all.append(answer) }
             return all
         }
@@ -53,7 +54,7 @@ final class DrainTests: XCTestCase {
         kill(process.processIdentifier, SIGTERM)
 
         let finished = try await answers
-        _ = try await HTTP.send("POST", "/sandbox/reset")
+        _ = try await StackSandbox.run { try $0.resetFaults() }
         XCTAssertEqual(finished.count, 6)
         for answer in finished {
             XCTAssertEqual(answer.status, 200, answer.text)
@@ -64,13 +65,13 @@ final class DrainTests: XCTestCase {
         XCTAssertEqual(process.terminationReason, .exit)
         XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: socket), "the socket is removed on exit")
-        let after = try await HTTP.send("GET", "/drain-test/api/3Pay/health")
+        let after = try await HTTP.get("/drain-test/api/3Pay/health")
         XCTAssertEqual(after.status, 502, "nothing listens after the drain")
     }
 
     private func waitUntilHealthy(_ path: String) async throws {
         for _ in 0..<100 {
-            if let answer = try? await HTTP.send("GET", path), answer.status == 200 { return }
+            if let answer = try? await HTTP.get(path), answer.status == 200 { return }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         XCTFail("the drain-test responder did not start")

@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import TestSupport
 
 /// What one fault case left behind, read after the fact from the three places that must agree: the
 /// payment database (records, receipts, card credits, callback outbox), the sandbox's book of trades, and
@@ -81,8 +82,9 @@ final class FaultLedger {
     func snapshot(_ source: FaultBillSource) async throws -> FaultSnapshot {
         var snapshot = FaultSnapshot()
         try readConsistently { try readTables(source, into: &snapshot) }
-        snapshot.trades = try await FaultSandbox.trades(subject: source.body)
-        snapshot.delivered = try await FaultSandbox.callbackCounts(prefix: source.prefix)
+        let (body, prefix) = (source.body, source.prefix)
+        snapshot.trades = try await StackSandbox.run { try $0.trades(subject: body) }
+        snapshot.delivered = try await StackSandbox.run { try $0.callbackCounts(prefix: prefix) }
         return snapshot
     }
 
@@ -184,34 +186,24 @@ final class FaultLedger {
     }
 }
 
-/// The sandbox's control API as the fault tests use it.
-enum FaultSandbox {
-    /// The book's trades whose subject is `subject`, by out_trade_no.
-    static func trades(subject: String) async throws -> [String: FaultSnapshot.Trade] {
-        let answer = try await HTTP.send("GET", "/sandbox/trades")
-        guard answer.status == 200, let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
-              let trades = object["trades"] as? [[String: Any]]
-        else { throw FaultFailure("sandbox trades: HTTP \(answer.status) \(answer.text.prefix(200))") }
+extension StackSandbox {
+    /// The book's trades whose subject is `subject` (the bills of one fault case), by out_trade_no.
+    func trades(subject: String) throws -> [String: FaultSnapshot.Trade] {
         var found: [String: FaultSnapshot.Trade] = [:]
-        for trade in trades where trade["subject"] as? String == subject {
-            guard let outTradeNo = trade["out_trade_no"] as? String else { continue }
+        for trade in try trades() where trade["subject"] == subject {
+            guard let outTradeNo = trade["out_trade_no"] else { continue }
             found[outTradeNo] = FaultSnapshot.Trade(
-                outTradeNo: outTradeNo, amount: trade["total_amount"] as? String ?? "", qrCode: trade["qr_code"] as? String ?? "",
-                status: trade["status"] as? String ?? "", tradeNo: trade["trade_no"] as? String)
+                outTradeNo: outTradeNo, amount: trade["total_amount"] ?? "", qrCode: trade["qr_code"] ?? "",
+                status: trade["status"] ?? "", tradeNo: trade["trade_no"])
         }
         return found
     }
 
     /// How many callbacks the recording sink holds for each payment record of the bills starting with `prefix`.
-    static func callbackCounts(prefix: String) async throws -> [Int64: Int] {
-        let answer = try await HTTP.send("GET", "/sandbox/sink")
-        guard answer.status == 200, let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
-              let entries = object["received"] as? [[String: Any]]
-        else { throw FaultFailure("sandbox sink: HTTP \(answer.status) \(answer.text.prefix(200))") }
+    func callbackCounts(prefix: String) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
-        for entry in entries {
-            guard let body = entry["body"] as? String,
-                  let fields = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+        for entry in try sink() {
+            guard let fields = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any],
                   let billnum = fields["billnum"] as? String, billnum.hasPrefix(prefix),
                   let autoid = (fields["autoid"] as? String).flatMap({ Int64($0) })
             else { continue }
@@ -219,21 +211,5 @@ enum FaultSandbox {
         }
         return counts
     }
-
-    static func setFaults(_ settings: [String: Any]) async throws {
-        let answer = try await HTTP.postJSON("/sandbox/faults", settings)
-        guard answer.status == 200 else { throw FaultFailure("the sandbox refused faults \(settings): \(answer.text)") }
-    }
-
-    /// Clears every gateway fault; the book, the notifications and the sink are kept.
-    static func resetFaults() async throws {
-        let answer = try await HTTP.send("POST", "/sandbox/reset")
-        guard answer.status == 200 else { throw FaultFailure("sandbox reset: HTTP \(answer.status)") }
-    }
 }
 
-/// A fault-test step that could not be carried out, with a readable reason.
-struct FaultFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

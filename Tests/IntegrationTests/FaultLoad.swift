@@ -1,3 +1,4 @@
+import CurlClient
 import Foundation
 import Synchronization
 
@@ -11,8 +12,8 @@ struct FaultBill: Sendable, Hashable, CustomStringConvertible {
     let cardno: String?
     let body: String
 
-    var json: [String: Any] {
-        var members: [String: Any] = [
+    var json: [String: any Sendable] {
+        var members: [String: any Sendable] = [
             "billnum": billnum, "billtype": billtype, "body": body, "paytype": "01",
             "paymentvalue": amount, "clientip": "10.0.0.9",
         ]
@@ -72,8 +73,8 @@ struct FaultAnswer: Sendable, CustomStringConvertible {
     var codeurl: String? { tag["codeurl"] }
     var isEnvelope: Bool { errcode != nil }
 
-    static func from(_ bill: FaultBill, sentAt: Date, _ answer: HTTPAnswer) -> FaultAnswer {
-        if let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
+    static func from(_ bill: FaultBill, sentAt: Date, _ answer: HTTPReply) -> FaultAnswer {
+        if let object = try? JSONSerialization.jsonObject(with: answer.data) as? [String: Any],
            let errcode = object["errcode"] as? Int
         {
             let tag = (object["tag"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Shared by the fault tests: the stack is healthy and free of gateway faults before each test and is put
@@ -141,7 +142,7 @@ class FaultTestCase: XCTestCase {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             if try condition() { return }
-            guard Date() < deadline else { throw FaultFailure("\(what): not within \(seconds) s") }
+            guard Date() < deadline else { throw TestFailure("\(what): not within \(seconds) s") }
             try await Task.sleep(nanoseconds: 250_000_000)
         }
     }

@@ -31,7 +31,7 @@ struct HostileCase: Sendable {
     }
 
     /// Runs the case with `client` and `database`; returns every broken expectation (empty: passed).
-    func check(client: ScanCodeClient, database: StackDatabase) -> [String] {
+    func check(client: StackClient, database: StackDatabase) -> [String] {
         var problems: [String] = []
         let reply: HTTPReply
         do {
@@ -174,10 +174,10 @@ enum HostileRunner {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                let client: ScanCodeClient
+                let client: StackClient
                 let database: StackDatabase
                 do {
-                    client = try ScanCodeClient()
+                    client = try StackClient()
                     database = try StackDatabase()
                 } catch {
                     results.add(["runner thread could not start: \(error)"])

@@ -1,3 +1,4 @@
+import CurlClient
 import Foundation
 import XCTest
 
@@ -11,23 +12,23 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         let balanceBefore = try database.cardBalance(cardno)
         XCTAssertNil(balanceBefore, "a fresh card")
         let payment = try await LifecycleAPI.issue(bill, database)
-        let paid = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
+        let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo, notify: false) }
         XCTAssertEqual(paid.status, 200, paid.text)
-        let booked = try await LifecycleAPI.trade(payment.outTradeNo)
+        let booked = try await StackSandbox.run { try $0.trade(payment.outTradeNo) }
         let trade = try XCTUnwrap(booked)
         // The genuine notification, signed once and sent ten times at once, as a replaying Alipay would.
         let form = try LifecycleNotification.form(try LifecycleNotification.fields(paid: trade), key: LifecycleNotification.alipayKey())
 
         enum Outcome: Sendable {
-            case resend(HTTPAnswer)
-            case direct(HTTPAnswer)
+            case resend(HTTPReply)
+            case direct(HTTPReply)
             case query(LifecycleEnvelope)
         }
         let autoid = payment.autoid
         let outTradeNo = payment.outTradeNo
         let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
             for _ in 0..<10 {
-                group.addTask { .resend(try await LifecycleAPI.resendNotification(outTradeNo)) }
+                group.addTask { .resend(try await StackSandbox.run { try $0.resendNotification(outTradeNo) }) }
                 group.addTask { .direct(try await LifecycleAPI.notify(form)) }
                 group.addTask { .query(try await LifecycleAPI.query(autoid: autoid)) }
             }
@@ -52,10 +53,10 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         }
 
         try await Eventually.wait("ten sandbox notifications acknowledged", seconds: 15, every: 0.2) {
-            let attempts = try await LifecycleAPI.notifications(outTradeNo)
+            let attempts = try await StackSandbox.run { try $0.notifications(outTradeNo) }
             return attempts.filter(\.delivered).count >= 10
         }
-        let attempts = try await LifecycleAPI.notifications(outTradeNo)
+        let attempts = try await StackSandbox.run { try $0.notifications(outTradeNo) }
         XCTAssertEqual(attempts.filter(\.delivered).count, 10)
         XCTAssertTrue(attempts.allSatisfy { $0.delivered && $0.reply == "success" }, "every duplicate answered success")
 

@@ -12,7 +12,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
             issued.append(try await LifecycleAPI.issue(bill, database))
         }
         for payment in issued {
-            let paid = try await LifecycleAPI.pay(payment.outTradeNo)
+            let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo) }
             XCTAssertEqual(paid.status, 200, paid.text)
             XCTAssertTrue(paid.text.contains("queued"), "the sandbox sends the notification: \(paid.text)")
         }
@@ -23,7 +23,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
             }
             let record = try await assertPaidOnce(payment, database, source: "notify")
             try await assertQueryPaid(payment)
-            let attempts = try await LifecycleAPI.notifications(payment.outTradeNo)
+            let attempts = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
             XCTAssertEqual(attempts.first?.reply, "success", "ThreePay acknowledged the notification")
             XCTAssertTrue(attempts.first?.delivered ?? false)
 
@@ -52,11 +52,11 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
     func testLostNotificationIsFoundByQuery() async throws {
         let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LQ", billtype: "4", amount: "23.45"), database)
-        let paid = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
+        let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo, notify: false) }
         XCTAssertTrue(paid.text.contains("skipped"), paid.text)
         try await Task.sleep(nanoseconds: 300_000_000)
         try assertNotPaid(payment, database)
-        let sent = try await LifecycleAPI.notifications(payment.outTradeNo)
+        let sent = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
         XCTAssertTrue(sent.isEmpty, "no notification was sent")
 
         // Query asks Alipay, because the record is not final yet, and records what it hears.

@@ -26,17 +26,17 @@ final class LifecycleOutageTests: LifecycleTestCase {
         var databaseDown = true
         defer { if databaseDown { LifecycleProcesses.ensureDatabaseRunning() } }
 
-        let paid = try await LifecycleAPI.pay(payment.outTradeNo)
+        let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo) }
         XCTAssertTrue(paid.text.contains("queued"), paid.text)
         try await Eventually.wait("the first notification attempt", seconds: 5, every: 0.05) {
-            try await !LifecycleAPI.notifications(payment.outTradeNo).isEmpty
+            try await !StackSandbox.run { try $0.notifications(payment.outTradeNo) }.isEmpty
         }
-        let firstAttempts = try await LifecycleAPI.notifications(payment.outTradeNo)
+        let firstAttempts = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
         let first = try XCTUnwrap(firstAttempts.first)
         XCTAssertFalse(first.delivered, "ThreePay could not record the payment, so it must not say success")
         XCTAssertNotEqual(first.reply, "success")
         XCTAssertEqual(first.statusCode, 503, "the database is unavailable: \(first.reply)")
-        let health = try await HTTP.send("GET", "/api/3Pay/health")
+        let health = try await HTTP.get("/api/3Pay/health")
         XCTAssertNotEqual(health.status, 200, "health reports the outage: \(health.text)")
 
         let started = try LifecycleProcesses.mariadb("start")
@@ -47,7 +47,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         try await Eventually.wait("the resend recorded the payment", seconds: 35, every: 0.25) {
             try database.record(autoid: payment.autoid)?["status"] == "PAID"
         }
-        let attempts = try await LifecycleAPI.notifications(payment.outTradeNo)
+        let attempts = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
         let delivered = try XCTUnwrap(attempts.first(where: \.delivered), "attempts: \(attempts)")
         XCTAssertGreaterThan(delivered.attempt, 1, "a resend, not the first attempt, was acknowledged")
         XCTAssertTrue(attempts.filter { $0.attempt < delivered.attempt }.allSatisfy { !$0.delivered })

@@ -14,7 +14,7 @@ final class LifecycleRaceTests: LifecycleTestCase {
         let bill = LifecycleBill.next("LR", billtype: "5", amount: "6.66")
         // The sandbox books the trade, then holds its answer back: one hung reply, the precreate.
         // The hang stays below the test stack's gateway timeout (THREEPAY_ALIPAY_TIMEOUT=3000 in scripts/test.sh).
-        try await LifecycleAPI.setFaults(["mode": "hang", "applied": true, "count": 1, "hang_ms": 2700])
+        try await StackSandbox.run { try $0.setFaults(["mode": "hang", "applied": true, "count": 1, "hang_ms": 2700]) }
         let started = Date()
         async let scanAnswer = LifecycleAPI.scanCode(bill)
 
@@ -24,15 +24,16 @@ final class LifecycleRaceTests: LifecycleTestCase {
                   let number = record["out_trade_no"]
             else { return false }
             outTradeNo = number
-            return try await LifecycleAPI.trade(number) != nil
+            return try await StackSandbox.run { try $0.trade(number) } != nil
         }
         let beforePay = try XCTUnwrap(try database.records(billtype: bill.billtype, billnum: bill.billnum).last)
         XCTAssertEqual(beforePay["status"], "INITIATED", "the precreate answer has not been recorded")
-        let paid = try await LifecycleAPI.pay(outTradeNo)
+        let number = outTradeNo
+        let paid = try await StackSandbox.run { try $0.pay(number) }
         XCTAssertEqual(paid.status, 200, paid.text)
 
         try await Eventually.wait("the notification was acknowledged", seconds: 5, every: 0.05) {
-            try await LifecycleAPI.notifications(outTradeNo).contains(where: \.delivered)
+            try await StackSandbox.run { try $0.notifications(number) }.contains(where: \.delivered)
         }
         let notifiedAt = Date()
         XCTAssertLessThan(notifiedAt.timeIntervalSince(started), 2.65, "the notification came while ScanCode waited")

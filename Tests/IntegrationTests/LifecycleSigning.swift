@@ -1,6 +1,7 @@
 import Alipay
 import Foundation
 import RSASigning
+import TestSupport
 import XCTest
 
 /// Payment notifications built by the test itself, signed like Alipay's (or forged).
@@ -74,19 +75,13 @@ struct LifecycleCallback: Sendable {
 enum LifecycleCallbacks {
     /// Every callback the sink holds for the payment record.
     static func received(autoid: Int64, billnum: String) async throws -> [LifecycleCallback] {
-        let answer = try await HTTP.send("GET", "/sandbox/sink")
-        guard answer.status == 200, let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
-              let entries = object["received"] as? [[String: Any]]
-        else { throw LifecycleFailure("sandbox sink: HTTP \(answer.status) \(answer.text.prefix(200))") }
-        return entries.compactMap { entry in
-            let body = entry["body"] as? String ?? ""
-            guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+        try await StackSandbox.run { try $0.sink() }.compactMap { entry in
+            guard let json = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any] else { return nil }
             let fields = json.compactMapValues { $0 as? String }
             guard fields["autoid"] == String(autoid), fields["billnum"] == billnum else { return nil }
-            let headers = entry["headers"] as? [String: Any] ?? [:]
             return LifecycleCallback(
-                timestamp: headers["x-threepay-timestamp"] as? String, signature: headers["x-threepay-signature"] as? String,
-                body: body, fields: fields)
+                timestamp: entry.headers["x-threepay-timestamp"], signature: entry.headers["x-threepay-signature"],
+                body: entry.body, fields: fields)
         }
     }
 
@@ -123,7 +118,7 @@ enum LifecycleCallbacks {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0, let range = text.range(of: "= ", options: .backwards) else {
-            throw LifecycleFailure("openssl dgst failed: \(text)")
+            throw TestFailure("openssl dgst failed: \(text)")
         }
         return text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
     }

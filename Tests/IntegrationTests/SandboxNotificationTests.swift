@@ -2,6 +2,7 @@ import Alipay
 import Foundation
 import SandboxGateway
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Payment notifications: content, signature (checked with the Alipay module's verifier) and resends.
@@ -101,7 +102,7 @@ final class SandboxNotificationTests: XCTestCase {
     private func waitUntil(seconds: Double = 5, _ condition: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
-            guard Date() < deadline else { throw SandboxTestKeys.Failure(description: "condition not met in \(seconds) s") }
+            guard Date() < deadline else { throw TestFailure("condition not met in \(seconds) s") }
             Thread.sleep(forTimeInterval: 0.01)
         }
     }

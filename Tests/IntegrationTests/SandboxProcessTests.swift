@@ -1,6 +1,7 @@
 import Alipay
 import Foundation
 import SandboxGateway
+import TestSupport
 import XCTest
 
 /// The built `threepay-sandbox` binary on its own socket, spoken to with libfcgi's `cgi-fcgi`: settings,
@@ -146,7 +147,7 @@ final class SandboxProcess {
         while !FileManager.default.fileExists(atPath: socket) {
             guard process.isRunning, Date() < deadline else {
                 process.terminate()
-                throw SandboxTestKeys.Failure(description: "the sandbox did not open \(socket)")
+                throw TestFailure("the sandbox did not open \(socket)")
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -155,7 +156,7 @@ final class SandboxProcess {
 
     private static func makeProcess(environment: [String: String]) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw SandboxTestKeys.Failure(description: "\(binary.path) is missing: build the threepay-sandbox product "
+            throw TestFailure("\(binary.path) is missing: build the threepay-sandbox product "
                                               + "or set THREEPAY_TEST_BIN_DIR")
         }
         let process = Process()
@@ -199,7 +200,7 @@ final class SandboxProcess {
     private static func parse(_ raw: [UInt8]) throws -> Reply {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = (0...(max(0, raw.count - 4))).first(where: { raw.count >= $0 + 4 && Array(raw[$0..<$0 + 4]) == separator })
-        else { throw SandboxTestKeys.Failure(description: "no CGI header in the answer") }
+        else { throw TestFailure("no CGI header in the answer") }
         let head = String(decoding: raw[..<end], as: UTF8.self)
         let statusLine = head.split(separator: "\r\n").first { $0.hasPrefix("Status:") }
         let status = statusLine.flatMap { Int($0.dropFirst("Status:".count).trimmingCharacters(in: .whitespaces).prefix(3)) }

@@ -1,5 +1,8 @@
 import Foundation
 
+/// The ScanCode endpoint's path behind nginx.
+let scanCodePath = "/api/3Pay/AliPay/ScanCode"
+
 /// A ScanCode request's members, in the order they are written, renderable as JSON, XML or a form.
 struct ScanCodeBill {
     /// One member value.
@@ -206,5 +209,31 @@ enum ScanCodeGBK {
             index = next
         }
         return bytes
+    }
+}
+
+/// Bill numbers no earlier run used: a random run prefix plus a counter (at most 20 characters).
+enum ScanCodeBillNumbers {
+    static let run: String = {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
+        return String((0..<6).map { _ in alphabet.randomElement()! })
+    }()
+    private static let counter = Counter()
+
+    /// `<tag><run><n>`: tag at most 6 characters.
+    static func next(_ tag: String) -> String {
+        "\(tag.prefix(6))\(run)\(counter.next())"
+    }
+
+    final class Counter: @unchecked Sendable {
+        // Guarded by `lock`; bill numbers are drawn from several threads at once.
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
     }
 }

@@ -9,7 +9,7 @@ final class ScanCodeGatewayFaultTests: ScanCodeTestCase {
 
     /// Sends a fresh bill under `fault`, expects `errcode` and an UNKNOWN record; returns the bill and record.
     private func failUnder(
-        _ fault: [String: Any], errcode: Int, file: StaticString = #filePath, line: UInt = #line
+        _ fault: [String: any Sendable], errcode: Int, file: StaticString = #filePath, line: UInt = #line
     ) throws -> (bill: ScanCodeBill, record: StackDatabase.Record) {
         let billnum = ScanCodeBillNumbers.next("gw")
         let bill = ScanCodeBill.valid(billnum, amount: "33.30")
@@ -81,7 +81,7 @@ final class ScanCodeGatewayFaultTests: ScanCodeTestCase {
         XCTAssertEqual(records.count, 1, "\(records)")
         XCTAssertEqual(records.first?.status, "QR_ISSUED")
         XCTAssertEqual(records.first?.paymentvalue, "5.00")
-        XCTAssertEqual(try sandbox.trade(try XCTUnwrap(old.outTradeNo))?["status"] as? String, "CREATED")
+        XCTAssertEqual(try sandbox.trade(try XCTUnwrap(old.outTradeNo))?["status"], "CREATED")
 
         try sandbox.resetFaults()
         let changed = try send(ScanCodeBill.valid(billnum, amount: "6.00")).envelope
@@ -89,7 +89,7 @@ final class ScanCodeGatewayFaultTests: ScanCodeTestCase {
         records = try database.records(billnum: billnum)
         XCTAssertEqual(records.map(\.status), ["CLOSED", "QR_ISSUED"])
         XCTAssertEqual(records.last?.paymentvalue, "6.00")
-        XCTAssertEqual(try sandbox.trade(try XCTUnwrap(old.outTradeNo))?["status"] as? String, "TRADE_CLOSED")
+        XCTAssertEqual(try sandbox.trade(try XCTUnwrap(old.outTradeNo))?["status"], "TRADE_CLOSED")
     }
 
     /// The gateway created the trade but its answer was lost: the retry precreates the same
@@ -100,6 +100,6 @@ final class ScanCodeGatewayFaultTests: ScanCodeTestCase {
         let kept = try XCTUnwrap(try sandbox.trade(outTradeNo), "applied: the sandbox should hold the trade")
         try assertRetryResolves(bill, record)
         let after = try XCTUnwrap(try database.records(billnum: try XCTUnwrap(bill.text("billnum"))).first)
-        XCTAssertEqual(after.codeurl, kept["qr_code"] as? String)
+        XCTAssertEqual(after.codeurl, kept["qr_code"])
     }
 }

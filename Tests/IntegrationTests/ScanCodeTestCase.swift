@@ -5,14 +5,14 @@ import XCTest
 /// Shared set-up for the ScanCode tests through nginx: a client, the sandbox's control API and a
 /// database probe. Gateway faults are cleared before and after every test, also when it fails.
 class ScanCodeTestCase: XCTestCase {
-    var client: ScanCodeClient!
-    var sandbox: ScanCodeSandbox!
+    var client: StackClient!
+    var sandbox: StackSandbox!
     var database: StackDatabase!
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        client = try ScanCodeClient()
-        sandbox = ScanCodeSandbox(client: client)
+        client = try StackClient()
+        sandbox = StackSandbox(client)
         database = try StackDatabase()
         try sandbox.resetFaults()
     }
@@ -83,8 +83,8 @@ class ScanCodeTestCase: XCTestCase {
         XCTAssertEqual(record.codeurl, codeurl, file: file, line: line)
         let outTradeNo = try XCTUnwrap(record.outTradeNo, file: file, line: line)
         let trade = try XCTUnwrap(try sandbox.trade(outTradeNo), "the sandbox does not know \(outTradeNo)", file: file, line: line)
-        XCTAssertEqual(trade["qr_code"] as? String, codeurl, file: file, line: line)
-        XCTAssertEqual(trade["total_amount"] as? String, record.paymentvalue, file: file, line: line)
+        XCTAssertEqual(trade["qr_code"], codeurl, file: file, line: line)
+        XCTAssertEqual(trade["total_amount"], record.paymentvalue, file: file, line: line)
         return record
     }
 

@@ -61,18 +61,18 @@ final class SecurityInjectionTests: ScanCodeTestCase {
         for request in requests {
             let reply = try client.post(
                 request.path, request.body, contentType: request.contentType, accept: "application/json", headers: request.headers)
-            let errcode = reply.securityErrcode
+            let errcode = reply.errcode
             let records = try database.records(billnum: request.billnum).filter { $0.billnum == request.billnum }
             if let stored = request.stored, let record = records.first {
                 storedCount += 1
                 XCTAssertEqual(records.count, 1, request.name)
                 XCTAssertEqual(record.body, stored.body, "\(request.name): body stored verbatim")
                 XCTAssertEqual(record.detail, stored.detail, "\(request.name): detail stored verbatim")
-                XCTAssertEqual(errcode.map { $0 == 0 || (3001...3004).contains($0) }, true, "\(request.name): \(reply.securityText)")
+                XCTAssertEqual(errcode.map { $0 == 0 || (3001...3004).contains($0) }, true, "\(request.name): \(reply.text)")
             } else {
-                XCTAssertEqual(records, [], "\(request.name): \(reply.securityText)")
+                XCTAssertEqual(records, [], "\(request.name): \(reply.text)")
                 let refused = errcode.map { (1001...1999).contains($0) } ?? false
-                XCTAssertTrue(refused, "\(request.name) was neither stored nor refused: \(reply.status) \(reply.securityText)")
+                XCTAssertTrue(refused, "\(request.name) was neither stored nor refused: \(reply.status) \(reply.text)")
             }
         }
         XCTAssertGreaterThanOrEqual(storedCount, 4, "the SQL, format and shell texts were accepted as data")

@@ -1,6 +1,7 @@
 import CurlClient
 import Foundation
 import RSASigning
+import TestSupport
 import XCTest
 
 /// Secret texts that must never appear in a log line, an error or an answer, and a scanner that finds them.
@@ -141,7 +142,7 @@ final class SecurityNginx {
                     break
                 }
                 guard outcome.output.contains("Address already in use"), attempt < 3 else {
-                    throw FaultFailure("nginx did not start: \(outcome.output)")
+                    throw TestFailure("nginx did not start: \(outcome.output)")
                 }
                 attempt += 1
             }
@@ -201,7 +202,7 @@ final class SecurityNginx {
     /// A loopback port nothing listens on right now.
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FaultFailure("socket: errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -213,7 +214,7 @@ final class SecurityNginx {
                 bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
             }
         }
-        guard bound else { throw FaultFailure("bind: errno \(errno)") }
+        guard bound else { throw TestFailure("bind: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
@@ -296,14 +297,5 @@ enum SecurityStack {
         try await Eventually.wait("nginx access log line with \(marker)", seconds: 10) {
             String(decoding: try bytes(of: accessLog, after: offset), as: UTF8.self).contains(marker)
         }
-    }
-}
-
-extension HTTPReply {
-    var securityText: String { String(decoding: body, as: UTF8.self) }
-
-    /// The envelope's errcode, nil when the body is not a ThreePay JSON envelope.
-    var securityErrcode: Int? {
-        (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["errcode"] as? Int
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs a command to completion with its output collected in a file, with posix_spawn and waitpid rather than
 /// Foundation's Process: on Linux, waitUntilExit waits for a socket the child inherits to close, and a daemon
@@ -27,13 +28,13 @@ enum TestCommand {
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw FaultFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid { break }
-            guard reaped == 0 || errno == EINTR else { throw FaultFailure("waitpid \(pid): errno \(errno)") }
+            guard reaped == 0 || errno == EINTR else { throw TestFailure("waitpid \(pid): errno \(errno)") }
             if Date() > deadline { kill(pid, SIGKILL) }
             usleep(10_000)
         }
