@@ -32,7 +32,7 @@ final class DrainTests: XCTestCase {
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
-        try await waitUntilHealthy("/drain-test/api/3Pay/health")
+        try await TestStack.waitHealthy("/drain-test/api/3Pay/health")
         _ = try await HTTP.postJSON("/sandbox/faults", ["latency_ms": 1500])
 
         let run = UUID().uuidString.prefix(6)
@@ -67,13 +67,5 @@ final class DrainTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: socket), "the socket is removed on exit")
         let after = try await HTTP.get("/drain-test/api/3Pay/health")
         XCTAssertEqual(after.status, 502, "nothing listens after the drain")
-    }
-
-    private func waitUntilHealthy(_ path: String) async throws {
-        for _ in 0..<100 {
-            if let answer = try? await HTTP.get(path), answer.status == 200 { return }
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
-        XCTFail("the drain-test responder did not start")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// MariaDB is stopped and started again in the middle of a ScanCode + Query + pay load, and buyers pay while
@@ -16,12 +17,12 @@ final class FaultDatabaseRestartTests: FaultTestCase {
         var recovered = Date.distantFuture
         let load = try await FaultLoad.around(source, reserve: reserve) {
             try await Task.sleep(nanoseconds: 1_500_000_000)
-            try await FaultBlocking.run { try FaultStack.database("stop") }
+            try await Background.run { try FaultStack.database("stop") }
             // Buyers pay while the database is down: ThreePay cannot record these notifications yet.
             for issued in reserve.take(6) { extra.append(await FaultLoad.pay(issued)) }
             try await Task.sleep(nanoseconds: 1_000_000_000)
-            try await FaultBlocking.run { try FaultStack.database("start") }
-            try await FaultStack.waitHealthy()
+            try await Background.run { try FaultStack.database("start") }
+            try await TestStack.waitHealthy()
             recovered = Date()
             try await Task.sleep(nanoseconds: 2_000_000_000)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import XCTest
 import TestSupport
 
 /// What one fault case left behind, read after the fact from the three places that must agree: the
@@ -43,10 +44,6 @@ struct FaultSnapshot {
     struct Callback {
         let status: String
         let attempts: Int
-        /// Claimed by a delivery whose lease has not run out yet.
-        let leased: Bool
-        /// Due only later (back-off after a failed attempt).
-        let deferred: Bool
     }
 
     var records: [Record] = []
@@ -157,32 +154,44 @@ final class FaultLedger {
         var found: [Int64: FaultSnapshot.Callback] = [:]
         for row in try database.rows(
             """
-            SELECT o.autoid, o.status, o.attempts,
-                   IF(o.lease_until > UTC_TIMESTAMP(3), 1, 0) AS leased,
-                   IF(o.next_attempt_at > UTC_TIMESTAMP(3), 1, 0) AS deferred
+            SELECT o.autoid, o.status, o.attempts
               FROM T_3Pay_Callback_Outbox o
               JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid WHERE r.billnum LIKE CONCAT(?, '%')
             """, [.string(source.prefix)])
         {
             guard let autoid = Int64(row["autoid"] ?? "") else { continue }
             found[autoid] = FaultSnapshot.Callback(
-                status: row["status"] ?? "", attempts: Int(row["attempts"] ?? "") ?? -1, leased: row["leased"] == "1",
-                deferred: row["deferred"] == "1")
+                status: row["status"] ?? "", attempts: Int(row["attempts"] ?? "") ?? -1)
         }
         return found
     }
 
-    /// Lets the run's pending callbacks fall due now, as if their lease or back-off had run out: a delivery
-    /// interrupted by the fault is otherwise retried only after its 120 s lease.
-    func makeCallbacksDue(_ source: FaultBillSource) throws {
+    /// The database's clock now (UTC, as the procedures stamp rows), to compare row times with.
+    func now() throws -> String {
+        try XCTUnwrap(database.rows("SELECT UTC_TIMESTAMP(3) AS now").first?["now"])
+    }
+
+    /// Lets the run's callbacks that were claimed or deferred before `before` (a `now()` of the database) and
+    /// are still pending fall due now, as if their lease or back-off had run out: a delivery the fault
+    /// interrupted is otherwise retried only after its 120 s lease. Returns how many there were.
+    func makeStuckCallbacksDue(_ source: FaultBillSource, before: String) throws -> Int {
+        let stuck = """
+            o.status = 'PENDING' AND o.updated_at < ? AND r.billnum LIKE CONCAT(?, '%')
+            AND (o.lease_until > UTC_TIMESTAMP(3) OR o.next_attempt_at > UTC_TIMESTAMP(3))
+            """
+        let arguments: [SQLValue] = [.string(before), .string(source.prefix)]
+        let count = try database.rows(
+            "SELECT COUNT(*) AS n FROM T_3Pay_Callback_Outbox o JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid WHERE "
+                + stuck, arguments).first?["n"]
         _ = try database.connection.execute(
             """
             UPDATE T_3Pay_Callback_Outbox o JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid
                SET o.lease_until = IF(o.lease_until > UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) - INTERVAL 1 SECOND, o.lease_until),
                    o.next_attempt_at = LEAST(o.next_attempt_at, UTC_TIMESTAMP(3))
-             WHERE o.status = 'PENDING' AND r.billnum LIKE CONCAT(?, '%')
-            """,
-            [.string(source.prefix)])
+             WHERE
+            """ + " " + stuck,
+            arguments)
+        return Int(count ?? "") ?? -1
     }
 }
 

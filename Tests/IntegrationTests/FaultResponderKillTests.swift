@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The stack's responder is killed with `kill -9` in the middle of a ScanCode + Query + pay load and started
@@ -12,12 +13,12 @@ final class FaultResponderKillTests: FaultTestCase {
         var recovered = Date.distantFuture
         let load = try await FaultLoad.around(source, reserve: reserve) {
             try await Task.sleep(nanoseconds: 1_500_000_000)
-            try await FaultBlocking.run { try FaultStack.killResponder() }
+            try await Background.run { try FaultStack.killResponder() }
             // Buyers pay while nothing serves the notification URL: nginx answers Alipay 502.
             for issued in reserve.take(6) { extra.append(await FaultLoad.pay(issued)) }
             try await Task.sleep(nanoseconds: 500_000_000)
-            _ = try await FaultBlocking.run { try FaultStack.restartResponder() }
-            try await FaultStack.waitHealthy()
+            _ = try await Background.run { try FaultStack.restartResponder() }
+            try await TestStack.waitHealthy()
             recovered = Date()
             try await Task.sleep(nanoseconds: 1_500_000_000)
         }

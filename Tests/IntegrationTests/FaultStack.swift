@@ -57,9 +57,7 @@ enum FaultStack {
         let launch = try launch(of: pid)
         savedLaunch.withLock { $0 = launch }
         guard kill(pid, SIGKILL) == 0 else { throw TestFailure("kill -9 \(pid) failed: errno \(errno)") }
-        let deadline = Date().addingTimeInterval(5)
-        while responderPID() != nil, Date() < deadline { usleep(20_000) }
-        if responderPID() != nil { throw TestFailure("the responder \(pid) survived kill -9") }
+        try Poll.until("the responder \(pid) gone after kill -9", seconds: 15, every: 0.02) { responderPID() == nil }
     }
 
     /// Starts the responder again as it was started before `killResponder` (same binary, arguments,
@@ -103,19 +101,6 @@ enum FaultStack {
         guard outcome.status == 0 else { throw TestFailure("scripts/mariadb.sh \(command) failed: \(outcome.output.suffix(600))") }
     }
 
-    /// Waits until ThreePay's health route says 200 (process and database up).
-    static func waitHealthy(seconds: TimeInterval = 30) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        var last = "no answer"
-        while Date() < deadline {
-            if let answer = try? await HTTP.get("/api/3Pay/health") {
-                if answer.status == 200 { return }
-                last = "HTTP \(answer.status) \(answer.text.prefix(200))"
-            }
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
-        throw TestFailure("the stack did not become healthy within \(seconds) s: \(last)")
-    }
 
     /// Puts back whatever a fault test may have broken: the gateway faults, the database, the responder
     /// (only when a fault test killed it: a stack without a pid file is not this test's to start).
@@ -123,7 +108,7 @@ enum FaultStack {
         try? await StackSandbox.run { try $0.resetFaults() }
         LifecycleProcesses.ensureDatabaseRunning()
         if responderPID() == nil, savedLaunch.withLock({ $0 }) != nil { try restartResponder() }
-        try await waitHealthy()
+        try await TestStack.waitHealthy()
         try await StackSandbox.run { try $0.resetFaults() }
     }
 }

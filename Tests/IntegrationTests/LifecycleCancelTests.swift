@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `POST api/3Pay/AliPay/Cancel`: an unpaid bill's QR code is voided at Alipay and can no longer be paid;
@@ -35,7 +36,7 @@ final class LifecycleCancelTests: LifecycleTestCase {
         let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LC", billtype: "2", amount: "7.89"), database)
         _ = try await StackSandbox.run { try $0.pay(payment.outTradeNo) }
-        try await Eventually.wait("record PAID", seconds: 10) {
+        try await Poll.eventually("record PAID", seconds: 30) {
             try database.record(autoid: payment.autoid)?["status"] == "PAID"
         }
 

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// Duplicate notifications racing each other and Query calls record one payment: one receipt, one
@@ -52,7 +53,7 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
             }
         }
 
-        try await Eventually.wait("ten sandbox notifications acknowledged", seconds: 15, every: 0.2) {
+        try await Poll.eventually("ten sandbox notifications acknowledged", seconds: 30, every: 0.2) {
             let attempts = try await StackSandbox.run { try $0.notifications(outTradeNo) }
             return attempts.filter(\.delivered).count >= 10
         }
@@ -69,7 +70,7 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         let callback = try await LifecycleCallbacks.first(autoid: autoid, billnum: bill.billnum)
         try LifecycleCallbacks.assertSigned(callback)
         XCTAssertEqual(callback.fields["cardno"], cardno)
-        try await Eventually.wait("callback DELIVERED", seconds: 5) {
+        try await Poll.eventually("callback DELIVERED", seconds: 30) {
             try database.outbox(autoid: autoid).first?["status"] == "DELIVERED"
         }
         // Longer than one turn of the service's callback loop: a second delivery would show by now.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A payment's whole life through nginx: ScanCode → the buyer pays in the sandbox → notification (or
@@ -18,7 +19,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
         }
 
         for payment in issued {
-            try await Eventually.wait("record \(payment.autoid) PAID", seconds: 10) {
+            try await Poll.eventually("record \(payment.autoid) PAID", seconds: 30) {
                 try database.record(autoid: payment.autoid)?["status"] == "PAID"
             }
             let record = try await assertPaidOnce(payment, database, source: "notify")
@@ -39,7 +40,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
             if payment.bill.billtype == "7" { XCTAssertEqual(callback.fields["cardno"], payment.bill.cardno) }
         }
         for payment in issued {
-            try await Eventually.wait("outbox row of \(payment.autoid) DELIVERED", seconds: 5) {
+            try await Poll.eventually("outbox row of \(payment.autoid) DELIVERED", seconds: 30) {
                 try database.outbox(autoid: payment.autoid).first?["status"] == "DELIVERED"
             }
             let callbacks = try await LifecycleCallbacks.received(autoid: payment.autoid, billnum: payment.bill.billnum)

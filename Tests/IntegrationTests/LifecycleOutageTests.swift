@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A database outage while Alipay notifies: ThreePay must not acknowledge what it could not record, and
@@ -28,7 +29,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
 
         let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo) }
         XCTAssertTrue(paid.text.contains("queued"), paid.text)
-        try await Eventually.wait("the first notification attempt", seconds: 5, every: 0.05) {
+        try await Poll.eventually("the first notification attempt", seconds: 30, every: 0.05) {
             try await !StackSandbox.run { try $0.notifications(payment.outTradeNo) }.isEmpty
         }
         let firstAttempts = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
@@ -44,7 +45,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         XCTAssertEqual(started.status, 0, started.output)
 
         let database = try StackDatabase()
-        try await Eventually.wait("the resend recorded the payment", seconds: 35, every: 0.25) {
+        try await Poll.eventually("the resend recorded the payment", seconds: 35, every: 0.25) {
             try database.record(autoid: payment.autoid)?["status"] == "PAID"
         }
         let attempts = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }

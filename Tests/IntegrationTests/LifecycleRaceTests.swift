@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The payment notification arrives before ThreePay has recorded the precreate answer (Alipay was slow to
@@ -19,7 +20,7 @@ final class LifecycleRaceTests: LifecycleTestCase {
         async let scanAnswer = LifecycleAPI.scanCode(bill)
 
         var outTradeNo = ""
-        try await Eventually.wait("the record and the sandbox trade exist", seconds: 5, every: 0.05) {
+        try await Poll.eventually("the record and the sandbox trade exist", seconds: 30, every: 0.05) {
             guard let record = try database.records(billtype: bill.billtype, billnum: bill.billnum).last,
                   let number = record["out_trade_no"]
             else { return false }
@@ -32,7 +33,7 @@ final class LifecycleRaceTests: LifecycleTestCase {
         let paid = try await StackSandbox.run { try $0.pay(number) }
         XCTAssertEqual(paid.status, 200, paid.text)
 
-        try await Eventually.wait("the notification was acknowledged", seconds: 5, every: 0.05) {
+        try await Poll.eventually("the notification was acknowledged", seconds: 30, every: 0.05) {
             try await StackSandbox.run { try $0.notifications(number) }.contains(where: \.delivered)
         }
         let notifiedAt = Date()

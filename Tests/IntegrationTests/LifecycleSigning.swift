@@ -86,13 +86,10 @@ enum LifecycleCallbacks {
     }
 
     /// Waits for the payment's first callback (the service's background loop runs every second).
-    static func first(autoid: Int64, billnum: String, seconds: TimeInterval = 8) async throws -> LifecycleCallback {
-        var found: LifecycleCallback?
-        try await Eventually.wait("callback for autoid \(autoid)", seconds: seconds, every: 0.2) {
-            found = try await received(autoid: autoid, billnum: billnum).first
-            return found != nil
+    static func first(autoid: Int64, billnum: String, seconds: Double = 30) async throws -> LifecycleCallback {
+        try await Poll.eventualValue("callback for autoid \(autoid)", seconds: seconds, every: 0.2) {
+            try await received(autoid: autoid, billnum: billnum).first
         }
-        return try XCTUnwrap(found)
     }
 
     /// The stack's callback secret (scripts/stack.sh writes it; the service trims surrounding whitespace).

@@ -88,22 +88,6 @@ enum LifecycleAPI {
     }
 }
 
-/// Waiting for something that happens in the background (notifications, callbacks, retries).
-enum Eventually {
-    /// Polls `condition` until it holds; throws after `seconds`.
-    static func wait(
-        _ what: String, seconds: TimeInterval, every interval: TimeInterval = 0.1,
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            if try await condition() { return }
-            guard Date() < deadline else { throw TestFailure("\(what): not within \(seconds) s") }
-            try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-        }
-    }
-}
-
 /// Shared set-up: gateway faults are cleared before and after every test, also when it fails.
 class LifecycleTestCase: XCTestCase {
     override func setUp() async throws {

@@ -64,7 +64,7 @@ final class SandboxNotificationTests: XCTestCase {
         XCTAssertEqual(reply.status, 200)
         XCTAssertTrue(String(decoding: reply.body, as: UTF8.self).contains("queued"))
 
-        try waitUntil { self.sandbox.log.entries(outTradeNo: "N3").contains(where: \.delivered) }
+        try Poll.until("N3 delivered", seconds: 30, every: 0.01) { self.sandbox.log.entries(outTradeNo: "N3").contains(where: \.delivered) }
         let attempts = sandbox.log.entries(outTradeNo: "N3")
         XCTAssertEqual(attempts.map(\.attempt), [1, 2, 3])
         XCTAssertEqual(attempts.map(\.httpStatus), [500, 200, 200])
@@ -80,7 +80,7 @@ final class SandboxNotificationTests: XCTestCase {
         defer { notifier.stop() }
         _ = try sandbox.precreate("N4")
         sandbox.controlAction("pay", "out_trade_no=N4", notifier: notifier)
-        try waitUntil { self.sandbox.log.entries(outTradeNo: "N4").contains(where: \.gaveUp) }
+        try Poll.until("N4 given up", seconds: 30, every: 0.01) { self.sandbox.log.entries(outTradeNo: "N4").contains(where: \.gaveUp) }
         let attempts = sandbox.log.entries(outTradeNo: "N4")
         XCTAssertEqual(attempts.count, 2)
         XCTAssertEqual(attempts.last?.replySnippet, "SUCCESS", "only the exact lower-case word counts")
@@ -97,14 +97,6 @@ final class SandboxNotificationTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.1)
         XCTAssertTrue(merchant.bodies.isEmpty)
         XCTAssertEqual(sandbox.book.trade(outTradeNo: "N5", now: sandbox.clock.now)?.status, .success)
-    }
-
-    private func waitUntil(seconds: Double = 5, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            guard Date() < deadline else { throw TestFailure("condition not met in \(seconds) s") }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
     }
 }
 

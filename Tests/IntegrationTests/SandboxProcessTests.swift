@@ -143,13 +143,14 @@ final class SandboxProcess {
         let process = try makeProcess(environment: environment)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: socket) {
-            guard process.isRunning, Date() < deadline else {
-                process.terminate()
-                throw TestFailure("the sandbox did not open \(socket)")
+        do {
+            try Poll.until("the sandbox listening on \(socket)", seconds: 30) {
+                guard process.isRunning else { throw TestFailure("the sandbox exited before opening \(socket)") }
+                return FileManager.default.fileExists(atPath: socket)
             }
-            Thread.sleep(forTimeInterval: 0.05)
+        } catch {
+            if process.isRunning { process.terminate() }
+            throw error
         }
         return SandboxProcess(process: process, socket: socket)
     }

@@ -127,15 +127,8 @@ final class SandboxStackTests: XCTestCase {
     }
 
     private func waitForSinkBody(containing number: String) async throws -> String {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let reply = try await HTTP.get("/sandbox/sink")
-            let received = (try reply.json()["received"] as? [[String: Any]]) ?? []
-            if let body = received.compactMap({ $0["body"] as? String }).first(where: { $0.contains(number) }) {
-                return body
-            }
-            try await Task.sleep(nanoseconds: 50_000_000)
+        try await Poll.eventualValue("a notification for \(number) at /sandbox/sink", seconds: 30) {
+            try await StackSandbox.run { try $0.sink() }.first { $0.body.contains(number) }?.body
         }
-        throw TestFailure("no notification for \(number) reached /sandbox/sink in 10 s")
     }
 }

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// Security review: "No secret in any log line or error." The secrets are the merchant private key, the
@@ -79,7 +80,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
         // nginx writes its access log every second: wait for this test's last request to be in it.
         let marker = "secmark" + UUID().uuidString.prefix(8)
         _ = try await HTTP.get("/api/3Pay/health?\(marker)")
-        try await SecurityStack.waitForAccessLog(containing: marker, after: accessOffset)
+        try await Background.run { try SecurityStack.waitForAccessLog(containing: marker, after: accessOffset) }
 
         // The failures were logged, so the scan below reads lines that talk about them.
         let responderLines = String(decoding: try SecurityStack.bytes(of: SecurityStack.responderLog, after: logOffset), as: UTF8.self)

@@ -188,13 +188,11 @@ final class SecurityNginx {
         let pidText = (try? String(contentsOfFile: folder.path + "/nginx.pid", encoding: .utf8)) ?? ""
         if let pid = pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
             kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(10)
             // Gone, or a zombie its new parent (init) has not reaped yet.
-            func alive() -> Bool {
-                kill(pid, 0) == 0
-                    && !((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? "").contains("State:\tZ")
+            try? Poll.until("nginx \(pid) stopped", seconds: 30, every: 0.02) {
+                kill(pid, 0) != 0
+                    || ((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? "").contains("State:\tZ")
             }
-            while alive(), Date() < deadline { usleep(20_000) }
         }
         folder.remove()
     }
@@ -293,8 +291,8 @@ enum SecurityStack {
     }
 
     /// Waits until nginx's buffered access log (flushed every second) holds `marker`.
-    static func waitForAccessLog(containing marker: String, after offset: Int) async throws {
-        try await Eventually.wait("nginx access log line with \(marker)", seconds: 10) {
+    static func waitForAccessLog(containing marker: String, after offset: Int) throws {
+        try Poll.until("nginx access log line with \(marker)", seconds: 30, every: 0.1) {
             String(decoding: try bytes(of: accessLog, after: offset), as: UTF8.self).contains(marker)
         }
     }

@@ -30,13 +30,14 @@ enum TestCommand {
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { break }
-            guard reaped == 0 || errno == EINTR else { throw TestFailure("waitpid \(pid): errno \(errno)") }
-            if Date() > deadline { kill(pid, SIGKILL) }
-            usleep(10_000)
+        func reaped() throws -> Bool {
+            let result = waitpid(pid, &status, WNOHANG)
+            guard result == pid || result == 0 || errno == EINTR else { throw TestFailure("waitpid \(pid): errno \(errno)") }
+            return result == pid
+        }
+        if (try? Poll.until("\(executable) exited", seconds: seconds, every: 0.01, reaped)) == nil {
+            kill(pid, SIGKILL)
+            try Poll.until("\(executable) exited after SIGKILL", seconds: 30, every: 0.01, reaped)
         }
         // WIFEXITED / WEXITSTATUS; a signal counts as 128 + its number, as a shell reports it.
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)

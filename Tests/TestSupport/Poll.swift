@@ -27,17 +27,18 @@ public enum Poll {
         }
     }
 
-    /// `until` for a condition that awaits (an HTTP call, another task).
-    public static func until(
+    /// `until` for async tests: the condition may await (an HTTP call, another task), and the pauses between
+    /// checks do not hold a thread.
+    public static func eventually(
         _ what: @autoclosure () -> String, seconds: Double, every interval: Double = 0.05,
         _ condition: () async throws -> Bool
     ) async throws {
-        try await value(what(), seconds: seconds, every: interval) { try await condition() ? () : nil }
+        try await eventualValue(what(), seconds: seconds, every: interval) { try await condition() ? () : nil }
     }
 
-    /// `value` for a producer that awaits.
+    /// `value` for async tests (see `eventually`).
     @discardableResult
-    public static func value<Value>(
+    public static func eventualValue<Value>(
         _ what: @autoclosure () -> String, seconds: Double, every interval: Double = 0.05,
         _ produce: () async throws -> Value?
     ) async throws -> Value {
