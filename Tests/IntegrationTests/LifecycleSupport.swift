@@ -57,8 +57,9 @@ struct LifecycleEnvelope: Sendable {
 
 /// ThreePay's API through nginx (the sandbox's control API is `StackSandbox`).
 enum LifecycleAPI {
-    static func scanCode(_ bill: LifecycleBill) async throws -> LifecycleEnvelope {
-        try LifecycleEnvelope(await HTTP.postJSON("/api/3Pay/AliPay/ScanCode", bill.json))
+    /// `through`: a path prefix that reaches another responder (`TestResponder.prefix`).
+    static func scanCode(_ bill: LifecycleBill, through prefix: String = "") async throws -> LifecycleEnvelope {
+        try LifecycleEnvelope(await HTTP.postJSON(prefix + scanCodePath, bill.json))
     }
 
     /// ScanCode that must issue a QR code; the trade number is read from the record.

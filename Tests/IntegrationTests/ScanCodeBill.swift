@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The ScanCode endpoint's path behind nginx.
 let scanCodePath = "/api/3Pay/AliPay/ScanCode"
@@ -218,22 +219,10 @@ enum ScanCodeBillNumbers {
         let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
         return String((0..<6).map { _ in alphabet.randomElement()! })
     }()
-    private static let counter = Counter()
+    private static let counter = SharedCounter()
 
     /// `<tag><run><n>`: tag at most 6 characters.
     static func next(_ tag: String) -> String {
-        "\(tag.prefix(6))\(run)\(counter.next())"
-    }
-
-    final class Counter: @unchecked Sendable {
-        // Guarded by `lock`; bill numbers are drawn from several threads at once.
-        private let lock = NSLock()
-        private var value = 0
-        func next() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
-        }
+        "\(tag.prefix(6))\(run)\(counter.increment())"
     }
 }
