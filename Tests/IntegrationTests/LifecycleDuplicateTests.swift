@@ -73,8 +73,13 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         try await Poll.eventually("callback DELIVERED", seconds: 30) {
             try database.outbox(autoid: autoid).first?["status"] == "DELIVERED"
         }
-        // Longer than one turn of the service's callback loop: a second delivery would show by now.
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        // A payment made after this one is called back by a later turn of the service's callback loop, which
+        // sends due callbacks oldest first: once the marker's callback has arrived, a second delivery of this
+        // payment's would have arrived before it.
+        let marker = try await LifecycleAPI.issue(LifecycleBill.next("LDm", billtype: "2", amount: "1.00"), database)
+        let markerPaid = try await StackSandbox.run { try $0.pay(marker.outTradeNo) }
+        XCTAssertEqual(markerPaid.status, 200, markerPaid.text)
+        _ = try await LifecycleCallbacks.first(autoid: marker.autoid, billnum: marker.bill.billnum)
         let callbacks = try await LifecycleCallbacks.received(autoid: autoid, billnum: bill.billnum)
         XCTAssertEqual(callbacks.count, 1, "one callback for autoid \(autoid)")
     }

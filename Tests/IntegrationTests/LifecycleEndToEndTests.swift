@@ -55,7 +55,14 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LQ", billtype: "4", amount: "23.45"), database)
         let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo, notify: false) }
         XCTAssertTrue(paid.text.contains("skipped"), paid.text)
-        try await Task.sleep(nanoseconds: 300_000_000)
+        // A bill paid after it, with its notification: once that one is recorded, a notification of the first
+        // payment, queued before it, would have been delivered and recorded too.
+        let marker = try await LifecycleAPI.issue(LifecycleBill.next("LQm", billtype: "4", amount: "1.00"), database)
+        let markerPaid = try await StackSandbox.run { try $0.pay(marker.outTradeNo) }
+        XCTAssertTrue(markerPaid.text.contains("queued"), markerPaid.text)
+        try await Poll.eventually("the later payment recorded from its notification", seconds: 30) {
+            try database.record(autoid: marker.autoid)?["status"] == "PAID"
+        }
         try assertNotPaid(payment, database)
         let sent = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
         XCTAssertTrue(sent.isEmpty, "no notification was sent")

@@ -87,16 +87,25 @@ final class SandboxNotificationTests: XCTestCase {
     }
 
     func testPayWithNotifyZeroSendsNothing() throws {
-        let merchant = ScriptedMerchant(replies: [(200, "success")])
+        let merchant = ScriptedMerchant(replies: [(200, "success"), (200, "success")])
         let notifier = Notifier(schedule: [], log: sandbox.log) { merchant }
         notifier.start(threads: 1)
         defer { notifier.stop() }
         _ = try sandbox.precreate("N5")
         let reply = sandbox.controlAction("pay", "out_trade_no=N5&notify=0", notifier: notifier)
         XCTAssertTrue(String(decoding: reply.body, as: UTF8.self).contains("skipped"))
-        Thread.sleep(forTimeInterval: 0.1)
-        XCTAssertTrue(merchant.bodies.isEmpty)
         XCTAssertEqual(sandbox.book.trade(outTradeNo: "N5", now: sandbox.clock.now)?.status, .success)
+
+        // A trade paid afterwards with its notification: the one sender thread takes notifications in the
+        // order they were queued, so once this one has been delivered, one for N5 would have been sent first.
+        _ = try sandbox.precreate("N5b")
+        sandbox.controlAction("pay", "out_trade_no=N5b", notifier: notifier)
+        try Poll.until("N5b delivered", seconds: 30, every: 0.01) {
+            self.sandbox.log.entries(outTradeNo: "N5b").contains(where: \.delivered)
+        }
+        XCTAssertEqual(merchant.bodies.count, 1, "only the later trade was notified")
+        XCTAssertTrue(merchant.bodies.first?.contains("out_trade_no=N5b") ?? false, merchant.bodies.first ?? "")
+        XCTAssertEqual(sandbox.log.entries(outTradeNo: "N5").count, 0)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import MariaDB
 import PaymentModel
 import PaymentStore
+import TestSupport
 import XCTest
 
 /// The callback outbox procedures (sql/030_callbacks.sql), each test in a database of its own.
@@ -42,7 +43,12 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
         _ = try Receipts.pay(store, billtype: "1")
         let first = try XCTUnwrap(store.claimCallbacks(limit: 10, leaseSeconds: 1).first)
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 1), [])
-        Thread.sleep(forTimeInterval: 1.3)
+        // The claim compares the lease with the database's clock; wait until that clock has passed it.
+        try Poll.until("the 1 s lease over by the database's clock", seconds: 30) {
+            try connection.execute(
+                "SELECT lease_until <= UTC_TIMESTAMP(3) AS expired FROM T_3Pay_Callback_Outbox WHERE id = ?", [.int(first.id)]
+            ).first?.rows.first?.int64("expired") == 1
+        }
         let again = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
         XCTAssertEqual(again, [first], "same callback, attempts unchanged: the lost claim never reported")
     }
