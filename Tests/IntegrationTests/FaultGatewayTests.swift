@@ -36,7 +36,7 @@ final class FaultGatewayTests: FaultTestCase {
             settings["failure_rate"] = 0.3
         }
         try await StackSandbox.run { [settings] in try $0.setFaults(settings) }
-        let load = await FaultLoad.run(source, until: FaultStopSignal(seconds: 2))
+        let load = await FaultLoad.run(source, until: FaultStopSignal(answers: 300))
         try await StackSandbox.run { try $0.resetFaults() }
 
         var rules = FaultRules()

@@ -31,6 +31,12 @@ enum FaultStack {
         return status.contains("State:\tZ") ? nil : pid
     }
 
+    /// How many requests the stack's responder serves at once (its THREEPAY_WORKERS): each worker holds its own
+    /// database connection, which a fault may have broken until the worker's next request.
+    static func responderWorkers() -> Int {
+        responderPID().flatMap { try? launch(of: $0).environment["THREEPAY_WORKERS"] }.flatMap { Int($0) } ?? 64
+    }
+
     /// Reads how the running process `pid` was started, from /proc (executable, arguments, environment, folder).
     static func launch(of pid: pid_t) throws -> Launch {
         let fileManager = FileManager.default
