@@ -49,11 +49,11 @@ let package = Package(
         // What several test targets share: waiting with a deadline, work on a thread of its own, and the
         // database the tests use. Not a product; no XCTest inside.
         .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
-        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
+        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel", "TestSupport"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
         .testTarget(
             name: "AlipayTests",
-            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp"],
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentModel", "TestSupport"]),

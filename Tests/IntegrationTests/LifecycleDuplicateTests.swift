@@ -68,7 +68,7 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         XCTAssertEqual(try database.cardBalance(cardno), "12.34", "the card grew by the amount, once")
 
         let callback = try await LifecycleCallbacks.first(autoid: autoid, billnum: bill.billnum)
-        try LifecycleCallbacks.assertSigned(callback)
+        try LifecycleCallbacks.assertSigned(callback, database)
         XCTAssertEqual(callback.fields["cardno"], cardno)
         try await Poll.eventually("callback DELIVERED", seconds: 30) {
             try database.outbox(autoid: autoid).first?["status"] == "DELIVERED"

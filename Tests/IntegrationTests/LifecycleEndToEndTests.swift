@@ -29,7 +29,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
             XCTAssertTrue(attempts.first?.delivered ?? false)
 
             let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: payment.bill.billnum)
-            try LifecycleCallbacks.assertSigned(callback)
+            try LifecycleCallbacks.assertSigned(callback, database)
             XCTAssertEqual(callback.fields["status"], "paid")
             XCTAssertEqual(callback.fields["billnum"], payment.bill.billnum)
             XCTAssertEqual(callback.fields["billtype"], payment.bill.billtype)
@@ -72,7 +72,7 @@ final class LifecycleEndToEndTests: LifecycleTestCase {
         try await assertPaidOnce(payment, database, source: "query")
 
         let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: payment.bill.billnum)
-        try LifecycleCallbacks.assertSigned(callback)
+        try LifecycleCallbacks.assertSigned(callback, database)
         XCTAssertEqual(callback.fields["status"], "paid")
         XCTAssertEqual(callback.fields["billtype"], "4")
         XCTAssertEqual(callback.fields["amount"], "23.45")

@@ -57,7 +57,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         try await assertPaidOnce(payment, database, source: "notify")
         try await assertQueryPaid(payment)
         let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: bill.billnum)
-        try LifecycleCallbacks.assertSigned(callback)
+        try LifecycleCallbacks.assertSigned(callback, database)
         XCTAssertEqual(callback.fields["status"], "paid")
     }
 }

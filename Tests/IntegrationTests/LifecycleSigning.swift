@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import MariaDB
 import RSASigning
 import TestSupport
 import XCTest
@@ -120,11 +121,19 @@ enum LifecycleCallbacks {
         return text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Checks `X-ThreePay-Signature: sha256=<hex of HMAC(secret, "<timestamp>.<body>")>` and a recent timestamp.
-    static func assertSigned(_ callback: LifecycleCallback, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Checks `X-ThreePay-Signature: sha256=<hex of HMAC(secret, "<timestamp>.<body>")>` and a timestamp taken
+    /// when the callback was sent: not before its outbox row was written (by the database's clock), not after now.
+    static func assertSigned(
+        _ callback: LifecycleCallback, _ database: StackDatabase, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let timestamp = try XCTUnwrap(callback.timestamp, "no X-ThreePay-Timestamp", file: file, line: line)
-        let seconds = try XCTUnwrap(TimeInterval(timestamp), "timestamp \(timestamp)", file: file, line: line)
-        XCTAssertLessThan(abs(Date().timeIntervalSince1970 - seconds), 300, "timestamp is current", file: file, line: line)
+        let seconds = try XCTUnwrap(Int(timestamp), "timestamp \(timestamp)", file: file, line: line)
+        let autoid = try XCTUnwrap(callback.fields["autoid"].flatMap { Int64($0) }, file: file, line: line)
+        let queued = try XCTUnwrap(database.rows(
+            "SELECT TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', created_at) AS queued FROM T_3Pay_Callback_Outbox WHERE autoid = ?",
+            [.int(autoid)]).first?["queued"].flatMap { Int($0) }, "no outbox row for \(autoid)", file: file, line: line)
+        XCTAssertLessThanOrEqual(queued, seconds, "timestamp not before the callback was queued", file: file, line: line)
+        XCTAssertLessThanOrEqual(seconds, Int(Date().timeIntervalSince1970), "timestamp not in the future", file: file, line: line)
         let signature = try XCTUnwrap(callback.signature, "no X-ThreePay-Signature", file: file, line: line)
         let expected = try hmacHex(key: try secret(), message: Array("\(timestamp).\(callback.body)".utf8))
         XCTAssertEqual(signature, "sha256=" + expected, "HMAC over timestamp.body", file: file, line: line)

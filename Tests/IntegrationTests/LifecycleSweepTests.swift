@@ -50,7 +50,7 @@ final class LifecycleSweepTests: LifecycleTestCase {
         try await assertQueryPaid(lost)
         XCTAssertEqual(try database.cardBalance(try XCTUnwrap(lost.bill.cardno)), "4.00")
         let callback = try await LifecycleCallbacks.first(autoid: lost.autoid, billnum: lost.bill.billnum)
-        try LifecycleCallbacks.assertSigned(callback)
+        try LifecycleCallbacks.assertSigned(callback, database)
         XCTAssertEqual(callback.fields["status"], "paid")
 
         // A second pass finds nothing left to do for these records.

@@ -71,25 +71,34 @@ final class SandboxStackTests: XCTestCase {
         XCTAssertEqual(attempts.first?["status_code"] as? Int, 200)
     }
 
-    func test256ConcurrentCallsWithLatencyAreNotQueued() async throws {
-        try await setFaults(#"{"latency_ms":300}"#)
-        let started = Date()
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+    func test256ConcurrentCallsAreAllHeldAtOnceNotQueued() async throws {
+        // Every call draws one hang of a budget of 256 on arrival and is held until the faults are reset. Once
+        // the budget is used up, all 256 calls are inside the sandbox at the same moment: none waits in a
+        // queue behind too few workers (a pool of 64 would hold 64 and leave the budget at 192).
+        try await setFaults(#"{"mode":"hang","count":256,"hang_ms":3600000}"#)
+        let answered = SharedCounter()
+        async let statuses = withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<256 {
-                group.addTask { try await HTTP.post("/gateway.do").status }
+                group.addTask {
+                    let status = try await HTTP.post("/gateway.do").status
+                    answered.increment()
+                    return status
+                }
             }
             var all: [Int] = []
             for try await status in group { all.append(status) }
             return all
         }
-        let elapsed = Date().timeIntervalSince(started)
-        XCTAssertEqual(statuses.count, 256)
-        XCTAssertEqual(Set(statuses), [200])
-        // 256 replies of 300 ms each: served in parallel they take about 0.3 s; a pool of 64 workers
-        // would need four rounds (1.2 s or more).
-        // Sanitized debug binaries (make test-asan) are several times slower; queuing would still show.
-        let limit = ProcessInfo.processInfo.environment["THREEPAY_TEST_SANITIZER"] == nil ? 1.1 : 3.5
-        XCTAssertLessThan(elapsed, limit, "requests queued behind too few sandbox workers")
+        try await Poll.eventually("all 256 calls held by the sandbox", seconds: 60, every: 0.1) {
+            try await StackSandbox.run { try $0.faults() }["count"] == "0"
+        }
+        XCTAssertEqual(answered.value, 0, "no call was answered before the last one arrived")
+        try await StackSandbox.run { sandbox in
+            try sandbox.resetFaults(until: "the 256 calls answered", seconds: 60) { answered.value == 256 }
+        }
+        let all = try await statuses
+        XCTAssertEqual(all.count, 256)
+        XCTAssertEqual(Set(all), [200])
     }
 
     // MARK: Helpers

@@ -51,6 +51,12 @@ enum TestDatabase {
         return store
     }
 
+    /// The database server's clock (UTC, at the millisecond precision the procedures stamp rows with): taken
+    /// before and after a call, it brackets the times the call wrote.
+    static func now(_ connection: Connection) throws -> Date {
+        try XCTUnwrap(try connection.execute("SELECT UTC_TIMESTAMP(3) AS now").first?.rows.first?.date("now"))
+    }
+
     /// A bill number no earlier run used (16 characters), so tests can run again on a kept database.
     static func uniqueBillnum() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
