@@ -50,6 +50,7 @@ let package = Package(
         // database the tests use. Not a product; no XCTest inside.
         .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel", "TestSupport"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
         .testTarget(
             name: "AlipayTests",
