@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
+        .testTarget(name: "ThreePayAppTests", dependencies: ["ThreePayApp", "FastCGI"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel"]),
         .testTarget(
             name: "AlipayTests",
