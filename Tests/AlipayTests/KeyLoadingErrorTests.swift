@@ -1,5 +1,6 @@
 import Foundation
 import RSASigning
+import TestSupport
 import XCTest
 
 /// Key settings that cannot be loaded, through `KeySource` as the service loads them: given as the key text
@@ -8,15 +9,14 @@ import XCTest
 final class KeyLoadingErrorTests: XCTestCase {
     private static let privateSetting = "THREEPAY_ALIPAY_APP_PRIVATE_KEY"
     private static let publicSetting = "THREEPAY_ALIPAY_PUBLIC_KEY"
-    private var directory: URL!
+    private var keys: TemporaryFolder!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("threepay-keyload-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        keys = try TemporaryFolder("keys")
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+    override func tearDown() {
+        keys?.remove()
     }
 
     func testWrongPEMIsRefusedNamingTheSetting() throws {
@@ -69,7 +69,7 @@ final class KeyLoadingErrorTests: XCTestCase {
     func testPrivateKeyFileReadableByOthersIsRefusedAndLoadsOnceTightened() throws {
         let text = try Fixtures.text("app_private_pkcs8.pem")
         for mode in [0o644, 0o640, 0o604, 0o660, 0o666, 0o700 | 0o004] {
-            let path = try write("loose-\(String(mode, radix: 8)).pem", text, mode: mode)
+            let path = try keys.write("loose-\(String(mode, radix: 8)).pem", text, mode: mode)
             try assertRefused("mode \(String(mode, radix: 8))", path, as: .privateKey, .permissionsTooOpen(mode: mode),
                               keyText: text)
             XCTAssertEqual(chmod(path, 0o600), 0)
@@ -79,13 +79,13 @@ final class KeyLoadingErrorTests: XCTestCase {
 
     func testBrokenKeyInAFileIsRefusedLikeKeyText() throws {
         let oneLine = try Fixtures.text("app_private_pkcs1.oneline.txt").trimmingCharacters(in: .whitespacesAndNewlines)
-        let truncated = try write("truncated.key", String(oneLine.dropLast(3)), mode: 0o600)
+        let truncated = try keys.write("truncated.key", String(oneLine.dropLast(3)), mode: 0o600)
         try assertRefused("truncated file", truncated, as: .privateKey, .invalidKey(.notKeyText("body is not valid base64")),
                           keyText: oneLine)
-        let publicInstead = try write("public.pem", try Fixtures.text("app_public.pem"), mode: 0o600)
+        let publicInstead = try keys.write("public.pem", try Fixtures.text("app_public.pem"), mode: 0o600)
         try assertRefused("public key file", publicInstead, as: .privateKey, .invalidKey(.publicKeyGivenAsPrivate),
                           keyText: try Fixtures.text("app_public.pem"))
-        let binary = directory.appendingPathComponent("binary.der").path
+        let binary = keys.url.appendingPathComponent("binary.der").path
         try Data([0x30, 0x82, 0xFF, 0xFE, 0xC0]).write(to: URL(fileURLWithPath: binary))
         XCTAssertEqual(chmod(binary, 0o600), 0)
         try assertRefused("binary file", binary, as: .privateKey, .notText)
@@ -122,12 +122,5 @@ final class KeyLoadingErrorTests: XCTestCase {
             }
             XCTAssertTrue("\(error)".hasPrefix(setting + ": "), "\(name): \(error)", file: file, line: line)
         }
-    }
-
-    private func write(_ name: String, _ text: String, mode: Int) throws -> String {
-        let path = directory.appendingPathComponent(name).path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(chmod(path, mode_t(mode)), 0)
-        return path
     }
 }

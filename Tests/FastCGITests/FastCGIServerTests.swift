@@ -6,10 +6,9 @@ import XCTest
 /// The whole server on a unix socket of the test's own: workers accept, a handler answers, `stop()` drains.
 final class FastCGIServerTests: XCTestCase {
     func testServerAnswersOnItsSocketAndStopsWhenAsked() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("threepay-fcgi-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("s.sock").path
+        let folder = try TemporaryFolder("fcgi")
+        defer { folder.remove() }
+        let path = folder.path + "/s.sock"
         let server = try FastCGIServer(listen: .unixSocket(path: path), workers: 2, maxBody: 1024, socketMode: 0o600)
         let running = Background {
             try server.run { worker in

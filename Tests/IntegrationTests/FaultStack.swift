@@ -73,7 +73,7 @@ enum FaultStack {
         if let pid = responderPID() { return pid }
         guard let launch = savedLaunch.withLock({ $0 }) else { throw TestFailure("no responder was killed by this test run") }
         let logPath = state + "/logs/threepay.log"
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         defer { try? log.close() }

@@ -7,18 +7,17 @@ import XCTest
 /// The built `threepay-sandbox` binary on its own socket, spoken to with libfcgi's `cgi-fcgi`: settings,
 /// the control switch, and trades surviving SIGTERM and a restart.
 final class SandboxProcessTests: XCTestCase {
-    private var folder: URL!
+    private var folder: TemporaryFolder!
     private var keys: SandboxTestKeys.Pair!
 
     override func setUpWithError() throws {
         keys = try SandboxTestKeys.pair()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-proc-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try write(keys.alipayPEM, to: "alipay_private.pem")
+        folder = try TemporaryFolder("sandbox-proc")
+        try folder.write("alipay_private.pem", keys.alipayPEM)
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder?.remove()
     }
 
     func testMissingSettingStopsTheStartNamingIt() throws {
@@ -56,7 +55,7 @@ final class SandboxProcessTests: XCTestCase {
         XCTAssertEqual(try sandbox.request("POST", "/sandbox/pay", body: "out_trade_no=P1&notify=0").status, 200)
         // Stopped right after the payment: a change the timed writer has not saved yet is flushed at shutdown.
         XCTAssertEqual(sandbox.stop(), 0)
-        let saved = try String(contentsOf: folder.appendingPathComponent("state.json"), encoding: .utf8)
+        let saved = try String(contentsOf: folder.url.appendingPathComponent("state.json"), encoding: .utf8)
         XCTAssertTrue(saved.contains("\"out_trade_no\":\"P1\""), saved)
 
         sandbox = try SandboxProcess.start(environment: environment, socket: socketPath)
@@ -71,26 +70,21 @@ final class SandboxProcessTests: XCTestCase {
 
     // MARK: Helpers
 
-    private var socketPath: String { folder.appendingPathComponent("s.sock").path }
+    private var socketPath: String { folder.url.appendingPathComponent("s.sock").path }
 
     private func settings(control: Bool) -> [String: String] {
         [
             "THREEPAY_SANDBOX_LISTEN": socketPath,
             "THREEPAY_SANDBOX_APP_ID": SandboxHarness.appID,
             "THREEPAY_SANDBOX_APP_PUBLIC_KEY": keys.merchant.publicKey.spkiBase64,
-            "THREEPAY_SANDBOX_PRIVATE_KEY": folder.appendingPathComponent("alipay_private.pem").path,
+            "THREEPAY_SANDBOX_PRIVATE_KEY": folder.url.appendingPathComponent("alipay_private.pem").path,
             "THREEPAY_SANDBOX_CONTROL": control ? "1" : "0",
-            "THREEPAY_SANDBOX_STATE": folder.appendingPathComponent("state.json").path,
+            "THREEPAY_SANDBOX_STATE": folder.url.appendingPathComponent("state.json").path,
             "THREEPAY_SANDBOX_WORKERS": "4",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
     }
 
-    private func write(_ text: String, to name: String) throws {
-        let path = folder.appendingPathComponent(name).path
-        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8),
-                                                     attributes: [.posixPermissions: 0o600]))
-    }
 
     private func gatewayCall(_ sandbox: SandboxProcess, _ method: String, _ biz: String) throws -> SandboxAnswer {
         let harness = try SandboxHarness()

@@ -105,7 +105,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
     /// password, secret or key, broken in every way the key and settings readers refuse: the output names the
     /// setting (or the line) and never holds the secret.
     func testBrokenSettingsNameTheSettingButNeverTheSecret() throws {
-        let folder = try SecurityTemporaryFolder("sec-config")
+        let folder = try TemporaryFolder("sec-config")
         defer { folder.remove() }
         let keys = TestStack.stateDir + "/keys"
         let keyText = try String(contentsOfFile: keys + "/app_private.pem", encoding: .utf8)
@@ -245,7 +245,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
 
     /// `scripts/stack.sh env` shows which settings the responder gets, with secrets masked.
     func testStackEnvMasksSecrets() throws {
-        let folder = try SecurityTemporaryFolder("sec-env")
+        let folder = try TemporaryFolder("sec-env")
         defer { folder.remove() }
         let secret = "cb-secret-4f9a1c7e2b8d6053a1e9"
         let password = "Sec-Pw!d7Qx2Lk9Zt4Vb-not-real"

@@ -90,41 +90,17 @@ struct SecuritySecrets {
     }
 }
 
-/// A private folder for one test (mode 700), removed by `remove()`.
-struct SecurityTemporaryFolder {
-    let url: URL
-    var path: String { url.path }
-
-    init(_ tag: String) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("threepay-\(tag)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    }
-
-    /// Writes `text` to `name` with the permission bits `mode`; returns the path.
-    @discardableResult
-    func write(_ name: String, _ text: String, mode: Int = 0o600) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try Data(text.utf8).write(to: file)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
-        return file.path
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
-
 /// An nginx of the test's own: its own prefix, configuration, temporary folders and loopback port, serving
 /// `locations` inside one `server` block. Started as a daemon with a pid file; `stop()` ends it.
 final class SecurityNginx {
-    let folder: SecurityTemporaryFolder
+    let folder: TemporaryFolder
     let port: Int
     private var running = false
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(locations: String) throws {
-        folder = try SecurityTemporaryFolder("sec-nginx")
+        folder = try TemporaryFolder("sec-nginx")
         do {
             // The shipped snippet includes `fastcgi_params` relative to the configuration's folder.
             try FileManager.default.copyItem(atPath: "/etc/nginx/fastcgi_params", toPath: folder.path + "/fastcgi_params")

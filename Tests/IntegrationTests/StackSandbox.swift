@@ -71,11 +71,7 @@ struct StackSandbox {
 
     /// Every trade in the book (scalar members as text).
     func trades() throws -> [[String: String]] {
-        let reply = try client.get("/sandbox/trades")
-        guard reply.status == 200, let object = try JSONSerialization.jsonObject(with: reply.data) as? [String: Any],
-              let trades = object["trades"] as? [[String: Any]]
-        else { throw TestFailure("sandbox trade list: HTTP \(reply.status) \(reply.text.prefix(200))") }
-        return trades.map(Self.scalars)
+        try list("/sandbox/trades", "trades").map(Self.scalars)
     }
 
     /// A buyer pays the trade (scanning it first); `notify: false` loses the notification.
@@ -103,11 +99,7 @@ struct StackSandbox {
 
     /// Every delivery attempt of the trade's notifications, oldest first.
     func notifications(_ outTradeNo: String) throws -> [NotifyAttempt] {
-        let reply = try client.get("/sandbox/notifications?out_trade_no=\(outTradeNo)")
-        guard reply.status == 200, let object = try JSONSerialization.jsonObject(with: reply.data) as? [String: Any],
-              let entries = object["notifications"] as? [[String: Any]]
-        else { throw TestFailure("sandbox notifications: HTTP \(reply.status) \(reply.text.prefix(200))") }
-        return entries.map { entry in
+        try list("/sandbox/notifications?out_trade_no=\(outTradeNo)", "notifications").map { entry in
             NotifyAttempt(
                 attempt: (entry["attempt"] as? Int) ?? 0, statusCode: entry["status_code"] as? Int,
                 reply: entry["reply"] as? String ?? "", delivered: entry["delivered"] as? Bool ?? false)
@@ -116,11 +108,7 @@ struct StackSandbox {
 
     /// Everything the recording sink received, oldest first.
     func sink() throws -> [SinkEntry] {
-        let reply = try client.get("/sandbox/sink")
-        guard reply.status == 200, let object = try JSONSerialization.jsonObject(with: reply.data) as? [String: Any],
-              let entries = object["received"] as? [[String: Any]]
-        else { throw TestFailure("sandbox sink: HTTP \(reply.status) \(reply.text.prefix(200))") }
-        return entries.map { entry in
+        try list("/sandbox/sink", "received").map { entry in
             SinkEntry(
                 body: entry["body"] as? String ?? "",
                 headers: (entry["headers"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String })
@@ -128,6 +116,15 @@ struct StackSandbox {
     }
 
     // MARK: Helpers
+
+    /// The array `member` of the JSON object GET `path` answers.
+    private func list(_ path: String, _ member: String) throws -> [[String: Any]] {
+        let reply = try client.get(path)
+        guard reply.status == 200, let object = try JSONSerialization.jsonObject(with: reply.data) as? [String: Any],
+              let entries = object[member] as? [[String: Any]]
+        else { throw TestFailure("GET \(path): HTTP \(reply.status) \(reply.text.prefix(200))") }
+        return entries
+    }
 
     private func object(_ reply: HTTPReply, _ what: String) throws -> [String: String] {
         guard reply.status == 200, let object = try JSONSerialization.jsonObject(with: reply.data) as? [String: Any] else {
