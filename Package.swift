@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway", "CivilTime", "JSON"]
+                           "SandboxGateway", "CivilTime", "JSON", "BSON"]
         ),
     ]
 )

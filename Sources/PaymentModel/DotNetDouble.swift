@@ -4,7 +4,8 @@ import Glibc
 ///
 /// `Double.ToString()` (format "G") and `Convert.ToDecimal(double)` both kept 15 significant digits, so a
 /// client's 0.1 + 0.2 (0.30000000000000004 in binary) arrived as 0.3 and 19.99 as 19.99. The digits are
-/// glibc's `%.15g` (correctly rounded); the exponent is spelled as .NET spelled it (`1E+20`, `1E-05`);
+/// glibc's `gcvt` with 15 digits, which is `%.15g` (correctly rounded) without a format string at the call;
+/// the exponent is spelled as .NET spelled it (`1E+20`, `1E-05`);
 /// NaN and the infinities get .NET's names, which no decimal grammar reads. Money never passes through
 /// Double arithmetic: the text is read by the exact decimal grammar afterwards.
 public enum DotNetDouble {
@@ -13,12 +14,10 @@ public enum DotNetDouble {
         if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
         // .NET Framework wrote negative zero as "0".
         if value == 0 { return "0" }
-        // The longest %.15g output is 22 characters ("-1.23456789012346e-308").
+        // gcvt takes no buffer size: 15 digits need at most 22 characters and a NUL ("-1.23456789012346e-308").
         var buffer = [CChar](repeating: 0, count: 32)
-        let written = buffer.withUnsafeMutableBufferPointer { out in
-            withVaList([value]) { vsnprintf(out.baseAddress, out.count, "%.15g", $0) }
-        }
-        let digits = buffer.prefix(max(0, Int(written))).map { $0 == CChar(UInt8(ascii: "e")) ? UInt8(ascii: "E") : UInt8(bitPattern: $0) }
+        _ = gcvt(value, 15, &buffer)
+        let digits = buffer.prefix { $0 != 0 }.map { $0 == CChar(UInt8(ascii: "e")) ? UInt8(ascii: "E") : UInt8(bitPattern: $0) }
         return String(decoding: digits, as: UTF8.self)
     }
 }

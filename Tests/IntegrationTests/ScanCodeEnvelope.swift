@@ -1,9 +1,9 @@
 import CurlClient
 import Foundation
 
-/// An answer envelope read back from JSON or DataContract XML.
+/// An answer envelope read back from JSON, DataContract XML or BSON.
 struct ScanCodeEnvelope {
-    enum Format { case json, xml }
+    enum Format { case json, xml, bson }
 
     let format: Format
     let errcode: Int
@@ -18,7 +18,7 @@ struct ScanCodeEnvelope {
     /// The body as (lossily decoded) UTF-8 text, for messages.
     static func text(_ reply: HTTPReply) -> String { String(decoding: reply.body, as: UTF8.self) }
 
-    /// Reads the reply by its Content-Type; throws when it is neither a JSON nor an XML envelope.
+    /// Reads the reply by its Content-Type; throws when it is not a JSON, XML or BSON envelope.
     static func parse(_ reply: HTTPReply) throws -> ScanCodeEnvelope {
         let contentType = reply.header("Content-Type")?.lowercased() ?? ""
         if contentType.hasPrefix("application/json") || contentType.hasPrefix("text/json") {
@@ -26,6 +26,9 @@ struct ScanCodeEnvelope {
         }
         if contentType.hasPrefix("application/xml") || contentType.hasPrefix("text/xml") {
             return try xml(ScanCodeEnvelope.text(reply))
+        }
+        if contentType.hasPrefix("application/bson") {
+            return try bson(reply.body)
         }
         throw ScanCodeFailure("not an envelope (HTTP \(reply.status), Content-Type '\(contentType)'): \(ScanCodeEnvelope.text(reply).prefix(200))")
     }
