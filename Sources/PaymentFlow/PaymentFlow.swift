@@ -78,6 +78,8 @@ public final class PaymentFlow {
             FlowFailure(.recordNotFound, autoid: autoid)
         case .unavailable:
             FlowFailure(.databaseUnavailable, autoid: autoid, detail: error.description)
+        case .refundRefused(_, let message):
+            FlowFailure(.storeRefused(message), autoid: autoid)
         }
     }
 

@@ -20,14 +20,28 @@ enum BillLookupRequest {
                 contentType: request.header("content-type"), body: request.body, schema: schema,
                 limits: DecodingLimits(maxBodyBytes: maxBody, maxDepth: 32))
         }
-        return decoded.flatMap { fields in
-            BillLookupRules.validate(
-                billnum: fields.string("billnum"), billtype: fields.string("billtype"), autoid: fields.string("autoid"))
-        }.map { key in
+        return decoded.flatMap(lookup(from:))
+    }
+
+    /// The bill named by decoded members, checked by `BillLookupRules`: `autoid`, or `billnum` + `billtype`.
+    static func lookup(from fields: DecodedFields) -> Result<BillLookup, ServiceError> {
+        BillLookupRules.validate(
+            billnum: fields.string("billnum"), billtype: fields.string("billtype"), autoid: fields.string("autoid")
+        ).map { key in
             switch key {
             case .autoid(let autoid): .autoid(autoid)
             case .bill(let billtype, let billnum): .bill(billtype: billtype.rawValue, billnum: billnum)
             }
+        }
+    }
+}
+
+extension BillLookup {
+    /// What a request named, as a tag: the Refund answer echoes it before any refund exists.
+    var tag: PayQueryResult {
+        switch self {
+        case .autoid(let autoid): PayQueryResult(billnum: nil, billtype: nil, autoid: String(autoid))
+        case .bill(let billtype, let billnum): PayQueryResult(billnum: billnum, billtype: billtype)
         }
     }
 }

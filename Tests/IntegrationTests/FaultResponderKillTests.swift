@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// The stack's responder is killed with `kill -9` in the middle of a ScanCode + Query + pay load and started
-/// again; buyers pay while it is down. Requests in flight and sent meanwhile get nginx's 502; nothing may be
+/// again; buyers pay while it is down. Requests in flight and sent meanwhile get nginx's 502 (the 4003 envelope); nothing may be
 /// lost or counted twice, and every request after the restart succeeds.
 final class FaultResponderKillTests: FaultTestCase {
     func testResponderKilledWithSignal9UnderLoadAndRestarted() async throws {
@@ -31,6 +31,9 @@ final class FaultResponderKillTests: FaultTestCase {
         }
 
         var rules = FaultRules()
+        // nginx answers the gap with its 4003 envelope (HTTP 502).
+        rules.scanCodeErrcodes = [4003]
+        rules.queryErrcodes = [4003]
         rules.nginxBadGateway = true
         // Killed after Begin (INITIATED) or after QrIssued but before the answer left (QR_ISSUED).
         rules.failedRecordStatuses = ["INITIATED", "QR_ISSUED"]

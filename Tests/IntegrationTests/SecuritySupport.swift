@@ -168,6 +168,7 @@ final class SecurityNginx {
                 proxy_temp_path \(prefix)/proxy;
                 uwsgi_temp_path \(prefix)/uwsgi;
                 scgi_temp_path \(prefix)/scgi;
+                include \(TestStack.packageRoot.path)/nginx/threepay-http.conf;
                 server {
                     listen 127.0.0.1:\(port);
                     server_name localhost;

@@ -34,7 +34,7 @@ final class ConnectionTests: XCTestCase {
             XCTAssertEqual(sets.count, 1)
             XCTAssertEqual(sets.first?.rows.count, 0)
             XCTAssertEqual(sets.first?.columns.first, "autoid")
-            XCTAssertEqual(sets.first?.columns.last, "updated_at")
+            XCTAssertEqual(sets.first?.columns.last, "refunded_amount")
         }
     }
 
