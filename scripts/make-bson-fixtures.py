@@ -10,6 +10,9 @@ throw-away virtual environment.
 
 The two byte vectors of the legacy-compatibility notes (section 7) are checked first: PyMongo must
 reproduce them, which shows these fixtures are made the way the original Json.NET BsonWriter wrote.
+
+It also writes nginx/errors/<errcode>.bson, the BSON form of each envelope nginx answers with itself, from
+the JSON file beside it (EdgeEnvelopeTests checks that each is what ThreePay writes).
 """
 
 import datetime
@@ -25,6 +28,7 @@ from bson.son import SON
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "Tests" / "ContentNegotiationTests" / "Fixtures" / "bson-vectors.json"
+NGINX_ERRORS = REPO / "nginx" / "errors"
 
 LEGACY_SUCCESS = (
     "59000000 10 657272636f646500 00000000 02 6572726d736700 03000000 4f4b00 03 74616700 33000000 02 62696c6c6e756d00 "
@@ -159,6 +163,11 @@ def main():
         "requests": requests(),
         "answers": answers(),
     }
+    for source in sorted(NGINX_ERRORS.glob("*.json")):
+        envelope = json.loads(source.read_text())
+        assert list(envelope) == ["errcode", "errmsg", "tag"] and envelope["tag"] is None, source
+        document = SON([("errcode", envelope["errcode"]), ("errmsg", envelope["errmsg"]), ("tag", None)])
+        source.with_suffix(".bson").write_bytes(bson.encode(document))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(fixtures, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {OUT.relative_to(REPO)}: {len(fixtures['requests'])} requests, {len(fixtures['answers'])} answers")
