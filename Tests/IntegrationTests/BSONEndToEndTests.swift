@@ -137,6 +137,35 @@ final class BSONEndToEndTests: ScanCodeTestCase {
         )
     }
 
+    /// Refund reads BSON through the same decoder: a double refundvalue, lookup rules checked before the
+    /// database, a BSON answer.
+    func testRefundInBSON() throws {
+        let billnum = ScanCodeBillNumbers.next("bsr")
+        let issued = try envelope(try client.scanCode(bsonBill(billnum, amount: .double(9.9)), contentType: "application/bson"))
+        let record = try assertIssued(issued, billnum: billnum)
+        let refund = BSONWriter.document([
+            BSONMember("billtype", .int32(2)), BSONMember("billnum", .string(billnum)), BSONMember("refundno", .string("R1")),
+            BSONMember("RefundValue", .double(0.1 + 0.2)),
+        ])
+        let unpaid = try client.post("/api/3Pay/AliPay/Refund", refund, contentType: "application/bson")
+        XCTAssertEqual(unpaid.header("Content-Type"), "application/bson; charset=utf-8")
+        let answer = try envelope(unpaid)
+        XCTAssertEqual(answer.errcode, 2007, answer.errmsg ?? "")
+        XCTAssertEqual(answer.tag?["billnum"], billnum)
+        XCTAssertEqual(answer.tag?["refundvalue"], "0.30", "the double was read to 15 significant digits")
+        XCTAssertEqual(try database.records(billnum: billnum).last?.status, record.status)
+
+        let tooLong = BSONWriter.document([
+            BSONMember("billtype", .string("2")), BSONMember("billnum", .string(String(repeating: "R", count: 300))),
+            BSONMember("refundno", .string("R1")), BSONMember("refundvalue", .int32(1)),
+        ])
+        let refused = try envelope(try client.post("/api/3Pay/AliPay/Refund", tooLong, contentType: "application/bson"))
+        XCTAssertEqual(refused.format, .bson)
+        XCTAssertEqual(refused.errcode, 1002)
+        XCTAssertEqual(refused.errmsg, "The field billnum must be a string or array type with a maximum length of '20'.")
+        XCTAssertNil(refused.tag)
+    }
+
     /// A JSON client may ask for BSON answers, and a BSON client for JSON ones.
     func testAcceptChoosesAcrossFormats() throws {
         let billnum = ScanCodeBillNumbers.next("bsx")
