@@ -56,10 +56,15 @@ let package = Package(
         .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
 
         // MARK: Tests
+        // What several test targets share: waiting with a deadline, work on a thread of its own, and the
+        // database the tests use. Not a product; no XCTest inside.
+        .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "BSONTests", dependencies: ["BSON"]),
-        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
+        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel", "TestSupport"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
+        .testTarget(name: "ThreePayAppTests", dependencies: ["ThreePayApp", "FastCGI"]),
         .testTarget(
             name: "ContentNegotiationTests",
             dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp", "BSON"],
@@ -67,15 +72,18 @@ let package = Package(
         ),
         .testTarget(
             name: "AlipayTests",
-            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON"],
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PaymentFlowTests", dependencies: ["PaymentFlow", "PaymentModel", "Alipay"]),
-        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentFlow", "PaymentModel"]),
+        .testTarget(
+            name: "MariaDBTests",
+            dependencies: ["MariaDB", "PaymentStore", "PaymentFlow", "PaymentModel", "TestSupport"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway", "CivilTime", "JSON", "BSON"]
+                           "SandboxGateway", "CivilTime", "JSON", "TestSupport", "BSON"]
         ),
     ]
 )

@@ -111,7 +111,7 @@ final class BSONEndToEndTests: ScanCodeTestCase {
         XCTAssertEqual(members.map(\.name), ["errcode", "errmsg", "tag"])
         XCTAssertEqual(members.first?.value, .int32(0))
         XCTAssertEqual(try ScanCodeEnvelope.bsonTagNames(query.body),
-                       ["billnum", "billtype", "autoid", "status", "outtradeno", "tradeno", "amount", "paytime", "codeurl"])
+                       ["billnum", "billtype", "autoid", "status", "outtradeno", "tradeno", "amount", "paytime", "codeurl", "refundedtotal"])
         guard case .document(let tag) = members.last?.value else { return XCTFail("no tag: \(members)") }
         let values = Dictionary(tag.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         XCTAssertEqual(values["billnum"], .string(billnum))
@@ -176,7 +176,7 @@ final class BSONEndToEndTests: ScanCodeTestCase {
         let asJSON = try client.scanCode(bsonBill(billnum, amount: .double(5)), contentType: "application/bson", accept: "application/json")
         XCTAssertEqual(asJSON.header("Content-Type"), "application/json; charset=utf-8")
         XCTAssertEqual(
-            ScanCodeEnvelope.text(asJSON),
+            asJSON.text,
             ScanCodeLegacyAnswer.jsonSuccess(autoid: record.autoid, billnum: billnum, codeurl: record.codeurl ?? ""))
     }
 }

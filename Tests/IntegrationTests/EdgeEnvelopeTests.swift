@@ -2,6 +2,7 @@ import ContentNegotiation
 import Foundation
 import PaymentModel
 import ThreePayApp
+import TestSupport
 import XCTest
 
 /// nginx's own errors answer with ThreePay's envelope: the static files in nginx/errors/ are byte for byte what
@@ -115,7 +116,7 @@ final class EdgeEnvelopeTests: XCTestCase {
     /// would have written, in the format asked for; nothing reaches the responder (nothing is recorded).
     func testABodyOverTheLimitGets1004FromNginx() throws {
         let limit = try respondersBodyLimit()
-        let database = try DatabaseProbe()
+        let database = try StackDatabase()
         for (contentType, accept, mediaType) in [
             ("application/json", nil, "application/json"), ("application/xml", nil, "application/xml"),
             ("text/xml", "text/xml", "text/xml"), ("application/x-www-form-urlencoded", "*/*", "application/json"),

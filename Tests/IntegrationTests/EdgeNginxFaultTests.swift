@@ -1,5 +1,6 @@
 import Foundation
 import PaymentModel
+import TestSupport
 import XCTest
 
 /// The errors nginx raises when something behind it or around it goes wrong, provoked on a second nginx built

@@ -1,6 +1,7 @@
 import Foundation
 import PaymentModel
 import Synchronization
+import TestSupport
 import XCTest
 
 /// The stack's responder runs under scripts/stack.sh's supervisor: a `kill -9` is followed by a new responder
@@ -50,10 +51,10 @@ final class EdgeRestartTests: XCTestCase {
         }
 
         // What the README tells a client to do: send the same bill again.
-        let client = try ScanCodeClient()
+        let client = try StackClient()
         for outcome in gap.prefix(20) {
             let reply = try client.scanCode(ScanCodeBill.valid(outcome.billnum).json(), contentType: "application/json")
-            XCTAssertEqual(try ScanCodeEnvelope.parse(reply).errcode, 0, "the same bill again: \(ScanCodeEnvelope.text(reply))")
+            XCTAssertEqual(try ScanCodeEnvelope.parse(reply).errcode, 0, "the same bill again: \(reply.text)")
         }
 
         XCTAssertEqual(Self.pid(inFile: state + "/supervisor.pid"), supervisor, "the supervisor was replaced")
@@ -79,7 +80,7 @@ final class EdgeRestartTests: XCTestCase {
         let output = state + "/terminal.txt"
         let job = try EdgeForegroundJob(TestStack.packageRoot.path + "/scripts/stack.sh", ["run"], environment: environment, output: output)
         runJob = job
-        try Self.poll("`run` says it is running", seconds: 180) {
+        try Poll.until("`run` says it is running", seconds: 180) {
             XCTAssertNil(job.exitStatus(waitingUpTo: 0), "run ended early: \(Self.text(of: output, from: 0))")
             return Self.text(of: output, from: 0).contains("Press Ctrl-C to stop everything.")
         }
@@ -89,7 +90,7 @@ final class EdgeRestartTests: XCTestCase {
         XCTAssertEqual(kill(killed, SIGKILL), 0)
         let restarted = try Self.waitForNewResponder(replacing: killed, pidFile: state + "/threepay.pid", port: port)
         let nginx = try XCTUnwrap(Self.pid(inFile: state + "/nginx.pid"))
-        try Self.poll("the restart is on the terminal", seconds: 10) {
+        try Poll.until("the restart is on the terminal", seconds: 10) {
             Self.text(of: output, from: 0).contains("[stack] the responder (pid \(killed)) was killed by signal 9")
         }
         XCTAssertTrue(Self.text(of: state + "/logs/stack.log", from: 0).contains("the responder (pid \(killed)) was killed by signal 9"))
@@ -114,21 +115,13 @@ final class EdgeRestartTests: XCTestCase {
     /// Polls until threepay.pid names a live responder other than `killed` that answers health; returns its pid.
     static func waitForNewResponder(replacing killed: pid_t, pidFile: String, port: Int) throws -> pid_t {
         var restarted: pid_t = 0
-        try poll("a new responder answers health", seconds: 30) {
+        try Poll.until("a new responder answers health", seconds: 30) {
             guard let pid = pid(inFile: pidFile), pid != killed, running(pid) else { return false }
             restarted = pid
             let health = try? EdgeConnection.exchange(edgeRequest("GET", "/api/3Pay/health"), port: port, seconds: 10)
             return health?.status == 200 && health?.header("X-ThreePay-Errcode") == "0"
         }
         return restarted
-    }
-
-    static func poll(_ what: String, seconds: TimeInterval, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while try !condition() {
-            guard Date() < deadline else { throw FaultFailure("\(what): not within \(seconds) s") }
-            usleep(100_000)
-        }
     }
 
     static func pid(inFile path: String) -> pid_t? {
@@ -179,7 +172,7 @@ final class EdgeScanCodeLoad: Sendable {
             group.enter()
             Thread.detachNewThread { [self] in
                 defer { group.leave() }
-                guard let client = try? ScanCodeClient() else { return }
+                guard let client = try? StackClient() else { return }
                 var sent = 0
                 while !stopping.load(ordering: .acquiring) {
                     sent += 1
@@ -203,7 +196,7 @@ final class EdgeScanCodeLoad: Sendable {
     }
 
     func waitForSuccesses(_ count: Int, seconds: TimeInterval) throws {
-        try EdgeRestartTests.poll("\(count) successful ScanCodes", seconds: seconds) { successes >= count }
+        try Poll.until("\(count) successful ScanCodes", seconds: seconds) { successes >= count }
     }
 
     /// Stops the clients and returns every outcome.
@@ -245,7 +238,7 @@ final class EdgeForegroundJob {
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard spawned == 0 else { throw FaultFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         self.pid = pid
     }
 

@@ -1,5 +1,6 @@
 import FastCGI
 import Foundation
+import TestSupport
 import XCTest
 
 /// Slow peers: 9,000 connections from 127.0.0.2 that each send half a request header and then nothing (more
@@ -30,11 +31,11 @@ final class EdgeSlowPeerTests: XCTestCase {
         // While they are held: ScanCode from 127.0.0.1, each on a connection of its own.
         var answered = 0
         for _ in 0..<20 {
-            let client = try ScanCodeClient()
+            let client = try StackClient()
             let billnum = ScanCodeBillNumbers.next("edgesp")
             let reply = try client.scanCode(ScanCodeBill.valid(billnum).json(), contentType: "application/json")
             let envelope = try ScanCodeEnvelope.parse(reply)
-            XCTAssertEqual(envelope.errcode, 0, "ScanCode while 127.0.0.2 holds its connections: \(ScanCodeEnvelope.text(reply))")
+            XCTAssertEqual(envelope.errcode, 0, "ScanCode while 127.0.0.2 holds its connections: \(reply.text)")
             XCTAssertEqual(envelope.billnum, billnum)
             if envelope.errcode == 0 { answered += 1 }
         }
@@ -42,7 +43,7 @@ final class EdgeSlowPeerTests: XCTestCase {
 
         // nginx cuts them all once client_header_timeout has passed.
         var cut = 0
-        try EdgeRestartTests.poll("nginx cuts the half-open connections", seconds: timeout + 30) {
+        try Poll.until("nginx cuts the half-open connections", seconds: timeout + 30) {
             cut = held.filter(\.peerHasEnded).count
             return cut == held.count
         }
@@ -74,7 +75,7 @@ final class EdgeSlowPeerTests: XCTestCase {
     private static func shippedHeaderTimeout() throws -> TimeInterval {
         let values = EdgeFiles.arguments(of: "client_header_timeout", in: try EdgeFiles.snippet)
         guard values.count == 1, values[0].hasSuffix("s"), let seconds = TimeInterval(values[0].dropLast()) else {
-            throw FaultFailure("the snippet's client_header_timeout is not `<n>s`: \(values)")
+            throw TestFailure("the snippet's client_header_timeout is not `<n>s`: \(values)")
         }
         return seconds
     }
@@ -92,6 +93,6 @@ final class EdgeSlowPeerTests: XCTestCase {
             throw XCTSkip("RLIMIT_NOFILE allows \(limit.rlim_max) descriptors; the test holds \(wanted)")
         }
         limit.rlim_cur = rlim_t(wanted)
-        guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { throw FaultFailure("setrlimit: errno \(errno)") }
+        guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { throw TestFailure("setrlimit: errno \(errno)") }
     }
 }

@@ -1,6 +1,7 @@
 import ContentNegotiation
 import Foundation
 import PaymentModel
+import TestSupport
 import XCTest
 
 /// One HTTP exchange written and read byte for byte over a plain TCP socket, so that a test can send what
@@ -14,14 +15,14 @@ final class EdgeConnection {
     /// Connects to 127.0.0.1:`port`, from `source` when given.
     init(port: Int, from source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FaultFailure("socket(): errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket(): errno \(errno)") }
         do {
             if let source { try EdgeConnection.bind(fd, to: source) }
             var address = EdgeConnection.address("127.0.0.1", port: port)
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else { throw FaultFailure("connect to port \(port) from \(source ?? "127.0.0.1"): errno \(errno)") }
+            guard connected == 0 else { throw TestFailure("connect to port \(port) from \(source ?? "127.0.0.1"): errno \(errno)") }
         } catch {
             Glibc.close(fd)
             throw error
@@ -43,14 +44,14 @@ final class EdgeConnection {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw FaultFailure("bind to \(host): errno \(errno)") }
+        guard bound == 0 else { throw TestFailure("bind to \(host): errno \(errno)") }
     }
 
     func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw FaultFailure("send: errno \(errno) after \(sent) of \(bytes.count) bytes") }
+            guard count > 0 else { throw TestFailure("send: errno \(errno) after \(sent) of \(bytes.count) bytes") }
             sent += count
         }
     }
@@ -110,11 +111,11 @@ struct EdgeReply: CustomStringConvertible {
             headEnd = (0...(bytes.count - separator.count)).first { bytes[$0..<($0 + separator.count)].elementsEqual(separator) }
         }
         guard let end = headEnd else {
-            throw FaultFailure("no complete HTTP answer: \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+            throw TestFailure("no complete HTTP answer: \(String(decoding: bytes.prefix(300), as: UTF8.self))")
         }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusWords = lines[0].split(separator: " ")
-        guard statusWords.count >= 2, let status = Int(statusWords[1]) else { throw FaultFailure("bad status line: \(lines[0])") }
+        guard statusWords.count >= 2, let status = Int(statusWords[1]) else { throw TestFailure("bad status line: \(lines[0])") }
         self.status = status
         headers = lines.dropFirst().compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
@@ -196,7 +197,7 @@ enum EdgeFiles {
         let expression = try NSRegularExpression(pattern: pattern)
         let range = NSRange(text.startIndex..., in: text)
         guard expression.numberOfMatches(in: text, range: range) > 0 else {
-            throw FaultFailure("the shipped file has no `\(directive)` line any more")
+            throw TestFailure("the shipped file has no `\(directive)` line any more")
         }
         let template = "$1" + NSRegularExpression.escapedTemplate(for: "\(directive) \(arguments);")
         return expression.stringByReplacingMatches(in: text, range: range, withTemplate: template)
@@ -206,7 +207,7 @@ enum EdgeFiles {
     static func renderedSnippet(socket: String, settings: [(String, String)] = []) throws -> String {
         var text = try snippet
         guard text.contains("unix:/run/threepay/threepay.sock;"), text.contains("/usr/share/threepay/nginx-errors/") else {
-            throw FaultFailure("the snippet's socket or envelope folder changed")
+            throw TestFailure("the snippet's socket or envelope folder changed")
         }
         text = text.replacingOccurrences(of: "unix:/run/threepay/threepay.sock;", with: "unix:\(socket);")
         text = text.replacingOccurrences(of: "/usr/share/threepay/nginx-errors/", with: errorsFolder + "/")
@@ -266,11 +267,11 @@ final class EdgeNginx {
             blocks += server.extraLines.map { "        \($0)\n" }.joined()
             blocks += "        include \(folder)/\(server.name).conf;\n    }\n"
         }
-        guard let end = configuration.lastIndex(of: "}") else { throw FaultFailure("nginx/dev.conf.in has no http block") }
+        guard let end = configuration.lastIndex(of: "}") else { throw TestFailure("nginx/dev.conf.in has no http block") }
         configuration.insert(contentsOf: blocks, at: end)
         try configuration.write(toFile: folder + "/nginx.conf", atomically: true, encoding: .utf8)
         let outcome = try TestCommand.run("/usr/bin/env", nginxArguments([]), TestStack.environment)
-        guard outcome.status == 0 else { throw FaultFailure("the test's nginx did not start on port \(port): \(outcome.output)") }
+        guard outcome.status == 0 else { throw TestFailure("the test's nginx did not start on port \(port): \(outcome.output)") }
         running = true
     }
 
@@ -303,11 +304,11 @@ final class EdgeSilentSocket {
         self.path = path
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FaultFailure("socket(AF_UNIX): errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket(AF_UNIX): errno \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw FaultFailure("socket path too long: \(path)") }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw TestFailure("socket path too long: \(path)") }
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             for (index, byte) in bytes.enumerated() { buffer[index] = byte }
         }
@@ -316,7 +317,7 @@ final class EdgeSilentSocket {
         }
         guard bound == 0, listen(fd, 64) == 0 else {
             Glibc.close(fd)
-            throw FaultFailure("cannot listen on \(path): errno \(errno)")
+            throw TestFailure("cannot listen on \(path): errno \(errno)")
         }
     }
 

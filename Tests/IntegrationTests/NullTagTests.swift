@@ -28,10 +28,10 @@ final class NullTagTests: ScanCodeTestCase {
         for (name, value, message) in cases {
             let bill = ScanCodeBill.valid("unused").setting("billnum", value)
             let json = try client.scanCode(bill.json(), contentType: "application/json")
-            XCTAssertEqual(ScanCodeEnvelope.text(json), #"{"errcode":1002,"errmsg":"\#(message)","tag":null}"#, name)
+            XCTAssertEqual(json.text, #"{"errcode":1002,"errmsg":"\#(message)","tag":null}"#, name)
             let xml = try client.scanCode(bill.xml(), contentType: "application/xml")
             XCTAssertEqual(
-                ScanCodeEnvelope.text(xml),
+                xml.text,
                 Self.xmlFailure(root: "CommonOperationResultWithTagOfPayScanCodeResultKp9g8rEY", errcode: 1002, errmsg: message), name)
             let bson = try client.scanCode(bill.bson(), contentType: "application/bson")
             XCTAssertEqual(bson.body, Self.bsonFailure(errcode: 1002, errmsg: message), name)
@@ -43,7 +43,7 @@ final class NullTagTests: ScanCodeTestCase {
         let billnum = ScanCodeBillNumbers.next("echo")
         let reply = try client.scanCode(ScanCodeBill.valid(billnum).setting("paytype", nil).json(), contentType: "application/json")
         XCTAssertEqual(
-            ScanCodeEnvelope.text(reply),
+            reply.text,
             #"{"errcode":1002,"errmsg":"The paytype field is required.","tag":{"billnum":"\#(billnum)","autoid":null,"codeurl":null}}"#)
     }
 
@@ -53,14 +53,14 @@ final class NullTagTests: ScanCodeTestCase {
         let message = "The payment record was not found; check the bill number."
         let query = try client.post(
             "/api/3Pay/AliPay/Query", Array(#"{"billtype":"2","billnum":"\#(billnum)"}"#.utf8), contentType: "application/json")
-        XCTAssertEqual(ScanCodeEnvelope.text(query), #"{"errcode":2003,"errmsg":"\#(message)","tag":null}"#)
+        XCTAssertEqual(query.text, #"{"errcode":2003,"errmsg":"\#(message)","tag":null}"#)
         let cancel = try client.post(
             "/api/3Pay/AliPay/Cancel", Array("billtype=2&billnum=\(billnum)".utf8),
             contentType: "application/x-www-form-urlencoded", accept: "application/xml")
         XCTAssertEqual(
-            ScanCodeEnvelope.text(cancel),
+            cancel.text,
             Self.xmlFailure(root: "CommonOperationResultWithTagOfPayQueryResultKp9g8rEY", errcode: 2003, errmsg: message))
         let byID = try client.get("/api/3Pay/AliPay/Query?autoid=999999999999")
-        XCTAssertEqual(ScanCodeEnvelope.text(byID), #"{"errcode":2003,"errmsg":"\#(message)","tag":null}"#)
+        XCTAssertEqual(byID.text, #"{"errcode":2003,"errmsg":"\#(message)","tag":null}"#)
     }
 }

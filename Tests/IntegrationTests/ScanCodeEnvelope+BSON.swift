@@ -1,4 +1,5 @@
 import BSON
+import TestSupport
 
 extension ScanCodeEnvelope {
     /// Reads a BSON answer: exactly errcode (int32), errmsg (string or null), tag (document of strings and
@@ -6,13 +7,13 @@ extension ScanCodeEnvelope {
     static func bson(_ body: [UInt8]) throws -> ScanCodeEnvelope {
         let members = try BSONReader.members(of: body, maxDepth: 2)
         guard members.map(\.name) == ["errcode", "errmsg", "tag"], case .int32(let errcode) = members[0].value else {
-            throw ScanCodeFailure("not a BSON envelope: \(members)")
+            throw TestFailure("not a BSON envelope: \(members)")
         }
         var errmsg: String?
         switch members[1].value {
         case .string(let text): errmsg = text
         case .null: errmsg = nil
-        default: throw ScanCodeFailure("errmsg is neither a string nor null: \(members[1].value)")
+        default: throw TestFailure("errmsg is neither a string nor null: \(members[1].value)")
         }
         var tag: [String: String?]?
         switch members[2].value {
@@ -23,11 +24,11 @@ extension ScanCodeEnvelope {
                 switch member.value {
                 case .string(let text): read[member.name] = .some(text)
                 case .null: read[member.name] = .some(nil)
-                default: throw ScanCodeFailure("tag member \(member.name) is neither a string nor null")
+                default: throw TestFailure("tag member \(member.name) is neither a string nor null")
                 }
             }
             tag = read
-        default: throw ScanCodeFailure("tag is neither a document nor null: \(members[2].value)")
+        default: throw TestFailure("tag is neither a document nor null: \(members[2].value)")
         }
         return ScanCodeEnvelope(format: .bson, errcode: Int(errcode), errmsg: errmsg, tag: tag)
     }

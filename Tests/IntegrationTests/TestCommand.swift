@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs a command to completion with its output collected in a file, with posix_spawn and waitpid rather than
 /// Foundation's Process: on Linux, waitUntilExit waits for a socket the child inherits to close, and a daemon
@@ -27,15 +28,16 @@ enum TestCommand {
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw FaultFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { break }
-            guard reaped == 0 || errno == EINTR else { throw FaultFailure("waitpid \(pid): errno \(errno)") }
-            if Date() > deadline { kill(pid, SIGKILL) }
-            usleep(10_000)
+        func reaped() throws -> Bool {
+            let result = waitpid(pid, &status, WNOHANG)
+            guard result == pid || result == 0 || errno == EINTR else { throw TestFailure("waitpid \(pid): errno \(errno)") }
+            return result == pid
+        }
+        if (try? Poll.until("\(executable) exited", seconds: seconds, every: 0.01, reaped)) == nil {
+            kill(pid, SIGKILL)
+            try Poll.until("\(executable) exited after SIGKILL", seconds: 30, every: 0.01, reaped)
         }
         // WIFEXITED / WEXITSTATUS; a signal counts as 128 + its number, as a shell reports it.
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)

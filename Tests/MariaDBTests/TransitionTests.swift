@@ -14,12 +14,19 @@ final class TransitionTests: XCTestCase {
     func testQrIssuedStoresTheCodeAndItsExpiry() throws {
         let store = try TestDatabase.store()
         let record = try newRecord(store)
+        let before = try TestDatabase.now(store.connection)
         let issued = try store.recordQrIssued(autoid: record.autoid, codeURL: "https://qr.alipay.com/bax0001",
                                               validitySeconds: 900)
+        let after = try TestDatabase.now(store.connection)
         XCTAssertEqual(issued.status, .qrIssued)
         XCTAssertEqual(issued.codeurl, "https://qr.alipay.com/bax0001")
         let expiry = try XCTUnwrap(issued.qrExpiresAt)
-        XCTAssertEqual(expiry.timeIntervalSinceNow, 900, accuracy: 120, "qr_expires_at is UTC now + validity")
+        // qr_expires_at is UTC now + validity: the change's own time (taken during the call) plus 900 s, cut to
+        // the column's whole seconds.
+        let expected = issued.updatedAt.addingTimeInterval(900).timeIntervalSince1970.rounded(.down)
+        XCTAssertEqual(expiry.timeIntervalSince1970, expected, "qr_expires_at is UTC now + validity")
+        XCTAssertLessThanOrEqual(before, issued.updatedAt)
+        XCTAssertLessThanOrEqual(issued.updatedAt, after)
         XCTAssertEqual(try store.find(autoid: record.autoid), issued)
         XCTAssertEqual(try store.find(outTradeNo: record.outTradeNo), issued)
 
