@@ -27,7 +27,7 @@ public import PaymentStore
 /// | THREEPAY_CALLBACK_URL_1 … _7 | where the business system of that billtype wants paid bills POSTed | none (no callback) |
 /// | THREEPAY_CALLBACK_SECRET | HMAC-SHA256 key for callbacks: a file path or the secret itself | required with a URL |
 /// | THREEPAY_SWEEP_INTERVAL | seconds between sweeps inside the service (0 = only `threepay sweep` from cron) | 60 |
-/// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 20000 |
+/// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 18000 |
 /// | THREEPAY_GATEWAY_CONCURRENCY | Alipay calls under way at once; more are answered 4002 at once | 3/4 of the workers |
 /// | THREEPAY_BUSY_WAIT_MS | how long every worker must be busy before waiting requests are answered 4003 | 1000 |
 public struct Configuration: Sendable {
@@ -145,7 +145,7 @@ public struct Configuration: Sendable {
             sweepIntervalSeconds: reader.integer("THREEPAY_SWEEP_INTERVAL", default: 60, range: 0...86400),
             // Comfortably under nginx's fastcgi_read_timeout (30 s in the shipped snippet).
             requestDeadlineMilliseconds: reader.integer(
-                "THREEPAY_REQUEST_DEADLINE_MS", default: 20000, range: 1000...300_000),
+                "THREEPAY_REQUEST_DEADLINE_MS", default: 18000, range: 1000...300_000),
             gatewayConcurrency: 0,
             busyWaitMilliseconds: reader.integer("THREEPAY_BUSY_WAIT_MS", default: 1000, range: 10...60_000))
         configuration.gatewayConcurrency = reader.integer(

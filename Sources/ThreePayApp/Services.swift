@@ -40,7 +40,8 @@ final class Services: Sendable {
         gatewaySeats = GatewaySeats(limit: configuration.gatewayConcurrency)
         flowSettings = PaymentFlow.Settings(
             qrValiditySeconds: configuration.qrTimeout.seconds, qrTimeoutExpress: configuration.qrTimeout.alipayText,
-            defaultClientIP: configuration.defaultClientIP, sellerID: settings.sellerID)
+            defaultClientIP: configuration.defaultClientIP, sellerID: settings.sellerID,
+            recordingReserveMilliseconds: min(3000, configuration.requestDeadlineMilliseconds / 4))
         if !configuration.callbackURLs.isEmpty, let setting = configuration.callbackSecret {
             let secret = try KeySource.load(setting, setting: "THREEPAY_CALLBACK_SECRET")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
