@@ -3,7 +3,7 @@ import PackageDescription
 
 // Every Swift target is compiled in Swift 6 language mode. C libraries are reached only through the
 // thin `C*` targets, and each is imported by exactly one wrapper module (FastCGI, RSASigning,
-// CurlClient, MariaDB) with an `internal import`, so no C type leaks into a public signature.
+// CurlClient, MariaDB, QRCode) with an `internal import`, so no C type leaks into a public signature.
 let package = Package(
     name: "ThreePay",
     products: [
@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // Typed wrappers for libcurl's variadic calls, which Swift cannot import.
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
 
@@ -24,12 +26,14 @@ let package = Package(
         .target(name: "RSASigning", dependencies: ["COpenSSL"]),
         .target(name: "CurlClient", dependencies: ["CCurl", "CCurlShims"]),
         .target(name: "MariaDB", dependencies: ["CMariaDB", "CivilTime"]),
+        .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),
 
         // MARK: Pure logic
         .target(name: "CivilTime"),
         .target(name: "JSON"),
         .target(name: "PaymentModel"),
         .target(name: "ContentNegotiation", dependencies: ["PaymentModel", "JSON"]),
+        .target(name: "CashierPage", dependencies: ["RSASigning", "JSON"]),
 
         // MARK: Adapters
         .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel", "CivilTime", "JSON"]),
@@ -46,12 +50,15 @@ let package = Package(
             dependencies: [
                 "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
                 "Alipay", "PaymentFlow", "PaymentStore", "CivilTime", "JSON",
+                "QRCode", "CashierPage",
             ]
         ),
         .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
         .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
 
         // MARK: Tests
+        // Reads QR codes back out of pictures with Debian's zbarimg and rsvg-convert (tests only).
+        .target(name: "BarcodeReading", path: "Tests/BarcodeReading"),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
@@ -61,12 +68,14 @@ let package = Package(
             dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "BarcodeReading"]),
+        .testTarget(name: "CashierPageTests", dependencies: ["CashierPage", "JSON", "RSASigning"]),
         .testTarget(name: "PaymentFlowTests", dependencies: ["PaymentFlow", "PaymentModel", "Alipay"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentFlow", "PaymentModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway", "CivilTime", "JSON"]
+                           "SandboxGateway", "CivilTime", "JSON", "QRCode", "BarcodeReading"]
         ),
     ]
 )
