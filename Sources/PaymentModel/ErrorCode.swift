@@ -16,6 +16,7 @@
 /// | 2002 | 200 | the payment store refused the request for another business rule |
 /// | 2003 | 200 | payment record not found |
 /// | 2004 | 200 | another request for the same bill is being processed right now — send the bill again |
+/// | 2010 | 200 | the bill has no payable QR code (closed, expired, refused or not issued) — send the bill again |
 /// | 3001 | 200 | Alipay refused (business error; errmsg carries sub_code/sub_msg) |
 /// | 3002 | 200 | Alipay outcome unknown (timeout) — retry with the same bill |
 /// | 3003 | 200 | Alipay answer failed signature verification — outcome unknown, retry with the same bill |
@@ -38,6 +39,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case storeRefused = 2002
     case recordNotFound = 2003
     case billBusy = 2004
+    case noPayableCode = 2010
     case gatewayRefused = 3001
     case gatewayOutcomeUnknown = 3002
     case gatewaySignatureInvalid = 3003
@@ -78,6 +80,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .recordNotFound: return "The payment record was not found; check the bill number."
         case .billBusy:
             return "Another request for this bill is being processed right now; send the same bill again."
+        case .noPayableCode:
+            return "This bill has no payable QR code (closed, expired or not issued); send the bill again for a new one."
         case .gatewayRefused: return "Alipay refused the payment."
         case .gatewayOutcomeUnknown:
             return "The Alipay outcome is unknown (timeout); retry with the same bill number."

@@ -10,6 +10,7 @@ final class ServiceErrorTests: XCTestCase {
             (.storeRefused, 2002, 200), (.recordNotFound, 2003, 200), (.billBusy, 2004, 200), (.gatewayRefused, 3001, 200),
             (.gatewayOutcomeUnknown, 3002, 200), (.gatewaySignatureInvalid, 3003, 200), (.gatewayAnswerMalformed, 3004, 200),
             (.databaseUnavailable, 4001, 503), (.gatewayUnavailable, 4002, 503), (.internalError, 5000, 500),
+            (.noPayableCode, 2010, 200),
         ]
         XCTAssertEqual(table.count, ErrorCode.allCases.count)
         for (code, errcode, status) in table {
