@@ -57,25 +57,33 @@ let package = Package(
         .executableTarget(name: "threepay-sandbox", dependencies: ["SandboxGateway"]),
 
         // MARK: Tests
+        // What several test targets share: waiting with a deadline, work on a thread of its own, and the
+        // database the tests use. Not a product; no XCTest inside.
+        .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
         // Reads QR codes back out of pictures with Debian's zbarimg and rsvg-convert (tests only).
-        .target(name: "BarcodeReading", path: "Tests/BarcodeReading"),
+        .target(name: "BarcodeReading", dependencies: ["TestSupport"], path: "Tests/BarcodeReading"),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel"]),
+        .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel", "TestSupport"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
+        .testTarget(name: "ThreePayAppTests", dependencies: ["ThreePayApp", "FastCGI"]),
         .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp"]),
         .testTarget(
             name: "AlipayTests",
-            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON"],
+            dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "BarcodeReading"]),
         .testTarget(name: "CashierPageTests", dependencies: ["CashierPage", "JSON", "RSASigning"]),
         .testTarget(name: "PaymentFlowTests", dependencies: ["PaymentFlow", "PaymentModel", "Alipay"]),
-        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentStore", "PaymentFlow", "PaymentModel"]),
+        .testTarget(
+            name: "MariaDBTests",
+            dependencies: ["MariaDB", "PaymentStore", "PaymentFlow", "PaymentModel", "TestSupport"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway", "CivilTime", "JSON", "QRCode", "BarcodeReading"]
+                           "SandboxGateway", "CivilTime", "JSON", "TestSupport", "QRCode", "BarcodeReading"]
         ),
     ]
 )

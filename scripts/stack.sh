@@ -7,9 +7,15 @@
 #   scripts/stack.sh run      start, print how to call it, stop everything on Ctrl-C
 #   scripts/stack.sh env      print the settings the responder gets (secrets masked)
 #
+# The responder runs under a supervisor (`supervise`, started by `start`): when it exits unexpectedly it is
+# started again after half a second, as systemd's Restart=always does in production, and the restart is
+# logged in $THREEPAY_STATE_DIR/logs/stack.log (and on the terminal under `run`). threepay.pid always names
+# the live responder, supervisor.pid the supervisor; `stop` ends the supervisor first.
+#
 # Settings (environment; each has a default): THREEPAY_STATE_DIR (./var), THREEPAY_HTTP_PORT (8080),
 # THREEPAY_BUILD_CONFIG (debug|release, default release), and every THREEPAY_* setting of the
 # responder (see README). A setting given in the environment always wins over the defaults here.
+# THREEPAY_MAX_BODY is the body limit of both the responder and nginx (client_max_body_size is rendered from it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,7 +27,12 @@ port="${THREEPAY_HTTP_PORT:-8080}"
 config="${THREEPAY_BUILD_CONFIG:-release}"
 base="http://127.0.0.1:$port"
 
-log() { printf '[stack] %s\n' "$*" >&2; }
+stack_log="$state/logs/stack.log"
+# A line on the terminal and, once the logs folder exists, in the stack's log.
+log() {
+  printf '[stack] %s\n' "$*" >&2
+  if [ -d "$state/logs" ]; then printf '%s [stack] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$stack_log"; fi
+}
 
 # THREEPAY_SCRATCH_PATH: a build folder other than .build (two checkouts' builds on one tree, or a parallel build).
 scratch=()
@@ -95,20 +106,33 @@ sandbox_env() {
   export THREEPAY_SANDBOX_WORKERS="${THREEPAY_SANDBOX_WORKERS:-300}"
 }
 
+# The one body limit: the responder's THREEPAY_MAX_BODY, rendered into nginx's client_max_body_size.
+max_body() {
+  local value="${THREEPAY_MAX_BODY:-65536}"
+  case "$value" in ''|*[!0-9]*) log "THREEPAY_MAX_BODY must be a number of bytes, not '$value'"; return 1 ;; esac
+  printf '%s' "$value"
+}
+
 render_nginx() {
   mkdir -p "$state/nginx" "$state/logs"
-  local user_line=""
+  local user_line="" body
+  body=$(max_body)
   # nginx's workers drop to `nobody` when started as root; they must reach sockets in this folder.
   if [ "$(id -u)" -eq 0 ]; then user_line="user root;"; fi
   sed -e "s#@STATE_DIR@#$state#g" -e "s#@HTTP_PORT@#$port#g" -e "s#@USER_LINE@#$user_line#g" \
     nginx/dev.conf.in > "$state/nginx.conf"
-  # The shipped operator snippet, pointed at this stack's socket, with the standard parameters beside it.
-  sed -e "s#unix:/run/threepay/threepay.sock#unix:$state/threepay.sock#g" nginx/threepay-location.conf \
-    > "$state/threepay-location.conf"
+  # The shipped operator files as an operator installs them: the http-level part unchanged, the snippet
+  # pointed at this stack's socket and at the envelopes in nginx/errors/, its body limit = THREEPAY_MAX_BODY.
+  cp nginx/threepay-http.conf "$state/threepay-http.conf"
+  sed -e "s#unix:/run/threepay/threepay.sock#unix:$state/threepay.sock#g" \
+      -e "s#/usr/share/threepay/nginx-errors/#$root/nginx/errors/#g" \
+      -e "s#^\( *client_max_body_size  *\)[0-9][0-9]*;#\1$body;#" \
+      -e "s#^\( *client_body_buffer_size  *\)[0-9][0-9]*;#\1$body;#" \
+      nginx/threepay-location.conf > "$state/threepay-location.conf"
   cp /etc/nginx/fastcgi_params "$state/fastcgi_params"
 }
 
-pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
 start_process() { # name, pidfile, command...
   local name=$1 pidfile=$2
@@ -126,6 +150,76 @@ stop_process() { # name, pidfile
   for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in 10 s; killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
   rm -f "$pidfile"
+}
+
+# ── The supervised responder ──────────────────────────────────────────────────────────────────────
+# The supervisor is this script (`supervise`) in a session of its own, so a Ctrl-C on `run`'s terminal
+# reaches neither it nor the responder: `run` stops them in order. Under `run` it also writes its lines on
+# the terminal (`supervise BINARY echo`).
+supervisor_echo=0
+start_supervisor() { # responder binary
+  if pid_alive "$state/supervisor.pid"; then return; fi
+  if [ "$supervisor_echo" = 1 ]; then
+    setsid "$root/scripts/stack.sh" supervise "$1" echo </dev/null &
+  else
+    setsid "$root/scripts/stack.sh" supervise "$1" quiet </dev/null >>"$stack_log" 2>&1 &
+  fi
+  echo $! > "$state/supervisor.pid"
+}
+
+# A pid that names a running process (a zombie, dead but not yet collected by its parent, is not running).
+process_running() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+  ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
+supervise() { # responder binary, echo|quiet
+  local binary=$1 echo=$2 pidfile="$state/threepay.pid" stopping=0 restarts=0 quick=0
+  local pid status started lived delay other
+  trap 'stopping=1' TERM INT
+  echo $$ > "$state/supervisor.pid"
+  say() {
+    printf '%s [stack] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$stack_log"
+    if [ "$echo" = echo ]; then printf '[stack] %s\n' "$*" >&2; fi
+  }
+  while [ "$stopping" = 0 ]; do
+    other=$(cat "$pidfile" 2>/dev/null || true)
+    if process_running "$other"; then
+      # A responder this supervisor did not start (an older stack's, or one a test started again): watch it.
+      while [ "$stopping" = 0 ] && process_running "$other" && [ "$(cat "$pidfile" 2>/dev/null)" = "$other" ]; do
+        sleep 0.2
+      done
+      [ "$stopping" = 0 ] || break
+      if process_running "$other"; then continue; fi
+      say "the responder (pid $other) exited; starting it again"
+    fi
+    "$binary" >>"$state/logs/threepay.log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" > "$pidfile.new" && mv -f "$pidfile.new" "$pidfile"
+    if [ "$restarts" -gt 0 ]; then say "the responder runs again as pid $pid"; fi
+    started=$SECONDS
+    while :; do
+      wait "$pid" 2>/dev/null && status=0 || status=$?
+      # wait also returns when TERM arrives; the responder then keeps running, for `stop` to drain it.
+      if [ "$stopping" = 1 ] || ! process_running "$pid"; then break; fi
+    done
+    [ "$stopping" = 0 ] || break
+    restarts=$((restarts + 1))
+    lived=$((SECONDS - started))
+    # Half a second, as systemd would wait. A responder that failed within 3 s of its start three times in a
+    # row (a setting it refuses, a key it cannot read) is retried every 5 s instead.
+    if [ "$lived" -lt 3 ]; then quick=$((quick + 1)); else quick=0; fi
+    delay=0.5
+    if [ "$quick" -ge 3 ]; then delay=5; fi
+    if [ "$status" -gt 128 ]; then
+      say "the responder (pid $pid) was killed by signal $((status - 128)) after $lived s; starting it again in $delay s"
+    else
+      say "the responder (pid $pid) exited with status $status after $lived s; starting it again in $delay s (see $state/logs/threepay.log)"
+    fi
+    sleep "$delay" &
+    wait $! 2>/dev/null || true
+    # The loop reads the pid file again: a responder someone else started meanwhile is watched, not doubled.
+  done
 }
 
 wait_for() { # url, seconds
@@ -154,7 +248,7 @@ start() {
     sandbox_env
     start_process sandbox "$state/sandbox.pid" "$bins/threepay-sandbox"
   fi
-  start_process threepay "$state/threepay.pid" "$bins/threepay"
+  start_supervisor "$bins/threepay"
   if ! pid_alive "$state/nginx.pid"; then
     nginx -p "$state" -c "$state/nginx.conf" -e "$state/logs/nginx-error.log"
   fi
@@ -176,6 +270,8 @@ start() {
 }
 
 stop() {
+  # The supervisor first, so that it does not start again the responder stopped below.
+  stop_process supervisor "$state/supervisor.pid"
   if pid_alive "$state/nginx.pid"; then
     nginx -p "$state" -c "$state/nginx.conf" -e "$state/logs/nginx-error.log" -s quit 2>/dev/null || true
     local i
@@ -194,7 +290,8 @@ show_env() {
 run() {
   # Whatever ends this command (Ctrl-C, a failed start, a crashed responder) stops what it started.
   trap 'stop' EXIT
-  trap 'echo; exit 0' INT TERM
+  trap 'echo; exit 0' INT TERM HUP
+  supervisor_echo=1
   start
   cat <<EOT
 
@@ -209,8 +306,12 @@ Health: curl -s $base/api/3Pay/health
 Sandbox trades: curl -s $base/sandbox/trades
 Press Ctrl-C to stop everything.
 EOT
+  # The supervisor restarts the responder; should the supervisor itself be killed, another one takes over.
   while sleep 2; do
-    if ! pid_alive "$state/threepay.pid"; then log "the responder exited; see $state/logs/threepay.log"; exit 1; fi
+    if ! pid_alive "$state/supervisor.pid"; then
+      log "the supervisor of the responder is gone; starting another"
+      start_supervisor "$(bin_dir)/threepay"
+    fi
   done
 }
 
@@ -219,5 +320,6 @@ case "${1:-}" in
   stop) stop ;;
   run) run ;;
   env) show_env ;;
+  supervise) supervise "$2" "$3" ;;
   *) echo "usage: $0 start|stop|run|env" >&2; exit 2 ;;
 esac

@@ -63,13 +63,6 @@ CREATE TABLE IF NOT EXISTS T_3Pay_Offline_Bill (
         FOREIGN KEY (current_autoid) REFERENCES T_3Pay_Offline_ReceiveMoney (autoid)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
--- The record column list every procedure returns, defined once.
-CREATE OR REPLACE VIEW V_3Pay_Offline_ReceiveMoney AS
-SELECT autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, out_trade_no, codeurl,
-       status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no, paid_amount, paid_at,
-       buyer_id, paid_source, created_at, updated_at
-FROM T_3Pay_Offline_ReceiveMoney;
-
 -- Upgrades go below this line, each re-runnable, e.g.
 -- ALTER TABLE T_3Pay_Offline_ReceiveMoney ADD COLUMN IF NOT EXISTS store_id VARCHAR(32) NULL AFTER cardno;
 
@@ -79,3 +72,18 @@ FROM T_3Pay_Offline_ReceiveMoney;
 ALTER TABLE T_3Pay_Offline_Bill
     ADD COLUMN IF NOT EXISTS lease_token VARCHAR(64) NULL AFTER current_autoid,
     ADD COLUMN IF NOT EXISTS lease_until DATETIME(3) NULL AFTER lease_token;
+
+-- Refunds (sql/050_refunds.sql): the total refunded on a paid record, kept by the refund procedures in the
+-- transaction that records each refund. A fully refunded payment stays PAID with refunded_amount = paid_amount.
+ALTER TABLE T_3Pay_Offline_ReceiveMoney
+    ADD COLUMN IF NOT EXISTS refunded_amount DECIMAL(12,2) NOT NULL DEFAULT 0 AFTER paid_source;
+ALTER TABLE T_3Pay_Offline_ReceiveMoney
+    ADD CONSTRAINT IF NOT EXISTS CK_3Pay_Offline_ReceiveMoney_Refunded
+        CHECK (refunded_amount >= 0 AND refunded_amount <= COALESCE(paid_amount, 0));
+
+-- The record column list every procedure returns, defined once.
+CREATE OR REPLACE VIEW V_3Pay_Offline_ReceiveMoney AS
+SELECT autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, out_trade_no, codeurl,
+       status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no, paid_amount, paid_at,
+       buyer_id, paid_source, created_at, updated_at, refunded_amount
+FROM T_3Pay_Offline_ReceiveMoney;

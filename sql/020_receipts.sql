@@ -198,6 +198,15 @@ CREATE TABLE IF NOT EXISTS T_3Pay_Callback_Outbox (
 
 -- Upgrades of the tables above go below this line, each re-runnable (ALTER TABLE … ADD COLUMN IF NOT EXISTS).
 
+-- Refund callbacks (sql/050_refunds.sql): one callback per event of a payment record, the payment itself
+-- (refund_id 0) and each refund (its refund_id), instead of one per record.
+ALTER TABLE T_3Pay_Callback_Outbox
+    ADD COLUMN IF NOT EXISTS refund_id BIGINT UNSIGNED NOT NULL DEFAULT 0 AFTER autoid;
+ALTER TABLE T_3Pay_Callback_Outbox
+    ADD UNIQUE KEY IF NOT EXISTS UX_3Pay_Callback_Outbox_Event (autoid, refund_id);
+ALTER TABLE T_3Pay_Callback_Outbox
+    DROP INDEX IF EXISTS UX_3Pay_Callback_Outbox_Autoid;
+
 DELIMITER $$
 
 -- Writes the receipt of a newly recorded payment: the row in its billtype's receipt table, for billtype 7 the
@@ -315,10 +324,10 @@ BEGIN
             SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50006, MESSAGE_TEXT = v_msg;
     END CASE;
 
-    IF NOT EXISTS (SELECT 1 FROM T_3Pay_Callback_Outbox WHERE autoid = p_autoid) THEN
+    IF NOT EXISTS (SELECT 1 FROM T_3Pay_Callback_Outbox WHERE autoid = p_autoid AND refund_id = 0) THEN
         INSERT INTO T_3Pay_Callback_Outbox
-            (autoid, billtype, status, attempts, next_attempt_at, created_at, updated_at)
-        VALUES (p_autoid, v_billtype, 'PENDING', 0, v_now, v_now, v_now);
+            (autoid, refund_id, billtype, status, attempts, next_attempt_at, created_at, updated_at)
+        VALUES (p_autoid, 0, v_billtype, 'PENDING', 0, v_now, v_now, v_now);
     END IF;
 END$$
 

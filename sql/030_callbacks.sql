@@ -13,7 +13,8 @@ DELIMITER $$
 
 -- Claims up to p_limit due callbacks for p_lease_seconds and returns one row per claimed callback, due order:
 -- id, attempts (finished so far), autoid, billtype, billnum, out_trade_no, trade_no, paid_amount, paid_at, cardno,
--- paytype. Due = PENDING, next_attempt_at reached, no unexpired lease. Rows another claimer has locked are
+-- paytype, refund_id (0 for the payment's own callback), refundno, refund_amount, refunded_at,
+-- refunded_total_after (NULL for a payment). Due = PENDING, next_attempt_at reached, no unexpired lease. Rows another claimer has locked are
 -- skipped (SKIP LOCKED), so two concurrent claimers never get the same callback. A claimed callback that gets no
 -- outcome before its lease ends is claimed again (attempts unchanged).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Callback_Claim(
@@ -90,12 +91,15 @@ BEGIN
         DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
     END LOOP;
 
-    -- The claimed ids as a JSON array, joined back by primary key.
+    -- The claimed ids as a JSON array, joined back by primary key. A refund's callback (refund_id <> 0) also
+    -- carries the refund: its number, amount, time and the payment's refunded total after it.
     SELECT o.id, o.attempts, r.autoid, r.billtype, r.billnum, r.out_trade_no, r.trade_no, r.paid_amount, r.paid_at,
-           r.cardno, r.paytype
+           r.cardno, r.paytype, o.refund_id, f.refundno, f.amount AS refund_amount, f.refunded_at,
+           f.refunded_total_after
       FROM JSON_TABLE(CONCAT('[', COALESCE(v_ids, ''), ']'), '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS claimed
       JOIN T_3Pay_Callback_Outbox o ON o.id = claimed.id
       JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid
+      LEFT JOIN T_3Pay_Offline_Refund f ON f.refund_id = o.refund_id AND o.refund_id <> 0
      ORDER BY o.next_attempt_at, o.id;
 END$$
 

@@ -12,6 +12,18 @@ final class FastCGIConnection {
         FCGX_InitRequest(request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
     }
 
+    /// A connection on a socket that is already connected, e.g. one end of a socketpair whose other end plays
+    /// the web server: `accept()` reads the next request from it instead of accepting a new connection.
+    init(connectedSocket fd: Int32) {
+        FastCGILibrary.initialize()
+        request = .allocate(capacity: 1)
+        FCGX_InitRequest(request, -1, 0)
+        // libfcgi reads from `ipcFd` when it is open; `keepConnection` keeps FCGX_Accept_r from closing it while
+        // it finishes the (absent) previous request. The web server's BEGIN_REQUEST flags decide from then on.
+        request.pointee.ipcFd = fd
+        request.pointee.keepConnection = 1
+    }
+
     /// Waits for the next request; false when accept failed or the server is shutting down.
     func accept() -> Bool {
         FCGX_Accept_r(request) >= 0

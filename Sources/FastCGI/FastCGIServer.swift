@@ -54,19 +54,25 @@ public final class FastCGIServer: Sendable {
             ownsSocket = false
         case .unixSocket(let path):
             try FastCGILibrary.removeStaleSocket(at: path)
-            let fd = FCGX_OpenSocket(path, 1024)
+            let fd = FCGX_OpenSocket(path, FastCGIServer.listenBacklog(workers: workers))
             guard fd >= 0 else { throw ServerError("cannot listen on unix socket \(path): \(FastCGILibrary.errnoText())") }
             chmod(path, mode_t(socketMode))
             listenFD = fd
             ownedSocketPath = path
             ownsSocket = true
         case .tcp(let host, let port):
-            let fd = FCGX_OpenSocket("\(host):\(port)", 1024)
+            let fd = FCGX_OpenSocket("\(host):\(port)", FastCGIServer.listenBacklog(workers: workers))
             guard fd >= 0 else { throw ServerError("cannot listen on \(host):\(port): \(FastCGILibrary.errnoText())") }
             listenFD = fd
             ownedSocketPath = nil
             ownsSocket = true
         }
+    }
+
+    /// The listen queue of a socket this server opens: 16 connections per worker, at least 128 (the kernel
+    /// caps it at net.core.somaxconn). 64 workers → 1024, as threepay.socket's `Backlog=`.
+    public static func listenBacklog(workers: Int) -> Int32 {
+        Int32(clamping: max(128, workers * 16))
     }
 
     /// Serves until SIGTERM/SIGINT (or `stop()`), then drains and returns.

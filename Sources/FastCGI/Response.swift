@@ -26,8 +26,9 @@ public struct Response: Sendable {
     func head() -> [UInt8] {
         var text = "Status: \(status) \(Response.reason(for: status))\r\n"
         for (name, value) in headers where name.caseInsensitiveCompare("Content-Length") != .orderedSame {
-            // A header value never carries a line break: that would let a value inject headers.
-            let clean = value.filter { $0 != "\r" && $0 != "\n" }
+            // A header value never carries a line break: that would let a value inject headers. Scalars, not
+            // Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            let clean = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
             text += "\(name): \(clean)\r\n"
         }
         text += "Content-Length: \(body.count)\r\n\r\n"

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where and how to connect to MariaDB. Read once at start-up; shared by all workers.
 public struct ConnectionSettings: Sendable, Equatable {
     /// How the server is reached.
@@ -41,48 +39,6 @@ public struct ConnectionSettings: Sendable, Equatable {
         self.readTimeoutSeconds = readTimeoutSeconds
         self.writeTimeoutSeconds = writeTimeoutSeconds
         self.lockWaitTimeoutSeconds = lockWaitTimeoutSeconds
-    }
-
-    /// Reads the `THREEPAY_DB_*` variables, the same ones scripts/mariadb.sh understands.
-    ///
-    /// - `THREEPAY_DB_SOCKET`: unix socket path; else `THREEPAY_DB_HOST` (+ `THREEPAY_DB_PORT`, default 3306)
-    ///   for TCP; else `defaultSocketPath` (the private instance, `<state dir>/mariadb.sock`).
-    /// - `THREEPAY_DB_USER` (default: the login name of this process, which the private instance accepts
-    ///   through unix_socket authentication), `THREEPAY_DB_PASSWORD` or `THREEPAY_DB_PASSWORD_FILE`
-    ///   (first line of the file), `THREEPAY_DB_NAME` (default `threepay`).
-    public static func fromEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment,
-        defaultSocketPath: String
-    ) throws(MariaDBError) -> ConnectionSettings {
-        func value(_ key: String) -> String? {
-            guard let text = environment[key], !text.isEmpty else { return nil }
-            return text
-        }
-        let endpoint: Endpoint
-        if let socket = value("THREEPAY_DB_SOCKET") {
-            endpoint = .unixSocket(path: socket)
-        } else if let host = value("THREEPAY_DB_HOST") {
-            let portText = value("THREEPAY_DB_PORT") ?? "3306"
-            guard let port = Int(portText), (1...65535).contains(port) else {
-                throw .usage("THREEPAY_DB_PORT must be a port number")
-            }
-            endpoint = .tcp(host: host, port: port)
-        } else {
-            endpoint = .unixSocket(path: defaultSocketPath)
-        }
-        var password = value("THREEPAY_DB_PASSWORD")
-        if password == nil, let file = value("THREEPAY_DB_PASSWORD_FILE") {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw .usage("THREEPAY_DB_PASSWORD_FILE cannot be read")
-            }
-            password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
-        }
-        return ConnectionSettings(
-            endpoint: endpoint,
-            user: value("THREEPAY_DB_USER") ?? ProcessInfo.processInfo.userName,
-            password: password,
-            database: value("THREEPAY_DB_NAME") ?? "threepay"
-        )
     }
 }
 

@@ -20,10 +20,12 @@ public struct CallbackJob: Sendable, Equatable {
     /// The stored-value card credited (billtype 7).
     public let cardno: String?
     public let paytype: String
+    /// The refund this callback reports; nil for the payment's own callback.
+    public let refund: RefundEvent?
 
     public init(
         id: Int64, attempts: Int, autoid: Int64, billtype: String, billnum: String, outTradeNo: String,
-        tradeNo: String, amount: Money, paidAt: Date?, cardno: String?, paytype: String
+        tradeNo: String, amount: Money, paidAt: Date?, cardno: String?, paytype: String, refund: RefundEvent? = nil
     ) {
         self.id = id
         self.attempts = attempts
@@ -36,5 +38,25 @@ public struct CallbackJob: Sendable, Equatable {
         self.paidAt = paidAt
         self.cardno = cardno
         self.paytype = paytype
+        self.refund = refund
+    }
+}
+
+/// A recorded refund, as its callback reports it.
+public struct RefundEvent: Sendable, Equatable {
+    public let refundID: Int64
+    public let refundno: String
+    public let amount: Money
+    /// UTC refund time.
+    public let refundedAt: Date?
+    /// The payment's refunded total once this refund was recorded.
+    public let refundedTotal: Money
+
+    public init(refundID: Int64, refundno: String, amount: Money, refundedAt: Date?, refundedTotal: Money) {
+        self.refundID = refundID
+        self.refundno = refundno
+        self.amount = amount
+        self.refundedAt = refundedAt
+        self.refundedTotal = refundedTotal
     }
 }

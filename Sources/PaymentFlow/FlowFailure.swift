@@ -10,12 +10,16 @@ public struct FlowFailure: Error, Sendable, Equatable {
     /// The record as it stands now, when the failure is about a record whose state the answer should show
     /// (a bill found paid while voiding it).
     public var record: PaymentRecord?
+    /// The refund as it stands now, for a refund's answer.
+    public var refund: RefundRecord?
 
-    public init(_ error: ServiceError, autoid: Int64? = nil, detail: String = "", record: PaymentRecord? = nil) {
+    public init(_ error: ServiceError, autoid: Int64? = nil, detail: String = "", record: PaymentRecord? = nil,
+                refund: RefundRecord? = nil) {
         self.error = error
-        self.autoid = autoid ?? record?.autoid
+        self.autoid = autoid ?? record?.autoid ?? refund?.autoid
         self.detail = detail
         self.record = record
+        self.refund = refund
     }
 }
 

@@ -139,7 +139,7 @@ extension PaymentFlow {
         case .notSent:
             // The request's time ran out before Alipay was called: nothing happened there.
             markUnknown(autoid, error, turn: &turn, deadline: deadline)
-            return .answered(FlowFailure(.requestTimedOut, autoid: autoid, detail: error.description))
+            return .answered(FlowFailure(.ranOutBeforeAlipay, autoid: autoid, detail: error.description))
         case .invalidRequest:
             markUnknown(autoid, error, turn: &turn, deadline: deadline)
             return .answered(FlowFailure(.internalError, autoid: autoid, detail: error.description))
@@ -161,7 +161,7 @@ extension PaymentFlow {
             message: "The bill's previous QR code could not be voided at Alipay; send the same bill again.")
         switch void(old, deadline: deadline) {
         case .success(let current) where current.status == .paid:
-            return FlowFailure(.alreadyPaid, autoid: old.autoid)
+            return FlowFailure(.paidWhileVoiding(current), record: current)
         case .success(let current) where !current.status.isPayable:
             return nil
         case .success:

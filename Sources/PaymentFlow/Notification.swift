@@ -13,9 +13,15 @@ public struct TradeNotification: Sendable, Equatable {
     public var gmtPayment: String?
     public var buyerID: String?
     public var sellerID: String?
+    /// A refund's notification: `out_biz_no` (the refund's out_request_no), `refund_fee` (the trade's total
+    /// refunded) and `gmt_refund` (China time).
+    public var outBizNo: String?
+    public var refundFee: String?
+    public var gmtRefund: String?
 
     public init(outTradeNo: String, tradeStatus: String, tradeNo: String? = nil, totalAmount: String? = nil,
-                gmtPayment: String? = nil, buyerID: String? = nil, sellerID: String? = nil) {
+                gmtPayment: String? = nil, buyerID: String? = nil, sellerID: String? = nil, outBizNo: String? = nil,
+                refundFee: String? = nil, gmtRefund: String? = nil) {
         self.outTradeNo = outTradeNo
         self.tradeStatus = tradeStatus
         self.tradeNo = tradeNo
@@ -23,6 +29,9 @@ public struct TradeNotification: Sendable, Equatable {
         self.gmtPayment = gmtPayment
         self.buyerID = buyerID
         self.sellerID = sellerID
+        self.outBizNo = outBizNo
+        self.refundFee = refundFee
+        self.gmtRefund = gmtRefund
     }
 
     /// Reads the verified form fields; nil when `out_trade_no` or `trade_status` is missing.
@@ -31,8 +40,12 @@ public struct TradeNotification: Sendable, Equatable {
         self.init(
             outTradeNo: outTradeNo, tradeStatus: status, tradeNo: fields["trade_no"],
             totalAmount: fields["total_amount"], gmtPayment: fields["gmt_payment"], buyerID: fields["buyer_id"],
-            sellerID: fields["seller_id"])
+            sellerID: fields["seller_id"], outBizNo: fields["out_biz_no"], refundFee: fields["refund_fee"],
+            gmtRefund: fields["gmt_refund"])
     }
+
+    /// True for a refund's notification (Alipay sends `trade_status_sync` for refunds too).
+    public var isRefund: Bool { outBizNo != nil || refundFee != nil }
 }
 
 /// What the notification endpoint answers Alipay.
@@ -48,7 +61,8 @@ public enum NotificationOutcome: Sendable, Equatable {
 
 extension PaymentFlow {
     /// Notify's rule: the trade must be ours, the seller (when configured) and the amount ours; a payment is
-    /// recorded exactly once, a close is recorded for a payable record, anything else changes nothing.
+    /// recorded exactly once, a close is recorded for a payable record, a refund once (and never taken for a
+    /// second payment), anything else changes nothing.
     public func record(_ notification: TradeNotification, deadline: Deadline) -> NotificationOutcome {
         let trade = notification.outTradeNo
         let record: PaymentRecord
@@ -63,23 +77,12 @@ extension PaymentFlow {
         if let seller = settings.sellerID, notification.sellerID != seller {
             return .refused("seller_id is not ours")
         }
+        if notification.isRefund {
+            return recordRefund(notification, record: record, deadline: deadline)
+        }
         switch notification.tradeStatus {
         case "TRADE_SUCCESS", "TRADE_FINISHED":
-            guard let text = notification.totalAmount, let amount = Money(exactly: text),
-                  amount == record.paymentvalue
-            else { return .refused("total_amount differs from the bill") }
-            guard let tradeNo = notification.tradeNo, !tradeNo.isEmpty else { return .refused("trade_no missing") }
-            do {
-                _ = try store.recordPaid(
-                    ConfirmedPayment(
-                        outTradeNo: trade, tradeNo: tradeNo, totalAmount: amount,
-                        paidAt: notification.gmtPayment.flatMap(CivilTimeText.china.parse), buyerID: notification.buyerID,
-                        source: .notify),
-                    deadline: deadline)
-            } catch {
-                if case .unavailable = error { return .retryLater("payment not recorded: \(error)") }
-                return .refused("payment not recorded: \(error)")
-            }
+            return recordPayment(notification, record: record, deadline: deadline)
         case "TRADE_CLOSED":
             if record.status.isPayable {
                 do { _ = try store.recordClosed(autoid: record.autoid, releasing: nil, deadline: deadline) } catch {
@@ -89,6 +92,53 @@ extension PaymentFlow {
             }
         default:
             break  // WAIT_BUYER_PAY and anything newer: nothing to record
+        }
+        return .accepted
+    }
+}
+
+extension PaymentFlow {
+    /// Records the payment a notification reports, exactly once (a repeat changes nothing).
+    private func recordPayment(_ notification: TradeNotification, record: PaymentRecord, deadline: Deadline)
+        -> NotificationOutcome
+    {
+        guard let text = notification.totalAmount, let amount = Money(exactly: text), amount == record.paymentvalue
+        else { return .refused("total_amount differs from the bill") }
+        guard let tradeNo = notification.tradeNo, !tradeNo.isEmpty else { return .refused("trade_no missing") }
+        do {
+            _ = try store.recordPaid(
+                ConfirmedPayment(
+                    outTradeNo: notification.outTradeNo, tradeNo: tradeNo, totalAmount: amount,
+                    paidAt: notification.gmtPayment.flatMap(CivilTimeText.china.parse), buyerID: notification.buyerID,
+                    source: .notify),
+                deadline: deadline)
+        } catch {
+            if case .unavailable = error { return .retryLater("payment not recorded: \(error)") }
+            return .refused("payment not recorded: \(error)")
+        }
+        return .accepted
+    }
+
+    /// A refund's notification (partial: TRADE_SUCCESS with refund_fee; full: TRADE_CLOSED): the payment is
+    /// recorded if it was not yet (never a second time), then the refund, if ThreePay has not recorded it.
+    private func recordRefund(_ notification: TradeNotification, record: PaymentRecord, deadline: Deadline)
+        -> NotificationOutcome
+    {
+        guard let outBizNo = notification.outBizNo, !outBizNo.isEmpty,
+              let total = notification.refundFee.flatMap(Money.init(exactly:)), total.fen > 0
+        else { return .refused("refund notification without out_biz_no or refund_fee") }
+        if record.status != .paid {
+            let payment = recordPayment(notification, record: record, deadline: deadline)
+            guard payment == .accepted else { return payment }
+        }
+        do {
+            _ = try store.recordExternalRefund(
+                outTradeNo: notification.outTradeNo, outRequestNo: outBizNo, refundTotal: total,
+                refundedAt: notification.gmtRefund.flatMap(CivilTimeText.china.parse), source: .notify,
+                deadline: deadline)
+        } catch {
+            if case .unavailable = error { return .retryLater("refund not recorded: \(error)") }
+            return .refused("refund not recorded: \(error)")
         }
         return .accepted
     }

@@ -74,10 +74,15 @@ public final class PaymentFlow {
             FlowFailure(.alreadyPaid, autoid: autoid)
         case .rule(let message):
             FlowFailure(.storeRefused(message), autoid: autoid)
+        case .conflict(let message):
+            // Another request changed the record between two steps of this one: its text is internal.
+            FlowFailure(.billBusy, autoid: autoid, detail: message)
         case .notFound:
             FlowFailure(.recordNotFound, autoid: autoid)
         case .unavailable:
             FlowFailure(.databaseUnavailable, autoid: autoid, detail: error.description)
+        case .refundRefused(_, let message):
+            FlowFailure(.storeRefused(message), autoid: autoid)
         }
     }
 

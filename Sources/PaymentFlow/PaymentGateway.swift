@@ -17,6 +17,12 @@ public protocol PaymentGateway: AnyObject {
     func close(_ trade: TradeReference, deadline: Deadline) throws(AlipayError) -> CloseResult
 
     func cancel(_ trade: TradeReference, deadline: Deadline) throws(AlipayError) -> CancelResult
+
+    func refund(_ trade: TradeReference, refundAmount: Money, outRequestNo: String, refundReason: String?,
+                deadline: Deadline) throws(AlipayError) -> RefundResult
+
+    func refundQuery(_ trade: TradeReference, outRequestNo: String, deadline: Deadline) throws(AlipayError)
+        -> RefundQueryResult
 }
 
 extension AlipayClient: PaymentGateway {}

@@ -28,13 +28,15 @@ public struct PaymentRecord: Sendable, Equatable {
     public let paidSource: PaymentSource?
     public let createdAt: Date
     public let updatedAt: Date
+    /// What has been refunded of the payment so far (0 until a refund is recorded).
+    public let refundedAmount: Money
 
     public init(
         autoid: Int64, billnum: String, billtype: String, body: String, paytype: String, paymentvalue: Money,
         detail: String?, clientip: String, cardno: String?, outTradeNo: String, codeurl: String?,
         status: PaymentStatus, qrExpiresAt: Date?, gatewayCode: String?, gatewaySubCode: String?,
         gatewayMessage: String?, tradeNo: String?, paidAmount: Money?, paidAt: Date?, buyerID: String?,
-        paidSource: PaymentSource?, createdAt: Date, updatedAt: Date
+        paidSource: PaymentSource?, createdAt: Date, updatedAt: Date, refundedAmount: Money = Money(fen: 0)
     ) {
         self.autoid = autoid
         self.billnum = billnum
@@ -59,5 +61,11 @@ public struct PaymentRecord: Sendable, Equatable {
         self.paidSource = paidSource
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.refundedAmount = refundedAmount
+    }
+
+    /// Paid, and all of it refunded.
+    public var isFullyRefunded: Bool {
+        status == .paid && refundedAmount.fen > 0 && refundedAmount == (paidAmount ?? paymentvalue)
     }
 }

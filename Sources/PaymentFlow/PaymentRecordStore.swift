@@ -47,6 +47,31 @@ public protocol PaymentRecordStore: AnyObject {
     /// Records to settle with Alipay: expired QR codes, and INITIATED/UNKNOWN records untouched for
     /// `unknownAfterSeconds`; least recently updated first.
     func staleRecords(limit: Int, unknownAfterSeconds: Int, deadline: Deadline) throws(StoreError) -> [PaymentRecord]
+
+    // MARK: Refunds (`Sp_3Pay_Offline_Refund_*`)
+
+    /// Starts, resumes or looks up a refund; refuses one the rules forbid (`.refundRefused`, `.notFound`) before
+    /// anything is written. Work left to do comes with the refund's lease for `leaseMilliseconds`.
+    func beginRefund(_ request: RefundRequest, leaseMilliseconds: Int, deadline: Deadline) throws(StoreError)
+        -> RefundBeginOutcome
+
+    /// Records that Alipay refunded it, with its receipt, card debit and callback, once.
+    func recordRefunded(refundID: Int64, refundedAt: Date?, deadline: Deadline) throws(StoreError) -> RefundRecord
+
+    /// Records Alipay's signed refusal: final for the refundno; a card debit is given back.
+    func recordRefundFailed(refundID: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
+        throws(StoreError) -> RefundRecord
+
+    /// Records that the outcome is unknown, giving the lease back.
+    func recordRefundPending(refundID: Int64, reason: String, deadline: Deadline) throws(StoreError) -> RefundRecord
+
+    /// Records a refund Alipay reports that ThreePay may not have asked for (`refundTotal`: Alipay's total refunded
+    /// on the trade; nil: all of it). Nil when there is nothing new to record. The payment must be recorded first.
+    func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
+                              source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
+
+    /// Refunds to settle with a refund query: PENDING ones, and REQUESTED ones whose lease ran out.
+    func staleRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord]
 }
 
 /// A payment Alipay confirmed, by notification or query, ready to be recorded.

@@ -6,6 +6,7 @@ public struct SweepReport: Sendable, Equatable, CustomStringConvertible {
     public var examined = 0
     public var paid = 0
     public var closed = 0
+    public var refunded = 0
     public var unresolved = 0
 
     public init() {}
@@ -14,17 +15,19 @@ public struct SweepReport: Sendable, Equatable, CustomStringConvertible {
         examined += other.examined
         paid += other.paid
         closed += other.closed
+        refunded += other.refunded
         unresolved += other.unresolved
     }
 
     public var description: String {
-        "sweep: examined \(examined), paid \(paid), closed \(closed), unresolved \(unresolved)"
+        "sweep: examined \(examined), paid \(paid), closed \(closed), refunded \(refunded), unresolved \(unresolved)"
     }
 }
 
 extension PaymentFlow {
     /// One pass over at most `limit` records left behind: each is re-queried at Alipay (a payment found is
-    /// recorded), and one whose QR code's validity is over is voided.
+    /// recorded), and one whose QR code's validity is over is voided; then over at most `limit` refunds whose
+    /// outcome is unknown.
     public func sweep(limit: Int, now: Date = Date(), deadline: Deadline) throws(StoreError) -> SweepReport {
         var report = SweepReport()
         let validity = TimeInterval(settings.qrValiditySeconds)
@@ -48,6 +51,7 @@ extension PaymentFlow {
             default: report.unresolved += 1
             }
         }
+        report.add(try sweepRefunds(limit: limit, deadline: deadline))
         return report
     }
 

@@ -147,7 +147,7 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
         try rows(procedure, arguments, deadline: deadline).first.map { (row) throws(StoreError) in try decode(row) }
     }
 
-    private func singleRow(_ procedure: String, _ arguments: [SQLValue], deadline: Deadline) throws(StoreError)
+    func singleRow(_ procedure: String, _ arguments: [SQLValue], deadline: Deadline) throws(StoreError)
         -> Row
     {
         guard let row = try rows(procedure, arguments, deadline: deadline).first else {

@@ -24,10 +24,23 @@ public enum ProcedureNames {
     public static let callbackSkipped = "Sp_3Pay_Callback_Skipped"
     /// Called by the three outcome procedures above, not by the service itself.
     public static let callbackTransition = "Sp_3Pay_Callback_Transition"
+    /// Refunds (sql/050_refunds.sql).
+    public static let refundBegin = "Sp_3Pay_Offline_Refund_Begin"
+    public static let refundRefunded = "Sp_3Pay_Offline_Refund_Refunded"
+    public static let refundFailed = "Sp_3Pay_Offline_Refund_Failed"
+    public static let refundPending = "Sp_3Pay_Offline_Refund_Pending"
+    public static let refundExternal = "Sp_3Pay_Offline_Refund_External"
+    public static let refundGet = "Sp_3Pay_Offline_Refund_Get"
+    public static let refundStale = "Sp_3Pay_Offline_Refund_Stale"
+    /// Called by the refund procedures above, not by the service itself.
+    public static let refundRecord = "Sp_3Pay_Refund_Record"
+    public static let refundTransition = "Sp_3Pay_Refund_Transition"
 
     /// Every procedure that must exist for the service to run.
     public static let required: [String] = [
         begin, qrIssued, qrFailed, unknown, closed, paid, get, getByBill, getByTradeNo, billRelease, transition,
         stale, receiptDispatch, callbackClaim, callbackDelivered, callbackFailed, callbackSkipped, callbackTransition,
+        refundBegin, refundRefunded, refundFailed, refundPending, refundExternal, refundGet, refundStale, refundRecord,
+        refundTransition,
     ]
 }

@@ -41,7 +41,8 @@ extension PaymentRecord {
             buyerID: try row.string("buyer_id"),
             paidSource: sourceText.flatMap(PaymentSource.init(rawValue:)),
             createdAt: try required(row.date("created_at"), "created_at"),
-            updatedAt: try required(row.date("updated_at"), "updated_at")
+            updatedAt: try required(row.date("updated_at"), "updated_at"),
+            refundedAmount: try money("refunded_amount") ?? Money(fen: 0)
         )
     }
 }
@@ -68,7 +69,21 @@ extension CallbackJob {
             amount: amount,
             paidAt: try row.date("paid_at"),
             cardno: try row.string("cardno"),
-            paytype: try row.requiredString("paytype")
+            paytype: try row.requiredString("paytype"),
+            refund: try RefundEvent(row: row)
         )
+    }
+}
+
+extension RefundEvent {
+    /// The refund columns of a claimed callback; nil for a payment's own callback (refund_id 0).
+    init?(row: Row) throws(MariaDBError) {
+        guard let id = try row.int64("refund_id"), id != 0 else { return nil }
+        guard let amountText = try row.string("refund_amount"), let amount = Money(exactly: amountText),
+              let totalText = try row.string("refunded_total_after"), let total = Money(exactly: totalText)
+        else { throw .usage("refund callback \(id) has no amount") }
+        self.init(
+            refundID: id, refundno: try row.requiredString("refundno"), amount: amount,
+            refundedAt: try row.date("refunded_at"), refundedTotal: total)
     }
 }

@@ -9,6 +9,11 @@ extension StoreError {
             switch code {
             case RuleCode.alreadyPaid: self = .alreadyPaid(message)
             case RuleCode.notFound: self = .notFound
+            case RuleCode.illegalTransition: self = .conflict(message)
+            case RuleCode.notPaid: self = .refundRefused(.notPaid, message)
+            case RuleCode.refundAmountMismatch: self = .refundRefused(.amountMismatch, message)
+            case RuleCode.refundExceedsRemaining: self = .refundRefused(.exceedsRemaining, message)
+            case RuleCode.cardBalanceTooLow: self = .refundRefused(.cardBalanceTooLow, message)
             default: self = .rule(message)
             }
         case .server(let code, _, _) where RuleCode.invalidValue.contains(code):
@@ -27,6 +32,10 @@ enum RuleCode {
     static let illegalTransition = 50003
     static let notFound = 50004
     static let amountMismatch = 50005
+    static let notPaid = 50007
+    static let refundAmountMismatch = 50008
+    static let refundExceedsRemaining = 50009
+    static let cardBalanceTooLow = 50010
     /// Strict-mode conversion errors: data too long, out of range, incorrect value, truncated, NULL.
     static let invalidValue: Set<Int> = [1406, 1264, 1366, 1292, 1048]
 }

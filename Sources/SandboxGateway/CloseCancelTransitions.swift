@@ -3,14 +3,12 @@ import Foundation
 import JSON
 
 extension TradeTransitions {
-    /// Close: only an unpaid, scanned trade closes with 10000. A never-scanned trade answers TRADE_NOT_EXIST
-    /// but is marked closed anyway, so the number can never be paid afterwards.
+    /// Close: only an unpaid, scanned trade closes with 10000. A never-scanned trade answers TRADE_NOT_EXIST and
+    /// stays payable — Alipay has no trade to close before the first scan — so only a cancel makes it unpayable.
     public static func close(_ trade: inout SandboxTrade?, _ reference: TradeLookup, now: Date) -> BusinessReply {
         guard var existing = trade else { return .failure(.tradeNotExist, fields: echo(nil, reference)) }
         switch existing.status {
         case .created:
-            existing.markClosed(.closeCall, at: now)
-            trade = existing
             return .failure(.tradeNotExist, fields: echo(existing, reference))
         case .waitBuyerPay:
             existing.markClosed(.closeCall, at: now)

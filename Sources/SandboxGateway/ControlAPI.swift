@@ -1,13 +1,16 @@
 import Alipay
 import Foundation
 import JSON
+import PaymentModel
 
 /// The `/sandbox/` control actions: drive trades (scan, pay, close), inspect the book and the notifications,
 /// and configure faults. Enabled only with `THREEPAY_SANDBOX_CONTROL=1`. Parameters come from the query
 /// string and a form or JSON body; answers are JSON (`{"ok":false,"error":…}` with 400/404/405/409 on refusal).
 ///
 /// - `POST scan|pay|close` `out_trade_no` (`pay` scans first; `notify=0` pays without notifying);
-///   `POST notify` `out_trade_no` sends the paid trade's notification again (a new `notify_id`).
+///   `POST notify` `out_trade_no` sends the paid trade's notification again (a new `notify_id`);
+///   `POST refund` `out_trade_no`, `refund_amount`, optional `out_request_no` refunds a paid trade as the
+///   merchant's portal would (outside the API) and notifies it (`notify=0`: without).
 /// - `GET trades`, `GET trades/<out_trade_no>`, `GET notifications[?out_trade_no=]`, `GET health`.
 /// - `GET|POST faults` (JSON, see `FaultSettings`); `POST reset` clears faults, with `trades=1` also the
 ///   book, the notification log, pending resends and the sink.
@@ -46,7 +49,8 @@ public final class ControlAPI: Sendable {
         case ("POST", "/faults"): return setFaults(request)
         case ("POST", "/sink"): return sink.receive(request)
         case ("GET", "/sink"): return .json(.object([("received", .array(sink.received.map(\.json)))]))
-        case ("POST", "/scan"), ("POST", "/pay"), ("POST", "/close"), ("POST", "/notify"), ("POST", "/reset"):
+        case ("POST", "/scan"), ("POST", "/pay"), ("POST", "/close"), ("POST", "/notify"), ("POST", "/reset"),
+             ("POST", "/refund"):
             do {
                 let params = try ControlParameters.read(request)
                 return perform(String(route.dropFirst()), params)
@@ -54,7 +58,7 @@ public final class ControlAPI: Sendable {
                 return .error(error.message, status: error.status)
             }
         case (_, "/trades"), (_, "/notifications"), (_, "/faults"), (_, "/scan"), (_, "/pay"), (_, "/close"),
-             (_, "/notify"), (_, "/reset"), (_, "/health"), (_, "/sink"):
+             (_, "/notify"), (_, "/reset"), (_, "/health"), (_, "/sink"), (_, "/refund"):
             return .error("method \(request.method) not allowed here", status: 405)
         default:
             return .error("no such control action", status: 404)
@@ -68,6 +72,7 @@ public final class ControlAPI: Sendable {
         }
         let now = clock()
         let reference = TradeLookup(outTradeNo: outTradeNo, tradeNo: nil)
+        if action == "refund" { return refund(reference, params, now: now) }
         let result: Result<SandboxTrade, ControlRefusal> = book.update(reference, now: now) { trade, fresh in
             switch action {
             case "scan": return TradeTransitions.scan(&trade, now: now, fresh: fresh)
@@ -92,12 +97,38 @@ public final class ControlAPI: Sendable {
         }
     }
 
-    /// Queues the payment notification; says what happened.
-    private func notify(_ trade: SandboxTrade, wanted: Bool, now: Date) -> String {
+    /// A refund made outside the API (the merchant's portal), then notified like any refund.
+    private func refund(_ reference: TradeLookup, _ params: [String: String], now: Date) -> SandboxReply {
+        guard let amount = params["refund_amount"].flatMap(Money.init(exactly:)), amount.fen > 0 else {
+            return .error("refund_amount must be a positive amount", status: 400)
+        }
+        let requestNo = params["out_request_no"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? SandboxIdentifiers.refundRequestNo(at: now)
+        let request = RefundRequest(
+            reference: reference, refundAmount: amount, outRequestNo: requestNo, reason: "portal")
+        var moved: (SandboxTrade, SandboxRefund)?
+        let reply = book.update(reference, now: now) { trade, _ in
+            let outcome = TradeTransitions.refundMovingMoney(&trade, request, now: now)
+            if let refund = outcome.moved, let trade { moved = (trade, refund) }
+            return outcome.reply
+        }
+        guard let (trade, refund) = moved else {
+            return .error("not refunded: \(reply.subCode ?? reply.code) \(reply.subMsg ?? "")", status: 409)
+        }
+        return .json(.object([
+            ("ok", .bool(true)), ("trade", TradeJSON.encode(trade)), ("out_request_no", .string(refund.outRequestNo)),
+            ("notification", .string(notify(trade, refund: refund, wanted: params["notify"] != "0", now: now))),
+        ]))
+    }
+
+    /// Queues the payment (or refund) notification; says what happened.
+    private func notify(_ trade: SandboxTrade, refund: SandboxRefund? = nil, wanted: Bool, now: Date) -> String {
         guard wanted else { return "skipped (notify=0)" }
         guard let notifier else { return "skipped (notifier not running)" }
         do {
-            guard let job = try notifications.job(for: trade, at: now) else { return "skipped (no notify_url)" }
+            guard let job = try notifications.job(for: trade, refund: refund, at: now) else {
+                return "skipped (no notify_url)"
+            }
             notifier.enqueue(job)
             return "queued \(job.notifyID)"
         } catch {

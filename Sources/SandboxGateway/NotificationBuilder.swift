@@ -25,8 +25,12 @@ public struct NotificationBuilder: Sendable {
         self.alipayPrivateKey = alipayPrivateKey
     }
 
-    /// The notification fields for `trade` (without `sign`/`sign_type`), in Alipay's field names.
-    public func fields(for trade: SandboxTrade, notifyID: String, at now: Date) -> [String: String] {
+    /// The notification fields for `trade` (without `sign`/`sign_type`), in Alipay's field names. For a refund,
+    /// Alipay's `trade_status_sync` also carries `out_biz_no` (the refund's out_request_no), `refund_fee` (the
+    /// trade's total refunded), `send_back_fee` and `gmt_refund`; the status is TRADE_CLOSED after a full refund.
+    public func fields(for trade: SandboxTrade, refund: SandboxRefund? = nil, notifyID: String, at now: Date)
+        -> [String: String]
+    {
         let paid = trade.totalAmount.description
         var fields: [String: String] = [
             "notify_time": CivilTimeText.china.format(now),
@@ -52,6 +56,12 @@ public struct NotificationBuilder: Sendable {
             "gmt_payment": trade.paidAt.map(CivilTimeText.china.format) ?? "",
             "fund_bill_list": "[{\"amount\":\"\(paid)\",\"fundChannel\":\"ALIPAYACCOUNT\"}]",
         ]
+        if let refund {
+            fields["out_biz_no"] = refund.outRequestNo
+            fields["refund_fee"] = trade.refundedAmount.description
+            fields["send_back_fee"] = refund.amount.description
+            fields["gmt_refund"] = CivilTimeText.china.format(refund.at)
+        }
         if let body = trade.body { fields["body"] = body }
         if let storeID = trade.storeID { fields["store_id"] = storeID }
         if let terminalID = trade.terminalID { fields["terminal_id"] = terminalID }
@@ -59,11 +69,11 @@ public struct NotificationBuilder: Sendable {
         return fields.filter { !$0.value.isEmpty }
     }
 
-    /// A signed notification for `trade` to its `notify_url`; nil when the trade has none.
-    public func job(for trade: SandboxTrade, at now: Date) throws -> NotificationJob? {
+    /// A signed notification for `trade` (and one of its refunds) to its `notify_url`; nil when it has none.
+    public func job(for trade: SandboxTrade, refund: SandboxRefund? = nil, at now: Date) throws -> NotificationJob? {
         guard let url = trade.notifyURL, !url.isEmpty else { return nil }
         let notifyID = SandboxIdentifiers.notifyID(at: now)
-        let fields = fields(for: trade, notifyID: notifyID, at: now)
+        let fields = fields(for: trade, refund: refund, notifyID: notifyID, at: now)
         // Signed over every field except sign and sign_type, as notification verifiers expect.
         let message = Array(AlipayCanonical.signingString(fields).utf8)
         let sign = Data(try alipayPrivateKey.sign(sha256: message)).base64EncodedString()

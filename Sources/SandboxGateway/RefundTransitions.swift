@@ -16,12 +16,34 @@ public struct RefundRequest: Sendable, Equatable {
         outRequestNo = try biz.optionalString("out_request_no", maxLength: 64)
         reason = try biz.optionalString("refund_reason", maxLength: 256)
     }
+
+    public init(reference: TradeLookup, refundAmount: Money, outRequestNo: String?, reason: String?) {
+        self.reference = reference
+        self.refundAmount = refundAmount
+        self.outRequestNo = outRequestNo
+        self.reason = reason
+    }
 }
 
 extension TradeTransitions {
     /// Refund: at most the paid amount minus earlier refunds; the same `out_request_no` with the same amount is
     /// answered again without moving money, with another amount it is refused; a full refund closes the trade.
     public static func refund(_ trade: inout SandboxTrade?, _ request: RefundRequest, now: Date) -> BusinessReply {
+        refundMovingMoney(&trade, request, now: now).reply
+    }
+
+    /// Refund, also telling which refund moved money in this call (nil when none did).
+    public static func refundMovingMoney(_ trade: inout SandboxTrade?, _ request: RefundRequest, now: Date)
+        -> (reply: BusinessReply, moved: SandboxRefund?)
+    {
+        let reply = applyRefund(&trade, request, now: now)
+        let moved = reply.code == "10000" && reply.fields.contains { $0.0 == "fund_change" && $0.1 == .string("Y") }
+        return (reply, moved ? trade?.refunds.last : nil)
+    }
+
+    private static func applyRefund(_ trade: inout SandboxTrade?, _ request: RefundRequest, now: Date)
+        -> BusinessReply
+    {
         guard var existing = trade, existing.isKnownToAlipay else {
             return .failure(.tradeNotExist, fields: echo(trade, request.reference))
         }

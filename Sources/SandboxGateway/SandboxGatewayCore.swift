@@ -15,16 +15,20 @@ public final class SandboxGatewayCore: Sendable {
     public let merchantPublicKey: RSAPublicKey
     public let renderer: ResponseRenderer
     public let book: SandboxBook
+    /// Told of every refund that moved money, as Alipay then notifies the trade's notify_url.
+    private let onRefund: (@Sendable (SandboxTrade, SandboxRefund) -> Void)?
     private let clock: @Sendable () -> Date
 
     public init(
         appID: String, merchantPublicKey: RSAPublicKey, alipayPrivateKey: RSAPrivateKey, book: SandboxBook,
+        onRefund: (@Sendable (SandboxTrade, SandboxRefund) -> Void)? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.appID = appID
         self.merchantPublicKey = merchantPublicKey
         self.renderer = ResponseRenderer(alipayPrivateKey: alipayPrivateKey)
         self.book = book
+        self.onRefund = onRefund
         self.clock = clock
     }
 
@@ -113,9 +117,14 @@ public final class SandboxGatewayCore: Sendable {
                 }
             case "alipay.trade.refund":
                 let request = try RefundRequest(biz: biz)
-                return book.update(request.reference, now: now, commit: commit) { trade, _ in
-                    TradeTransitions.refund(&trade, request, now: now)
+                var moved: (SandboxTrade, SandboxRefund)?
+                let reply = book.update(request.reference, now: now, commit: commit) { trade, _ in
+                    let outcome = TradeTransitions.refundMovingMoney(&trade, request, now: now)
+                    if let refund = outcome.moved, let trade { moved = (trade, refund) }
+                    return outcome.reply
                 }
+                if commit, let moved { onRefund?(moved.0, moved.1) }
+                return reply
             default:
                 let reference = try biz.tradeReference()
                 let requestNo = try biz.requiredString("out_request_no", maxLength: 64)

@@ -30,6 +30,11 @@ public enum SandboxIdentifiers {
         beijingDay(date) + randomDigits(26)
     }
 
+    /// A refund number of the kind a merchant's portal makes: `PR`, the Beijing date, 12 digits.
+    public static func refundRequestNo(at date: Date) -> String {
+        "PR" + beijingDay(date) + randomDigits(12)
+    }
+
     /// `yyyyMMdd` of `date` in Beijing time.
     private static func beijingDay(_ date: Date) -> String {
         String(CivilTimeText.china.format(date).prefix(10).filter { $0 != "-" })

@@ -37,15 +37,18 @@ public enum SandboxServer {
         defer { notifier.stop() }
 
         let faults = FaultPlan(defaultHangMilliseconds: configuration.hangMilliseconds)
+        let notifications = NotificationBuilder(
+            appID: configuration.appID, sellerID: configuration.sellerID,
+            alipayPrivateKey: configuration.alipayPrivateKey)
         let core = SandboxGatewayCore(
             appID: configuration.appID, merchantPublicKey: configuration.merchantPublicKey,
-            alipayPrivateKey: configuration.alipayPrivateKey, book: book)
+            alipayPrivateKey: configuration.alipayPrivateKey, book: book,
+            onRefund: { trade, refund in
+                // Alipay notifies the trade's notify_url of each refund, as it does of the payment.
+                if let job = try? notifications.job(for: trade, refund: refund, at: Date()) { notifier.enqueue(job) }
+            })
         let control = configuration.controlEnabled
-            ? ControlAPI(
-                book: book, faults: faults, log: log,
-                notifications: NotificationBuilder(appID: configuration.appID, sellerID: configuration.sellerID,
-                                                   alipayPrivateKey: configuration.alipayPrivateKey),
-                notifier: notifier)
+            ? ControlAPI(book: book, faults: faults, log: log, notifications: notifications, notifier: notifier)
             : nil
         let router = SandboxRouter(gateway: GatewayEndpoint(core: core, faults: faults), control: control)
 

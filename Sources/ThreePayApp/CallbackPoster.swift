@@ -37,10 +37,11 @@ final class CallbackPoster: CallbackSender {
             return .failure(CallbackSendError(error.description))
         }
     }
-    /// The callback body: what the business system needs to book the payment.
+    /// The callback body: what the business system needs to book the payment, or the refund of it (then
+    /// `status` is `refunded` and `refundno`, `refundvalue`, `refundtime` and `refundedtotal` come along).
     static func payload(_ job: CallbackJob) -> String {
         var members: [String: JSONNode] = [
-            "status": .string("paid"),
+            "status": .string(job.refund == nil ? "paid" : "refunded"),
             "autoid": .string(String(job.autoid)),
             "billtype": .string(job.billtype),
             "billnum": .string(job.billnum),
@@ -51,6 +52,12 @@ final class CallbackPoster: CallbackSender {
         ]
         if let paidAt = job.paidAt { members["paytime"] = .string(CivilTimeText.china.format(paidAt)) }
         if let cardno = job.cardno { members["cardno"] = .string(cardno) }
+        if let refund = job.refund {
+            members["refundno"] = .string(refund.refundno)
+            members["refundvalue"] = .string(refund.amount.description)
+            members["refundedtotal"] = .string(refund.refundedTotal.description)
+            if let at = refund.refundedAt { members["refundtime"] = .string(CivilTimeText.china.format(at)) }
+        }
         return JSONNode.sortedObject(members).compactText
     }
 }

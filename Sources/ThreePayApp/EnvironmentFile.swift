@@ -4,8 +4,10 @@ enum EnvironmentFile {
     static func parse(_ text: String) -> Result<[(String, String)], ConfigurationError> {
         var entries: [(String, String)] = []
         var problems: [String] = []
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = rawLine.trimmingCharacters(in: .whitespaces)
+        // Split at the LF scalar: "\r\n" is one Character, so a Character split would keep a CR LF file whole.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        for (offset, rawLine) in lines.enumerated() {
+            var line = String(String.UnicodeScalarView(rawLine)).trimmingCharacters(in: .whitespaces)
             if line.hasSuffix("\r") { line.removeLast() }
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }

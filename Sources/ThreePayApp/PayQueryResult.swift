@@ -5,8 +5,9 @@ import PaymentFlow
 
 /// The tag of the Query and Cancel answers: where a bill's payment stands.
 ///
-/// `status` is one of `waiting` (QR code issued or being issued, not paid yet), `paid`, `closed`
-/// (voided or expired, nothing was paid), `failed` (Alipay refused the QR code).
+/// `status` is one of `waiting` (QR code issued or being issued, not paid yet), `paid`, `refunded` (paid, and
+/// all of it refunded), `closed` (voided or expired, nothing was paid), `failed` (Alipay refused the QR code).
+/// `refundedtotal` is what has been refunded of a paid bill so far.
 struct PayQueryResult: EnvelopeTag {
     static let xmlRootName = "CommonOperationResultWithTagOfPayQueryResultKp9g8rEY"
     static let contractNamespace = PayScanCodeResult.contractNamespace
@@ -20,12 +21,14 @@ struct PayQueryResult: EnvelopeTag {
     var amount: String?
     var paytime: String?
     var codeurl: String?
+    var refundedtotal: String?
 
     var members: [TagMember] {
         [
             TagMember("billnum", billnum), TagMember("billtype", billtype), TagMember("autoid", autoid),
             TagMember("status", status), TagMember("outtradeno", outtradeno), TagMember("tradeno", tradeno),
             TagMember("amount", amount), TagMember("paytime", paytime), TagMember("codeurl", codeurl),
+            TagMember("refundedtotal", refundedtotal),
         ]
     }
 
@@ -39,12 +42,13 @@ struct PayQueryResult: EnvelopeTag {
         billnum = record.billnum
         billtype = record.billtype
         autoid = String(record.autoid)
-        status = PayQueryResult.status(of: record.status)
+        status = record.isFullyRefunded ? "refunded" : PayQueryResult.status(of: record.status)
         outtradeno = record.outTradeNo
         tradeno = record.tradeNo
         amount = record.paymentvalue.description
         paytime = record.paidAt.map(CivilTimeText.china.format)
         codeurl = record.status == .qrIssued ? record.codeurl : nil
+        refundedtotal = record.status == .paid ? record.refundedAmount.description : nil
     }
 
     static func status(of status: PaymentStatus) -> String {

@@ -21,11 +21,11 @@ enum BillLookupRequest {
                 contentType: request.header("content-type"), body: request.body, schema: schema,
                 limits: DecodingLimits(maxBodyBytes: maxBody, maxDepth: 32))
         }
-        let fields: DecodedFields
-        switch decoded {
-        case .success(let value): fields = value
-        case .failure(let error): return .failure(error)
-        }
+        return decoded.flatMap(lookup(from:))
+    }
+
+    /// The bill named by decoded members: `autoid`, or `billnum` + `billtype`.
+    static func lookup(from fields: DecodedFields) -> Result<BillLookup, ServiceError> {
         if let text = fields.string("autoid")?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             guard let autoid = Int64(text), autoid > 0 else {
                 return .failure(invalid("The field autoid must be a positive whole number."))

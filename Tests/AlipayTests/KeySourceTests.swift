@@ -1,25 +1,18 @@
 import Foundation
 import RSASigning
+import TestSupport
 import XCTest
 
 /// `KeySource`: settings that hold a key file path or the key text.
 final class KeySourceTests: XCTestCase {
-    private var directory: URL!
+    private var keys: TemporaryFolder!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("threepay-keys-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        keys = try TemporaryFolder("keys")
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func write(_ name: String, _ text: String, mode: Int) throws -> String {
-        let path = directory.appendingPathComponent(name).path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(chmod(path, mode_t(mode)), 0)
-        return path
+    override func tearDown() {
+        keys?.remove()
     }
 
     func testKeyTextIsReturnedAsIs() throws {
@@ -31,7 +24,7 @@ final class KeySourceTests: XCTestCase {
 
     func testPrivateKeyFileWithOwnerOnlyModeLoads() throws {
         let text = try Fixtures.text("app_private_pkcs1.pem")
-        let path = try write("app.pem", text, mode: 0o600)
+        let path = try keys.write("app.pem", text, mode: 0o600)
         XCTAssertEqual(try KeySource.load(path, setting: "THREEPAY_ALIPAY_APP_PRIVATE_KEY"), text)
         let key = try KeySource.privateKey(path, setting: "THREEPAY_ALIPAY_APP_PRIVATE_KEY")
         XCTAssertEqual(key.bits, 2048)
@@ -40,7 +33,7 @@ final class KeySourceTests: XCTestCase {
     func testPrivateKeyFileReadableByOthersIsRefused() throws {
         for (name, mode) in [("pem", 0o644), ("oneline", 0o640), ("other", 0o604)] {
             let text = try Fixtures.text(name == "pem" ? "app_private_pkcs8.pem" : "app_private_pkcs8.oneline.txt")
-            let path = try write("\(name).key", text, mode: mode)
+            let path = try keys.write("\(name).key", text, mode: mode)
             XCTAssertThrowsError(try KeySource.load(path, setting: "THREEPAY_ALIPAY_APP_PRIVATE_KEY")) { error in
                 let sourceError = error as? KeySourceError
                 XCTAssertEqual(sourceError?.reason, .permissionsTooOpen(mode: mode))
@@ -52,15 +45,15 @@ final class KeySourceTests: XCTestCase {
     }
 
     func testPublicKeyFileMayBeWorldReadable() throws {
-        let pem = try write("alipay.pem", try Fixtures.text("alipay_public.pem"), mode: 0o644)
-        let oneLine = try write("alipay.txt", try Fixtures.text("alipay_public.oneline.txt"), mode: 0o644)
+        let pem = try keys.write("alipay.pem", try Fixtures.text("alipay_public.pem"), mode: 0o644)
+        let oneLine = try keys.write("alipay.txt", try Fixtures.text("alipay_public.oneline.txt"), mode: 0o644)
         let expected = try Fixtures.text("alipay_public.oneline.txt")
         XCTAssertEqual(try KeySource.publicKey(pem, setting: "THREEPAY_ALIPAY_PUBLIC_KEY").spkiBase64, expected)
         XCTAssertEqual(try KeySource.publicKey(oneLine, setting: "THREEPAY_ALIPAY_PUBLIC_KEY").spkiBase64, expected)
     }
 
     func testMissingFileAndEmptySettingNameTheSettingOnly() throws {
-        let missing = directory.appendingPathComponent("nope.pem").path
+        let missing = keys.url.appendingPathComponent("nope.pem").path
         XCTAssertThrowsError(try KeySource.load(missing, setting: "THREEPAY_ALIPAY_APP_PRIVATE_KEY")) { error in
             XCTAssertEqual((error as? KeySourceError)?.reason, .fileNotFound)
             XCTAssertEqual("\(error)", "THREEPAY_ALIPAY_APP_PRIVATE_KEY: the key file does not exist")

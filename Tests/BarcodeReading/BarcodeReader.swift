@@ -1,13 +1,14 @@
 import Foundation
+import TestSupport
 
 /// Reads QR codes out of pictures with `zbarimg` (Debian's zbar-tools), an implementation independent of the
 /// one that drew them; SVG is first rasterised with `rsvg-convert` (librsvg2-bin).
 public enum BarcodeReader {
     /// Every QR code zbarimg finds in `png`, in its order; empty when it finds none.
     public static func qrCodes(inPNG png: [UInt8]) throws -> [String] {
-        let folder = try ExternalTool.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("picture.png")
+        let folder = try TemporaryFolder("zbar")
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("picture.png")
         try Data(png).write(to: file)
         return try qrCodes(inFile: file.path)
     }
@@ -21,9 +22,9 @@ public enum BarcodeReader {
     /// The bytes of the one QR code in `png` exactly as the symbol holds them (zbarimg guesses no charset), or
     /// nil when there is none.
     public static func qrBytes(inPNG png: [UInt8]) throws -> [UInt8]? {
-        let folder = try ExternalTool.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("picture.png")
+        let folder = try TemporaryFolder("zbar")
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("picture.png")
         try Data(png).write(to: file)
         return try zbarimg(file.path, binary: true)
     }
@@ -37,21 +38,20 @@ public enum BarcodeReader {
         switch outcome.status {
         case 0: return outcome.standardOutput
         case 4: return nil  // zbarimg's "no symbols found"
-        default: throw ExternalTool.Failure("zbarimg failed (\(outcome.status)): \(outcome.standardError)")
+        default: throw TestFailure("zbarimg failed (\(outcome.status)): \(outcome.standardError)")
         }
     }
 
     /// `svg` drawn as a PNG by librsvg, at the size the document gives.
     public static func rasterize(svg: String) throws -> [UInt8] {
-        let folder = try ExternalTool.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let input = folder.appendingPathComponent("picture.svg")
-        let output = folder.appendingPathComponent("picture.png")
-        try Data(svg.utf8).write(to: input)
+        let folder = try TemporaryFolder("rsvg")
+        defer { folder.remove() }
+        let input = URL(fileURLWithPath: try folder.write("picture.svg", svg))
+        let output = folder.url.appendingPathComponent("picture.png")
         let outcome = try ExternalTool.run(
             "/usr/bin/rsvg-convert", ["--format=png", "--background-color=white", "--output=" + output.path, input.path])
         guard outcome.status == 0 else {
-            throw ExternalTool.Failure("rsvg-convert failed (\(outcome.status)): \(outcome.standardError)")
+            throw TestFailure("rsvg-convert failed (\(outcome.status)): \(outcome.standardError)")
         }
         return Array(try Data(contentsOf: output))
     }

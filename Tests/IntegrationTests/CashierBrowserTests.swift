@@ -1,16 +1,17 @@
 import BarcodeReading
 import Foundation
+import TestSupport
 import XCTest
 
 /// The cashier page in a real headless chromium (Debian's, driven through chromedriver): it loads without a
 /// console error, its QR code read from a screenshot is the bill's code, and it follows the bill by itself.
 final class CashierBrowserTests: LifecycleTestCase {
     private var browser: CashierBrowser?
-    private var database: LifecycleDatabase!
+    private var database: StackDatabase!
 
     override func setUp() async throws {
         try await super.setUp()
-        database = try LifecycleDatabase()
+        database = try StackDatabase()
     }
 
     override func tearDown() async throws {
@@ -50,7 +51,7 @@ final class CashierBrowserTests: LifecycleTestCase {
         try browser.wait("the countdown moves", seconds: 3, until: "return document.getElementById('time-left').textContent !== '\(first)'")
 
         let screenshot = try browser.screenshot()
-        CashierScreenshots.save(screenshot, as: "cashier.png")
+        try CashierScreenshots.save(screenshot, as: "cashier.png")
         XCTAssertEqual(BarcodeReader.pngSize(screenshot)?.width, 800)
         XCTAssertEqual(try BarcodeReader.qrCodes(inPNG: screenshot), [bill.codeURL])
         try assertNoConsoleError(browser)
@@ -71,7 +72,7 @@ final class CashierBrowserTests: LifecycleTestCase {
         XCTAssertLessThanOrEqual(try XCTUnwrap(layout["qr.bottom"]), 844, "the code is on the first screen")
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(layout["amount.top"]), try XCTUnwrap(layout["qr.bottom"]), "one column")
         let screenshot = try browser.screenshot()
-        CashierScreenshots.save(screenshot, as: "cashier-phone.png")
+        try CashierScreenshots.save(screenshot, as: "cashier-phone.png")
         XCTAssertEqual(try BarcodeReader.qrCodes(inPNG: screenshot), [bill.codeURL])
         try assertNoConsoleError(browser)
     }
@@ -83,7 +84,7 @@ final class CashierBrowserTests: LifecycleTestCase {
         let browser = try open(bill.byBill, width: 800, height: 600)
         _ = try browser.run("window.threepaySameDocument = true; return true")
 
-        _ = try await LifecycleAPI.pay(bill.outTradeNo, notify: false)
+        try await bill.payWithoutNotification()
         try browser.wait("the page shows paid", seconds: 5, until: "return document.body.getAttribute('data-state') === 'paid'")
 
         let page = try snapshot(browser)
@@ -97,7 +98,7 @@ final class CashierBrowserTests: LifecycleTestCase {
         XCTAssertEqual(page.background, "rgb(26, 143, 71)", "green")
 
         let screenshot = try browser.screenshot()
-        CashierScreenshots.save(screenshot, as: "cashier-paid.png")
+        try CashierScreenshots.save(screenshot, as: "cashier-paid.png")
         XCTAssertEqual(try BarcodeReader.qrCodes(inPNG: screenshot), [], "no code left on the screen")
         try assertNoConsoleError(browser)
     }
@@ -154,7 +155,7 @@ final class CashierBrowserTests: LifecycleTestCase {
         XCTAssertEqual(onScreen, [bill.codeURL])
 
         // The Query address built from the hostile bill number still finds the bill.
-        _ = try await LifecycleAPI.pay(bill.outTradeNo, notify: false)
+        try await bill.payWithoutNotification()
         try browser.wait("the page shows paid", seconds: 5, until: "return document.body.getAttribute('data-state') === 'paid'")
         let paidPage = try snapshot(browser)
         XCTAssertFalse(paidPage.injectedCodeRan)

@@ -1,78 +1,74 @@
+import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// SIGTERM drains: requests in flight are answered, then the responder exits 0.
 ///
-/// A second responder instance serves nginx's `/drain-test/` location (nginx/dev.conf.in) so the
-/// stack's own responder keeps running. The sandbox adds gateway latency to keep requests in flight.
+/// A second responder (`TestResponder`, behind nginx's `/drain-test/`) is drained, so the stack's own keeps
+/// running. Its requests stay in flight because the sandbox holds their precreate with a hang that only a
+/// fault reset ends; the test sends SIGTERM once the sandbox holds all of them, and lets them go only once the
+/// responder has stopped accepting.
 final class DrainTests: XCTestCase {
     override func tearDown() async throws {
-        _ = try? await HTTP.send("POST", "/sandbox/reset")
+        try? await StackSandbox.run { try $0.resetFaults() }
     }
 
     func testSigtermLetsInFlightRequestsFinishThenExitsZero() async throws {
-        let state = TestStack.stateDir
-        let socket = "\(state)/drain-test.sock"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(TestStack.binDir)/threepay")
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("THREEPAY_") }
-        environment["THREEPAY_LISTEN"] = socket
-        environment["THREEPAY_WORKERS"] = "8"
-        environment["THREEPAY_DB_SOCKET"] = "\(state)/mariadb.sock"
-        environment["THREEPAY_DB_USER"] = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-        environment["THREEPAY_ALIPAY_GATEWAY"] = "\(TestStack.baseURL)/gateway.do"
-        environment["THREEPAY_ALIPAY_APP_ID"] = "2021000000000001"
-        environment["THREEPAY_ALIPAY_APP_PRIVATE_KEY"] = "\(state)/keys/app_private.pem"
-        environment["THREEPAY_ALIPAY_PUBLIC_KEY"] = "\(state)/keys/sandbox_alipay_public.pem"
-        process.environment = environment
-        let log = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        try await waitUntilHealthy("/drain-test/api/3Pay/health")
-        _ = try await HTTP.postJSON("/sandbox/faults", ["latency_ms": 1500])
-
+        let responder = try await TestResponder.start(["THREEPAY_WORKERS": "8", "THREEPAY_ALIPAY_TIMEOUT": "60000"])
+        defer { responder.stop() }
         let run = UUID().uuidString.prefix(6)
-        let started = Date()
-        async let answers = withThrowingTaskGroup(of: HTTPAnswer.self) { group in
+        let subject = "drain \(run)"
+        try await StackSandbox.run {
+            try $0.setFaults(["mode": "hang", "applied": true, "count": 6, "hang_ms": 3_600_000])
+        }
+
+        let answered = SharedCounter()
+        async let answers = withThrowingTaskGroup(of: HTTPReply.self) { group in
             for number in 0..<6 {
                 group.addTask {
-                    try await HTTP.postJSON("/drain-test/api/3Pay/AliPay/ScanCode", [
-                        "billnum": "DR\(run)\(number)", "billtype": "1", "body": "drain test",
+                    let answer = try await HTTP.postJSON(TestResponder.prefix + scanCodePath, [
+                        "billnum": "DR\(run)\(number)", "billtype": "1", "body": subject,
                         "paytype": "01", "paymentvalue": "1.00",
                     ])
+                    answered.increment()
+                    return answer
                 }
             }
-            var all: [HTTPAnswer] = []
+            var all: [HTTPReply] = []
             for try await answer in group { all.append(answer) }
             return all
         }
-        try await Task.sleep(nanoseconds: 400_000_000)
-        kill(process.processIdentifier, SIGTERM)
+
+        // In flight: the sandbox has booked all six trades (the fault applies them before hanging) and holds
+        // every answer.
+        try await Poll.eventually("the sandbox holding six precreates", seconds: 30) {
+            try await StackSandbox.run { try $0.trades(subject: subject) }.count == 6
+        }
+        XCTAssertEqual(answered.value, 0, "the requests were in flight when SIGTERM was sent")
+        kill(responder.pid, SIGTERM)
+
+        // The drain has begun once the responder accepts nothing more: nginx then answers 502 itself.
+        try await Poll.eventually("the responder refusing new requests", seconds: 30) {
+            try await HTTP.get(TestResponder.prefix + "/api/3Pay/health").status == 502
+        }
+        XCTAssertTrue(responder.process.isRunning, "the responder waits for the requests in flight")
+        XCTAssertEqual(answered.value, 0)
+        try await StackSandbox.run { sandbox in
+            try sandbox.resetFaults(until: "the six requests answered") { answered.value == 6 }
+        }
 
         let finished = try await answers
-        _ = try await HTTP.send("POST", "/sandbox/reset")
         XCTAssertEqual(finished.count, 6)
         for answer in finished {
             XCTAssertEqual(answer.status, 200, answer.text)
             XCTAssertEqual(try answer.json()["errcode"] as? Int, 0, answer.text)
         }
-        XCTAssertGreaterThan(Date().timeIntervalSince(started), 1.4, "the requests were really in flight")
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 0)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: socket), "the socket is removed on exit")
-        let after = try await HTTP.send("GET", "/drain-test/api/3Pay/health")
+        let exit = try responder.exit()
+        XCTAssertEqual(exit.reason, .exit)
+        XCTAssertEqual(exit.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: responder.socket), "the socket is removed on exit")
+        let after = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
         XCTAssertEqual(after.status, 502, "nothing listens after the drain")
-    }
-
-    private func waitUntilHealthy(_ path: String) async throws {
-        for _ in 0..<100 {
-            if let answer = try? await HTTP.send("GET", path), answer.status == 200 { return }
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
-        XCTFail("the drain-test responder did not start")
     }
 }

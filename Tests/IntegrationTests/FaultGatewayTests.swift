@@ -25,7 +25,7 @@ final class FaultGatewayTests: FaultTestCase {
         _ mode: String, applied: Bool, file: StaticString = #filePath, line: UInt = #line
     ) async throws {
         let source = FaultBillSource(tag: Self.tags[mode]! + (applied ? "a" : "n"))
-        var settings: [String: Any] = ["mode": mode, "applied": applied]
+        var settings: [String: any Sendable] = ["mode": mode, "applied": applied]
         if mode == "hang" {
             // Four requests hang far longer than the responder's gateway timeout (15 s by default); the other
             // clients go on. The faults are reset only after every hung request got its answer: a reset
@@ -35,9 +35,9 @@ final class FaultGatewayTests: FaultTestCase {
         } else {
             settings["failure_rate"] = 0.3
         }
-        try await FaultSandbox.setFaults(settings)
-        let load = await FaultLoad.run(source, until: FaultStopSignal(seconds: 2))
-        try await FaultSandbox.resetFaults()
+        try await StackSandbox.run { [settings] in try $0.setFaults(settings) }
+        let load = await FaultLoad.run(source, until: FaultStopSignal(answers: 300))
+        try await StackSandbox.run { try $0.resetFaults() }
 
         var rules = FaultRules()
         rules.scanCodeErrcodes = [Self.errcodes[mode]!]

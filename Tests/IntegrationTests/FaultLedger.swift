@@ -1,5 +1,7 @@
 import Foundation
 import MariaDB
+import XCTest
+import TestSupport
 
 /// What one fault case left behind, read after the fact from the three places that must agree: the
 /// payment database (records, receipts, card credits, callback outbox), the sandbox's book of trades, and
@@ -42,10 +44,6 @@ struct FaultSnapshot {
     struct Callback {
         let status: String
         let attempts: Int
-        /// Claimed by a delivery whose lease has not run out yet.
-        let leased: Bool
-        /// Due only later (back-off after a failed attempt).
-        let deferred: Bool
     }
 
     var records: [Record] = []
@@ -68,40 +66,41 @@ struct FaultSnapshot {
     }
 }
 
-/// Reads `FaultSnapshot`s and moves time forward for the sweep and the callback outbox. One database
-/// connection, used by one test at a time.
+/// Reads `FaultSnapshot`s and moves time forward for the sweep and the callback outbox, through one
+/// `StackDatabase` used by one test at a time.
 final class FaultLedger {
-    private let connection: Connection
+    let database: StackDatabase
 
     init() throws {
-        connection = try Connection(settings: try DatabaseProbe.settings())
+        database = try StackDatabase()
     }
 
     /// Everything about the bills of `source` (its prefix and body).
     func snapshot(_ source: FaultBillSource) async throws -> FaultSnapshot {
         var snapshot = FaultSnapshot()
         try readConsistently { try readTables(source, into: &snapshot) }
-        snapshot.trades = try await FaultSandbox.trades(subject: source.body)
-        snapshot.delivered = try await FaultSandbox.callbackCounts(prefix: source.prefix)
+        let (body, prefix) = (source.body, source.prefix)
+        snapshot.trades = try await StackSandbox.run { try $0.trades(subject: body) }
+        snapshot.delivered = try await StackSandbox.run { try $0.callbackCounts(prefix: prefix) }
         return snapshot
     }
 
     /// Runs the reads in one transaction, so they all see the database at the same moment (payments keep
     /// being recorded while a snapshot is taken).
     private func readConsistently(_ reads: () throws -> Void) throws {
-        _ = try connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        _ = try database.connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         do {
             try reads()
-            _ = try connection.execute("COMMIT")
+            _ = try database.connection.execute("COMMIT")
         } catch {
-            _ = try? connection.execute("ROLLBACK")
+            _ = try? database.connection.execute("ROLLBACK")
             throw error
         }
     }
 
     private func readTables(_ source: FaultBillSource, into snapshot: inout FaultSnapshot) throws {
         let prefix = SQLValue.string(source.prefix)
-        snapshot.records = try rows(
+        snapshot.records = try database.rows(
             """
             SELECT autoid, billnum, billtype, paymentvalue, cardno, out_trade_no, codeurl, status, trade_no, paid_amount
               FROM T_3Pay_Offline_ReceiveMoney WHERE billnum LIKE CONCAT(?, '%') ORDER BY autoid
@@ -112,7 +111,7 @@ final class FaultLedger {
                 amount: row["paymentvalue"] ?? "", cardno: row["cardno"], outTradeNo: row["out_trade_no"] ?? "",
                 codeurl: row["codeurl"], status: row["status"] ?? "", tradeNo: row["trade_no"], paidAmount: row["paid_amount"])
         }
-        snapshot.receipts = try rows(
+        snapshot.receipts = try database.rows(
             """
             SELECT x.t, x.autoid, x.amount FROM (
                       SELECT '1' AS t, autoid, amount, billnum FROM T_3Pay_Receipt_Scenic
@@ -125,13 +124,13 @@ final class FaultLedger {
             ) x WHERE x.billnum LIKE CONCAT(?, '%')
             """, [prefix]
         ).map { FaultSnapshot.Receipt(table: $0["t"] ?? "", autoid: Int64($0["autoid"] ?? "") ?? -1, amount: $0["amount"] ?? "") }
-        snapshot.credits = try rows(
+        snapshot.credits = try database.rows(
             """
             SELECT c.autoid, c.cardno, c.amount FROM T_3Pay_StoredValueCard_Credit c
               JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = c.autoid WHERE r.billnum LIKE CONCAT(?, '%')
             """, [prefix]
         ).map { FaultSnapshot.Credit(autoid: Int64($0["autoid"] ?? "") ?? -1, cardno: $0["cardno"] ?? "", amount: $0["amount"] ?? "") }
-        for row in try rows(
+        for row in try database.rows(
             "SELECT cardno, balance FROM T_3Pay_StoredValueCard WHERE cardno LIKE CONCAT('C', ?, '%')", [prefix])
         {
             snapshot.cards[row["cardno"] ?? ""] = row["balance"]
@@ -142,7 +141,7 @@ final class FaultLedger {
     /// The status of each record of the bills of `source`.
     func statuses(_ source: FaultBillSource) throws -> [Int64: String] {
         var found: [Int64: String] = [:]
-        for row in try rows(
+        for row in try database.rows(
             "SELECT autoid, status FROM T_3Pay_Offline_ReceiveMoney WHERE billnum LIKE CONCAT(?, '%')", [.string(source.prefix)])
         {
             if let autoid = Int64(row["autoid"] ?? "") { found[autoid] = row["status"] }
@@ -153,90 +152,67 @@ final class FaultLedger {
     /// The callback outbox rows of the bills of `source`, by autoid.
     func callbacks(_ source: FaultBillSource) throws -> [Int64: FaultSnapshot.Callback] {
         var found: [Int64: FaultSnapshot.Callback] = [:]
-        for row in try rows(
+        for row in try database.rows(
             """
-            SELECT o.autoid, o.status, o.attempts,
-                   IF(o.lease_until > UTC_TIMESTAMP(3), 1, 0) AS leased,
-                   IF(o.next_attempt_at > UTC_TIMESTAMP(3), 1, 0) AS deferred
+            SELECT o.autoid, o.status, o.attempts
               FROM T_3Pay_Callback_Outbox o
               JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid WHERE r.billnum LIKE CONCAT(?, '%')
             """, [.string(source.prefix)])
         {
             guard let autoid = Int64(row["autoid"] ?? "") else { continue }
             found[autoid] = FaultSnapshot.Callback(
-                status: row["status"] ?? "", attempts: Int(row["attempts"] ?? "") ?? -1, leased: row["leased"] == "1",
-                deferred: row["deferred"] == "1")
+                status: row["status"] ?? "", attempts: Int(row["attempts"] ?? "") ?? -1)
         }
         return found
     }
 
-    /// Moves the records' times back `minutes` (a QR code they have expired a minute ago), as if that much
-    /// time had passed: the sweep then treats them as stale.
-    func age(_ autoids: [Int64], minutes: Int = 20) throws {
-        for autoid in autoids {
-            _ = try connection.execute(
-                """
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET created_at = created_at - INTERVAL ? MINUTE,
-                       updated_at = updated_at - INTERVAL ? MINUTE,
-                       qr_expires_at = IF(qr_expires_at IS NULL, NULL, UTC_TIMESTAMP() - INTERVAL 1 MINUTE)
-                 WHERE autoid = ?
-                """,
-                [.int(Int64(minutes)), .int(Int64(minutes)), .int(autoid)])
-        }
+    /// The database's clock now (UTC, as the procedures stamp rows), to compare row times with.
+    func now() throws -> String {
+        try XCTUnwrap(database.rows("SELECT UTC_TIMESTAMP(3) AS now").first?["now"])
     }
 
-    /// Lets the run's pending callbacks fall due now, as if their lease or back-off had run out: a delivery
-    /// interrupted by the fault is otherwise retried only after its 120 s lease.
-    func makeCallbacksDue(_ source: FaultBillSource) throws {
-        _ = try connection.execute(
+    /// Lets the run's callbacks that were claimed or deferred before `before` (a `now()` of the database) and
+    /// are still pending fall due now, as if their lease or back-off had run out: a delivery the fault
+    /// interrupted is otherwise retried only after its 120 s lease. Returns how many there were.
+    func makeStuckCallbacksDue(_ source: FaultBillSource, before: String) throws -> Int {
+        let stuck = """
+            o.status = 'PENDING' AND o.updated_at < ? AND r.billnum LIKE CONCAT(?, '%')
+            AND (o.lease_until > UTC_TIMESTAMP(3) OR o.next_attempt_at > UTC_TIMESTAMP(3))
+            """
+        let arguments: [SQLValue] = [.string(before), .string(source.prefix)]
+        let count = try database.rows(
+            "SELECT COUNT(*) AS n FROM T_3Pay_Callback_Outbox o JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid WHERE "
+                + stuck, arguments).first?["n"]
+        _ = try database.connection.execute(
             """
             UPDATE T_3Pay_Callback_Outbox o JOIN T_3Pay_Offline_ReceiveMoney r ON r.autoid = o.autoid
                SET o.lease_until = IF(o.lease_until > UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) - INTERVAL 1 SECOND, o.lease_until),
                    o.next_attempt_at = LEAST(o.next_attempt_at, UTC_TIMESTAMP(3))
-             WHERE o.status = 'PENDING' AND r.billnum LIKE CONCAT(?, '%')
-            """,
-            [.string(source.prefix)])
-    }
-
-    private func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[String: String]] {
-        let sets = try connection.execute(sql, arguments)
-        return (sets.first?.rows ?? []).map { row in
-            var columns: [String: String] = [:]
-            for (name, value) in zip(row.columns, row.values) { columns[name] = value }
-            return columns
-        }
+             WHERE
+            """ + " " + stuck,
+            arguments)
+        return Int(count ?? "") ?? -1
     }
 }
 
-/// The sandbox's control API as the fault tests use it.
-enum FaultSandbox {
-    /// The book's trades whose subject is `subject`, by out_trade_no.
-    static func trades(subject: String) async throws -> [String: FaultSnapshot.Trade] {
-        let answer = try await HTTP.send("GET", "/sandbox/trades")
-        guard answer.status == 200, let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
-              let trades = object["trades"] as? [[String: Any]]
-        else { throw FaultFailure("sandbox trades: HTTP \(answer.status) \(answer.text.prefix(200))") }
+extension StackSandbox {
+    /// The book's trades whose subject is `subject` (the bills of one fault case), by out_trade_no.
+    func trades(subject: String) throws -> [String: FaultSnapshot.Trade] {
         var found: [String: FaultSnapshot.Trade] = [:]
-        for trade in trades where trade["subject"] as? String == subject {
-            guard let outTradeNo = trade["out_trade_no"] as? String else { continue }
+        for trade in try trades() where trade["subject"] == subject {
+            guard let outTradeNo = trade["out_trade_no"] else { continue }
             found[outTradeNo] = FaultSnapshot.Trade(
-                outTradeNo: outTradeNo, amount: trade["total_amount"] as? String ?? "", qrCode: trade["qr_code"] as? String ?? "",
-                status: trade["status"] as? String ?? "", tradeNo: trade["trade_no"] as? String)
+                outTradeNo: outTradeNo, amount: trade["total_amount"] ?? "", qrCode: trade["qr_code"] ?? "",
+                status: trade["status"] ?? "", tradeNo: trade["trade_no"])
         }
         return found
     }
 
     /// How many callbacks the recording sink holds for each payment record of the bills starting with `prefix`.
-    static func callbackCounts(prefix: String) async throws -> [Int64: Int] {
-        let answer = try await HTTP.send("GET", "/sandbox/sink")
-        guard answer.status == 200, let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
-              let entries = object["received"] as? [[String: Any]]
-        else { throw FaultFailure("sandbox sink: HTTP \(answer.status) \(answer.text.prefix(200))") }
+    func callbackCounts(prefix: String) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
-        for entry in entries {
-            guard let body = entry["body"] as? String,
-                  let fields = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+        for entry in try sink() {
+            guard let fields = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any],
                   let billnum = fields["billnum"] as? String, billnum.hasPrefix(prefix),
                   let autoid = (fields["autoid"] as? String).flatMap({ Int64($0) })
             else { continue }
@@ -244,21 +220,5 @@ enum FaultSandbox {
         }
         return counts
     }
-
-    static func setFaults(_ settings: [String: Any]) async throws {
-        let answer = try await HTTP.postJSON("/sandbox/faults", settings)
-        guard answer.status == 200 else { throw FaultFailure("the sandbox refused faults \(settings): \(answer.text)") }
-    }
-
-    /// Clears every gateway fault; the book, the notifications and the sink are kept.
-    static func resetFaults() async throws {
-        let answer = try await HTTP.send("POST", "/sandbox/reset")
-        guard answer.status == 200 else { throw FaultFailure("sandbox reset: HTTP \(answer.status)") }
-    }
 }
 
-/// A fault-test step that could not be carried out, with a readable reason.
-struct FaultFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

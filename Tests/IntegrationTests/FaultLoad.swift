@@ -1,5 +1,7 @@
+import CurlClient
 import Foundation
 import Synchronization
+import TestSupport
 
 /// A bill the fault tests send: a number no other run uses, billtypes 1–7 in turn (7 with a card of its
 /// own), an exact amount, and a body naming the run, which the sandbox keeps as the trade's subject so the
@@ -11,8 +13,8 @@ struct FaultBill: Sendable, Hashable, CustomStringConvertible {
     let cardno: String?
     let body: String
 
-    var json: [String: Any] {
-        var members: [String: Any] = [
+    var json: [String: any Sendable] {
+        var members: [String: any Sendable] = [
             "billnum": billnum, "billtype": billtype, "body": body, "paytype": "01",
             "paymentvalue": amount, "clientip": "10.0.0.9",
         ]
@@ -58,8 +60,8 @@ final class FaultBillSource: Sendable {
 /// or no answer at all.
 struct FaultAnswer: Sendable, CustomStringConvertible {
     let bill: FaultBill
-    /// When the request was sent.
-    let sentAt: Date
+    /// The request's place in the order the load sent its ScanCode requests (1, 2, …); 0 for other requests.
+    let sequence: Int
     /// nil: the request failed below HTTP.
     let httpStatus: Int?
     /// nil: the body was not ThreePay's envelope.
@@ -72,21 +74,21 @@ struct FaultAnswer: Sendable, CustomStringConvertible {
     var codeurl: String? { tag["codeurl"] }
     var isEnvelope: Bool { errcode != nil }
 
-    static func from(_ bill: FaultBill, sentAt: Date, _ answer: HTTPAnswer) -> FaultAnswer {
-        if let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
+    static func from(_ bill: FaultBill, sequence: Int, _ answer: HTTPReply) -> FaultAnswer {
+        if let object = try? JSONSerialization.jsonObject(with: answer.data) as? [String: Any],
            let errcode = object["errcode"] as? Int
         {
             let tag = (object["tag"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
             return FaultAnswer(
-                bill: bill, sentAt: sentAt, httpStatus: answer.status, errcode: errcode, detail: object["errmsg"] as? String ?? "",
+                bill: bill, sequence: sequence, httpStatus: answer.status, errcode: errcode, detail: object["errmsg"] as? String ?? "",
                 tag: tag)
         }
         let text = answer.text.replacingOccurrences(of: "\n", with: " ").prefix(80)
-        return FaultAnswer(bill: bill, sentAt: sentAt, httpStatus: answer.status, errcode: nil, detail: String(text), tag: [:])
+        return FaultAnswer(bill: bill, sequence: sequence, httpStatus: answer.status, errcode: nil, detail: String(text), tag: [:])
     }
 
-    static func failed(_ bill: FaultBill, sentAt: Date, _ error: any Error) -> FaultAnswer {
-        FaultAnswer(bill: bill, sentAt: sentAt, httpStatus: nil, errcode: nil, detail: String(describing: error).prefix(120).description, tag: [:])
+    static func failed(_ bill: FaultBill, sequence: Int, _ error: any Error) -> FaultAnswer {
+        FaultAnswer(bill: bill, sequence: sequence, httpStatus: nil, errcode: nil, detail: String(describing: error).prefix(120).description, tag: [:])
     }
 
     var description: String {
@@ -159,19 +161,34 @@ struct FaultLoadResult: Sendable {
     var requestCount: Int { scanCodes.count + queries.count + payments.count }
 }
 
-/// Tells the load's clients to stop: when set, or when its deadline has passed.
-final class FaultStopSignal: Sendable {
-    private let flag = Mutex(false)
-    private let deadline: Date
+/// How far a load has got: its ScanCode requests sent and answered so far. The tests time their disruptions
+/// by it, and tell the requests sent after a moment from those sent before by their `sequence`.
+final class FaultProgress: Sendable {
+    let sent = SharedCounter()
+    let answered = SharedCounter()
 
-    /// `seconds` is a safety limit; the test normally stops the load itself.
-    init(seconds: TimeInterval) {
-        deadline = Date().addingTimeInterval(seconds)
+    /// Waits until the load has received `count` more ScanCode answers than it had when this was called.
+    func waitForAnswers(_ count: Int) async throws {
+        let target = answered.value + count
+        try await Poll.eventually("\(count) more ScanCode answers of the load", seconds: 120) { answered.value >= target }
+    }
+}
+
+/// Tells the load's clients to stop: when set, once the load has received `answers` ScanCode answers, or when
+/// its safety deadline has passed (the test normally stops the load itself).
+final class FaultStopSignal: Sendable {
+    let progress = FaultProgress()
+    private let flag = Mutex(false)
+    private let answers: Int
+    private let deadline = ContinuousClock.now + .seconds(120)
+
+    init(answers: Int = .max) {
+        self.answers = answers
     }
 
     func stop() { flag.withLock { $0 = true } }
 
-    var isStopped: Bool { flag.withLock { $0 } || Date() >= deadline }
+    var isStopped: Bool { flag.withLock { $0 } || progress.answered.value >= answers || ContinuousClock.now >= deadline }
 }
 
 /// A modest concurrent load through nginx: each client sends fresh bills to ScanCode one after another.
@@ -195,15 +212,16 @@ enum FaultLoad {
         return total
     }
 
-    /// Runs the load with a reserve while `disrupt` breaks something (and pays reserved bills meanwhile); the
-    /// load stops when `disrupt` returns or throws, and has finished either way before this returns.
+    /// Runs the load with a reserve while `disrupt` breaks something (and pays reserved bills meanwhile),
+    /// watching the load's progress; the load stops when `disrupt` returns or throws, and has finished either
+    /// way before this returns.
     static func around(
-        _ source: FaultBillSource, reserve: FaultReserve, _ disrupt: () async throws -> Void
+        _ source: FaultBillSource, reserve: FaultReserve, _ disrupt: (FaultProgress) async throws -> Void
     ) async throws -> FaultLoadResult {
-        let stop = FaultStopSignal(seconds: 120)
+        let stop = FaultStopSignal()
         async let running = run(source, reserve: reserve, until: stop)
         do {
-            try await disrupt()
+            try await disrupt(stop.progress)
         } catch {
             stop.stop()
             _ = await running
@@ -218,7 +236,7 @@ enum FaultLoad {
         var sent = 0
         while !stop.isStopped {
             let bill = source.next()
-            let answer = await scanCode(bill)
+            let answer = await scanCode(bill, progress: stop.progress)
             result.scanCodes.append(answer)
             sent += 1
             guard let reserve, answer.errcode == 0, let autoid = answer.autoid, sent % 3 != 2 else { continue }
@@ -235,22 +253,23 @@ enum FaultLoad {
         return result
     }
 
-    static func scanCode(_ bill: FaultBill) async -> FaultAnswer {
-        let sentAt = Date()
+    /// Sends the bill to ScanCode; with `progress`, the request is counted and numbered in the load's order.
+    static func scanCode(_ bill: FaultBill, progress: FaultProgress? = nil) async -> FaultAnswer {
+        let sequence = progress?.sent.increment() ?? 0
+        defer { progress?.answered.increment() }
         do {
-            return FaultAnswer.from(bill, sentAt: sentAt, try await HTTP.postJSON("/api/3Pay/AliPay/ScanCode", bill.json))
+            return FaultAnswer.from(bill, sequence: sequence, try await HTTP.postJSON(scanCodePath, bill.json))
         } catch {
-            return FaultAnswer.failed(bill, sentAt: sentAt, error)
+            return FaultAnswer.failed(bill, sequence: sequence, error)
         }
     }
 
     static func query(_ bill: FaultBill, autoid: Int64) async -> FaultAnswer {
-        let sentAt = Date()
         do {
             let answer = try await HTTP.postJSON("/api/3Pay/AliPay/Query", ["autoid": String(autoid)])
-            return FaultAnswer.from(bill, sentAt: sentAt, answer)
+            return FaultAnswer.from(bill, sequence: 0, answer)
         } catch {
-            return FaultAnswer.failed(bill, sentAt: sentAt, error)
+            return FaultAnswer.failed(bill, sequence: 0, error)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// nginx is reloaded (`nginx -s reload`, twice) in the middle of a ScanCode + Query + pay load: its old
@@ -8,13 +9,13 @@ final class FaultNginxReloadTests: FaultTestCase {
         let source = FaultBillSource(tag: "ng")
         let reserve = FaultReserve()
         var extra: [FaultPayment] = []
-        let load = try await FaultLoad.around(source, reserve: reserve) {
+        let load = try await FaultLoad.around(source, reserve: reserve) { progress in
             for _ in 0..<2 {
-                try await Task.sleep(nanoseconds: 1_000_000_000)
-                try await FaultBlocking.run { try FaultStack.reloadNginx() }
+                try await progress.waitForAnswers(100)
+                try await Background.run { try FaultStack.reloadNginx() }
                 for issued in reserve.take(3) { extra.append(await FaultLoad.pay(issued)) }
             }
-            try await Task.sleep(nanoseconds: 1_000_000_000)
+            try await progress.waitForAnswers(100)
         }
 
         // Zero failures: FaultRules() allows no errcode and no nginx page.

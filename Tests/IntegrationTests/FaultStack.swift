@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Breaks and repairs the stack's processes for the fault tests: the responder (`kill -9`, then started
@@ -30,6 +31,12 @@ enum FaultStack {
         return status.contains("State:\tZ") ? nil : pid
     }
 
+    /// How many requests the stack's responder serves at once (its THREEPAY_WORKERS): each worker holds its own
+    /// database connection, which a fault may have broken until the worker's next request.
+    static func responderWorkers() -> Int {
+        responderPID().flatMap { try? launch(of: $0).environment["THREEPAY_WORKERS"] }.flatMap { Int($0) } ?? 64
+    }
+
     /// Reads how the running process `pid` was started, from /proc (executable, arguments, environment, folder).
     static func launch(of pid: pid_t) throws -> Launch {
         let fileManager = FileManager.default
@@ -52,13 +59,11 @@ enum FaultStack {
 
     /// `kill -9` of the stack's responder; returns once it is gone. How it was started is kept for `restartResponder`.
     static func killResponder() throws {
-        guard let pid = responderPID() else { throw FaultFailure("the stack's responder is not running") }
+        guard let pid = responderPID() else { throw TestFailure("the stack's responder is not running") }
         let launch = try launch(of: pid)
         savedLaunch.withLock { $0 = launch }
-        guard kill(pid, SIGKILL) == 0 else { throw FaultFailure("kill -9 \(pid) failed: errno \(errno)") }
-        let deadline = Date().addingTimeInterval(5)
-        while responderPID() != nil, Date() < deadline { usleep(20_000) }
-        if responderPID() != nil { throw FaultFailure("the responder \(pid) survived kill -9") }
+        guard kill(pid, SIGKILL) == 0 else { throw TestFailure("kill -9 \(pid) failed: errno \(errno)") }
+        try Poll.until("the responder \(pid) gone after kill -9", seconds: 15, every: 0.02) { responderPID() == nil }
     }
 
     /// Starts the responder again as it was started before `killResponder` (same binary, arguments,
@@ -66,9 +71,9 @@ enum FaultStack {
     @discardableResult
     static func restartResponder() throws -> pid_t {
         if let pid = responderPID() { return pid }
-        guard let launch = savedLaunch.withLock({ $0 }) else { throw FaultFailure("no responder was killed by this test run") }
+        guard let launch = savedLaunch.withLock({ $0 }) else { throw TestFailure("no responder was killed by this test run") }
         let logPath = state + "/logs/threepay.log"
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         defer { try? log.close() }
@@ -93,36 +98,23 @@ enum FaultStack {
             "/usr/bin/env",
             ["nginx", "-p", state, "-c", state + "/nginx.conf", "-e", state + "/logs/nginx-error.log", "-s", "reload"],
             TestStack.environment)
-        guard outcome.status == 0 else { throw FaultFailure("nginx -s reload failed: \(outcome.output)") }
+        guard outcome.status == 0 else { throw TestFailure("nginx -s reload failed: \(outcome.output)") }
     }
 
     /// `scripts/mariadb.sh stop` / `start` on the stack's private MariaDB.
     static func database(_ command: String) throws {
         let outcome = try LifecycleProcesses.mariadb(command)
-        guard outcome.status == 0 else { throw FaultFailure("scripts/mariadb.sh \(command) failed: \(outcome.output.suffix(600))") }
+        guard outcome.status == 0 else { throw TestFailure("scripts/mariadb.sh \(command) failed: \(outcome.output.suffix(600))") }
     }
 
-    /// Waits until ThreePay's health route says 200 (process and database up).
-    static func waitHealthy(seconds: TimeInterval = 30) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        var last = "no answer"
-        while Date() < deadline {
-            if let answer = try? await HTTP.send("GET", "/api/3Pay/health") {
-                if answer.status == 200 { return }
-                last = "HTTP \(answer.status) \(answer.text.prefix(200))"
-            }
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
-        throw FaultFailure("the stack did not become healthy within \(seconds) s: \(last)")
-    }
 
     /// Puts back whatever a fault test may have broken: the gateway faults, the database, the responder
     /// (only when a fault test killed it: a stack without a pid file is not this test's to start).
     static func repair() async throws {
-        try? await FaultSandbox.resetFaults()
+        try? await StackSandbox.run { try $0.resetFaults() }
         LifecycleProcesses.ensureDatabaseRunning()
         if responderPID() == nil, savedLaunch.withLock({ $0 }) != nil { try restartResponder() }
-        try await waitHealthy()
-        try await FaultSandbox.resetFaults()
+        try await TestStack.waitHealthy()
+        try await StackSandbox.run { try $0.resetFaults() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Shared by the fault tests: the stack is healthy and free of gateway faults before each test and is put
@@ -26,6 +27,7 @@ class FaultTestCase: XCTestCase {
         var check = FaultReconciliation()
         check.checkAnswers(load, rules)
         let ledger = try FaultLedger()
+        let settleStarted = try ledger.now()
         let first = try await ledger.snapshot(source)
         let bills = Set(load.scanCodes.map(\.bill))
         check.checkIssued(load.scanCodes, first)
@@ -38,7 +40,7 @@ class FaultTestCase: XCTestCase {
         }
         let paid = Set(payments.filter(\.accepted).map(\.issued.autoid))
         // Alipay resends a notification it could not deliver after 1, 2, 4, 8 and 16 s.
-        try? await waitUntil("payments recorded", seconds: 45) {
+        try? await Poll.eventually("payments recorded", seconds: 45, every: 0.25) {
             let statuses = try ledger.statuses(source)
             return paid.allSatisfy { statuses[$0] == "PAID" }
         }
@@ -87,7 +89,7 @@ class FaultTestCase: XCTestCase {
         }.map(\.autoid)
         var sweepPasses = 0
         if !aged.isEmpty {
-            try ledger.age(aged)
+            try ledger.database.age(aged)
             while sweepPasses < 3 {
                 sweepPasses += 1
                 let outcome = try LifecycleProcesses.sweep()
@@ -98,21 +100,13 @@ class FaultTestCase: XCTestCase {
         }
 
         // Callbacks. The service delivers them from its outbox a few per second; a delivery the fault
-        // interrupted waits for its lease (120 s) or back-off: after 10 s that time is let pass.
-        var madeDue = 0
-        let deadline = Date().addingTimeInterval(45)
-        let started = Date()
-        while Date() < deadline {
+        // interrupted waits for its lease (120 s) or back-off. Those still pending from before the settling
+        // began are let fall due now; a delivery claimed since is left to finish.
+        let madeDue = try ledger.makeStuckCallbacksDue(source, before: settleStarted)
+        try? await Poll.eventually("callbacks delivered", seconds: 45, every: 0.25) {
             let callbacks = try ledger.callbacks(source)
-            let statuses = try ledger.statuses(source)
-            if statuses.filter({ $0.value == "PAID" }).keys.allSatisfy({ callbacks[$0]?.status == "DELIVERED" }) { break }
-            if madeDue == 0, Date().timeIntervalSince(started) > 10 {
-                madeDue = callbacks.values.filter { $0.status == "PENDING" && ($0.leased || $0.deferred) }.count
-                if madeDue > 0 { try ledger.makeCallbacksDue(source) } else { madeDue = -1 }
-            }
-            try await Task.sleep(nanoseconds: 250_000_000)
+            return try ledger.statuses(source).filter { $0.value == "PAID" }.keys.allSatisfy { callbacks[$0]?.status == "DELIVERED" }
         }
-        madeDue = max(madeDue, 0)
 
         let final = try await ledger.snapshot(source)
         check.checkIssued(load.scanCodes + resentAnswers, final)
@@ -134,24 +128,5 @@ class FaultTestCase: XCTestCase {
                 + "paid \(paidRecords), callbacks made due early \(madeDue), sink duplicates \(duplicates); "
                 + "violations \(check.violations.count)")
         check.assertNone(label, file: file, line: line)
-    }
-
-    /// Polls `condition` every 0.25 s until it holds; throws after `seconds`.
-    func waitUntil(_ what: String, seconds: TimeInterval, _ condition: () throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            if try condition() { return }
-            guard Date() < deadline else { throw FaultFailure("\(what): not within \(seconds) s") }
-            try await Task.sleep(nanoseconds: 250_000_000)
-        }
-    }
-}
-
-/// Runs blocking work (a script, a process) on a thread of its own, so the load's tasks keep running.
-enum FaultBlocking {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
     }
 }

@@ -31,7 +31,7 @@ struct HostileCase: Sendable {
     }
 
     /// Runs the case with `client` and `database`; returns every broken expectation (empty: passed).
-    func check(client: ScanCodeClient, database: DatabaseProbe) -> [String] {
+    func check(client: StackClient, database: StackDatabase) -> [String] {
         var problems: [String] = []
         let reply: HTTPReply
         do {
@@ -90,7 +90,7 @@ struct HostileCase: Sendable {
         return problems
     }
 
-    private func checkStored(_ reply: HTTPReply, columns: [String: String], database: DatabaseProbe) -> [String] {
+    private func checkStored(_ reply: HTTPReply, columns: [String: String], database: StackDatabase) -> [String] {
         let envelope: ScanCodeEnvelope
         do {
             envelope = try ScanCodeEnvelope.parse(reply)
@@ -110,7 +110,7 @@ struct HostileCase: Sendable {
                 problems.append("\(name): answer billnum \(String(reflecting: envelope.billnum)) != \(String(reflecting: billnum))")
             }
         }
-        let records: [DatabaseProbe.Record]
+        let records: [StackDatabase.Record]
         do {
             records = try database.records(billnum: billnum).filter { $0.billnum == billnum }
         } catch {
@@ -174,11 +174,11 @@ enum HostileRunner {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                let client: ScanCodeClient
-                let database: DatabaseProbe
+                let client: StackClient
+                let database: StackDatabase
                 do {
-                    client = try ScanCodeClient()
-                    database = try DatabaseProbe()
+                    client = try StackClient()
+                    database = try StackDatabase()
                 } catch {
                     results.add(["runner thread could not start: \(error)"])
                     return

@@ -8,7 +8,7 @@ final class HostileInputTests: XCTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         // Gateway faults left by another test would turn the valid cases into gateway failures.
-        try ScanCodeSandbox(client: try ScanCodeClient()).resetFaults()
+        try StackSandbox(try StackClient()).resetFaults()
     }
 
     private func run(_ cases: [HostileCase], file: StaticString = #filePath, line: UInt = #line) {
@@ -18,7 +18,7 @@ final class HostileInputTests: XCTestCase {
         for problem in HostileRunner.run(cases).sorted() {
             XCTFail(problem, file: file, line: line)
         }
-        XCTAssertTrue((try? ScanCodeClient())?.responderIsHealthy() == true, "the responder is not healthy after the corpus",
+        XCTAssertTrue((try? StackClient())?.responderIsHealthy() == true, "the responder is not healthy after the corpus",
                       file: file, line: line)
     }
 

@@ -1,33 +1,35 @@
+import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// Duplicate notifications racing each other and Query calls record one payment: one receipt, one
 /// card credit, one callback.
 final class LifecycleDuplicateTests: LifecycleTestCase {
     func testConcurrentDuplicateNotificationsAndQueriesRecordOnePayment() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let bill = LifecycleBill.next("LD", billtype: "7", amount: "12.34")
         let cardno = try XCTUnwrap(bill.cardno)
         let balanceBefore = try database.cardBalance(cardno)
         XCTAssertNil(balanceBefore, "a fresh card")
         let payment = try await LifecycleAPI.issue(bill, database)
-        let paid = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
+        let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo, notify: false) }
         XCTAssertEqual(paid.status, 200, paid.text)
-        let booked = try await LifecycleAPI.trade(payment.outTradeNo)
+        let booked = try await StackSandbox.run { try $0.trade(payment.outTradeNo) }
         let trade = try XCTUnwrap(booked)
         // The genuine notification, signed once and sent ten times at once, as a replaying Alipay would.
         let form = try LifecycleNotification.form(try LifecycleNotification.fields(paid: trade), key: LifecycleNotification.alipayKey())
 
         enum Outcome: Sendable {
-            case resend(HTTPAnswer)
-            case direct(HTTPAnswer)
+            case resend(HTTPReply)
+            case direct(HTTPReply)
             case query(LifecycleEnvelope)
         }
         let autoid = payment.autoid
         let outTradeNo = payment.outTradeNo
         let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
             for _ in 0..<10 {
-                group.addTask { .resend(try await LifecycleAPI.resendNotification(outTradeNo)) }
+                group.addTask { .resend(try await StackSandbox.run { try $0.resendNotification(outTradeNo) }) }
                 group.addTask { .direct(try await LifecycleAPI.notify(form)) }
                 group.addTask { .query(try await LifecycleAPI.query(autoid: autoid)) }
             }
@@ -51,11 +53,11 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
             }
         }
 
-        try await Eventually.wait("ten sandbox notifications acknowledged", seconds: 15, every: 0.2) {
-            let attempts = try await LifecycleAPI.notifications(outTradeNo)
+        try await Poll.eventually("ten sandbox notifications acknowledged", seconds: 30, every: 0.2) {
+            let attempts = try await StackSandbox.run { try $0.notifications(outTradeNo) }
             return attempts.filter(\.delivered).count >= 10
         }
-        let attempts = try await LifecycleAPI.notifications(outTradeNo)
+        let attempts = try await StackSandbox.run { try $0.notifications(outTradeNo) }
         XCTAssertEqual(attempts.filter(\.delivered).count, 10)
         XCTAssertTrue(attempts.allSatisfy { $0.delivered && $0.reply == "success" }, "every duplicate answered success")
 
@@ -66,13 +68,18 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         XCTAssertEqual(try database.cardBalance(cardno), "12.34", "the card grew by the amount, once")
 
         let callback = try await LifecycleCallbacks.first(autoid: autoid, billnum: bill.billnum)
-        try LifecycleCallbacks.assertSigned(callback)
+        try LifecycleCallbacks.assertSigned(callback, database)
         XCTAssertEqual(callback.fields["cardno"], cardno)
-        try await Eventually.wait("callback DELIVERED", seconds: 5) {
+        try await Poll.eventually("callback DELIVERED", seconds: 30) {
             try database.outbox(autoid: autoid).first?["status"] == "DELIVERED"
         }
-        // Longer than one turn of the service's callback loop: a second delivery would show by now.
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        // A payment made after this one is called back by a later turn of the service's callback loop, which
+        // sends due callbacks oldest first: once the marker's callback has arrived, a second delivery of this
+        // payment's would have arrived before it.
+        let marker = try await LifecycleAPI.issue(LifecycleBill.next("LDm", billtype: "2", amount: "1.00"), database)
+        let markerPaid = try await StackSandbox.run { try $0.pay(marker.outTradeNo) }
+        XCTAssertEqual(markerPaid.status, 200, markerPaid.text)
+        _ = try await LifecycleCallbacks.first(autoid: marker.autoid, billnum: marker.bill.billnum)
         let callbacks = try await LifecycleCallbacks.received(autoid: autoid, billnum: bill.billnum)
         XCTAssertEqual(callbacks.count, 1, "one callback for autoid \(autoid)")
     }

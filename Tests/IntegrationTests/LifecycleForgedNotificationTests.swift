@@ -6,12 +6,12 @@ import XCTest
 /// shows each refusal is for the one thing that was changed.
 final class LifecycleForgedNotificationTests: LifecycleTestCase {
     func testForgedWrongAppAndWrongAmountNotificationsChangeNothing() async throws {
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("LF", billtype: "3", amount: "8.88"), database)
         // Paid at the sandbox without a notification: a trade number exists, but ThreePay must not learn of the
         // payment from anything below except the genuine notification at the end.
-        _ = try await LifecycleAPI.pay(payment.outTradeNo, notify: false)
-        let booked = try await LifecycleAPI.trade(payment.outTradeNo)
+        _ = try await StackSandbox.run { try $0.pay(payment.outTradeNo, notify: false) }
+        let booked = try await StackSandbox.run { try $0.trade(payment.outTradeNo) }
         let trade = try XCTUnwrap(booked)
         let genuine = try LifecycleNotification.fields(paid: trade)
         let alipayKey = try LifecycleNotification.alipayKey()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A database outage while Alipay notifies: ThreePay must not acknowledge what it could not record, and
@@ -17,7 +18,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         let bill = LifecycleBill.next("LO", billtype: "6", amount: "3.21")
         let payment: LifecycleIssued
         do {
-            let database = try LifecycleDatabase()
+            let database = try StackDatabase()
             payment = try await LifecycleAPI.issue(bill, database)
         }
 
@@ -26,32 +27,32 @@ final class LifecycleOutageTests: LifecycleTestCase {
         var databaseDown = true
         defer { if databaseDown { LifecycleProcesses.ensureDatabaseRunning() } }
 
-        let paid = try await LifecycleAPI.pay(payment.outTradeNo)
+        let paid = try await StackSandbox.run { try $0.pay(payment.outTradeNo) }
         XCTAssertTrue(paid.text.contains("queued"), paid.text)
-        try await Eventually.wait("the first notification attempt", seconds: 5, every: 0.05) {
-            try await !LifecycleAPI.notifications(payment.outTradeNo).isEmpty
+        try await Poll.eventually("the first notification attempt", seconds: 30, every: 0.05) {
+            try await !StackSandbox.run { try $0.notifications(payment.outTradeNo) }.isEmpty
         }
-        let firstAttempts = try await LifecycleAPI.notifications(payment.outTradeNo)
+        let firstAttempts = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
         let first = try XCTUnwrap(firstAttempts.first)
         XCTAssertFalse(first.delivered, "ThreePay could not record the payment, so it must not say success")
         XCTAssertNotEqual(first.reply, "success")
         XCTAssertEqual(first.statusCode, 503, "the database is unavailable: \(first.reply)")
-        let health = try await HTTP.send("GET", "/api/3Pay/health")
+        let health = try await HTTP.get("/api/3Pay/health")
         XCTAssertNotEqual(health.status, 200, "health reports the outage: \(health.text)")
 
         let started = try LifecycleProcesses.mariadb("start")
         databaseDown = false
         XCTAssertEqual(started.status, 0, started.output)
 
-        let database = try LifecycleDatabase()
-        try await Eventually.wait("the resend recorded the payment", seconds: 35, every: 0.25) {
+        let database = try StackDatabase()
+        try await Poll.eventually("the resend recorded the payment", seconds: 35, every: 0.25) {
             try database.record(autoid: payment.autoid)?["status"] == "PAID"
         }
         // The sandbox logs an attempt once ThreePay's answer has arrived, a moment after the commit.
-        try await Eventually.wait("the sandbox logged the acknowledged resend", seconds: 10, every: 0.05) {
-            try await LifecycleAPI.notifications(payment.outTradeNo).contains(where: \.delivered)
+        let attempts = try await Poll.eventualValue("the sandbox logged the acknowledged resend", seconds: 10) {
+            let logged = try await StackSandbox.run { try $0.notifications(payment.outTradeNo) }
+            return logged.contains(where: \.delivered) ? logged : nil
         }
-        let attempts = try await LifecycleAPI.notifications(payment.outTradeNo)
         let delivered = try XCTUnwrap(attempts.first(where: \.delivered), "attempts: \(attempts)")
         XCTAssertGreaterThan(delivered.attempt, 1, "a resend, not the first attempt, was acknowledged")
         XCTAssertTrue(attempts.filter { $0.attempt < delivered.attempt }.allSatisfy { !$0.delivered })
@@ -60,7 +61,7 @@ final class LifecycleOutageTests: LifecycleTestCase {
         try await assertPaidOnce(payment, database, source: "notify")
         try await assertQueryPaid(payment)
         let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: bill.billnum)
-        try LifecycleCallbacks.assertSigned(callback)
+        try LifecycleCallbacks.assertSigned(callback, database)
         XCTAssertEqual(callback.fields["status"], "paid")
     }
 }

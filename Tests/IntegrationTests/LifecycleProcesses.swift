@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Command-line tools the lifecycle tests run: the private MariaDB's script and `threepay sweep`.
@@ -28,25 +29,75 @@ enum LifecycleProcesses {
         _ = try? mariadb("start")
     }
 
-    /// One `threepay sweep` pass with the stack's settings (as scripts/stack.sh gives them to the responder).
+    /// One `threepay sweep` pass with the stack's settings.
     static func sweep() throws -> Outcome {
+        try TestCommand.run(TestStack.binDir + "/threepay", ["sweep"], try threepayEnvironment())
+    }
+
+    /// The environment `threepay` needs to work with the stack, as scripts/stack.sh gives it to the stack's
+    /// responder: the database, the sandbox gateway with the generated keys, the notification URL; then
+    /// `overrides`. Other `THREEPAY_*` variables of the test process are left out.
+    static func threepayEnvironment(_ overrides: [String: String] = [:]) throws -> [String: String] {
         let state = TestStack.stateDir
-        let outer = TestStack.environment
-        var environment = outer.filter { !$0.key.hasPrefix("THREEPAY_") }
-        if let socket = outer["THREEPAY_TEST_DB_SOCKET"], !socket.isEmpty {
-            environment["THREEPAY_DB_SOCKET"] = socket
-        } else if (outer["THREEPAY_DB_HOST"] ?? "").isEmpty && (outer["THREEPAY_DB_SOCKET"] ?? "").isEmpty {
-            environment["THREEPAY_DB_SOCKET"] = state + "/mariadb.sock"
-        }
-        for key in ["THREEPAY_DB_HOST", "THREEPAY_DB_PORT", "THREEPAY_DB_SOCKET", "THREEPAY_DB_PASSWORD", "THREEPAY_DB_NAME"]
-        where environment[key] == nil {
-            if let value = outer[key], !value.isEmpty { environment[key] = value }
-        }
-        environment["THREEPAY_DB_USER"] = outer["THREEPAY_DB_USER"] ?? ProcessInfo.processInfo.userName
+        var environment = TestStack.environment.filter { !$0.key.hasPrefix("THREEPAY_") }
+        environment.merge(TestDatabaseSettings.environment(for: try StackDatabase.settings())) { _, stack in stack }
         environment["THREEPAY_ALIPAY_GATEWAY"] = TestStack.baseURL + "/gateway.do"
         environment["THREEPAY_ALIPAY_APP_ID"] = LifecycleNotification.appID
         environment["THREEPAY_ALIPAY_APP_PRIVATE_KEY"] = state + "/keys/app_private.pem"
         environment["THREEPAY_ALIPAY_PUBLIC_KEY"] = state + "/keys/sandbox_alipay_public.pem"
-        return try TestCommand.run(TestStack.binDir + "/threepay", ["sweep"], environment)
+        environment["THREEPAY_ALIPAY_NOTIFY_URL"] = TestStack.baseURL + "/api/3Pay/AliPay/Notify"
+        environment.merge(overrides) { _, override in override }
+        return environment
+    }
+}
+
+/// A second responder (the built `threepay`) that a test starts and stops itself, listening on the socket
+/// nginx's `/drain-test/` location forwards to (nginx/dev.conf.in); the stack's own responder keeps running.
+final class TestResponder {
+    /// The path prefix that reaches this responder through the stack's nginx.
+    static let prefix = "/drain-test"
+
+    let process: Process
+    let socket: String
+
+    private init(process: Process, socket: String) {
+        self.process = process
+        self.socket = socket
+    }
+
+    /// Starts it with the stack's settings and `overrides` (see `LifecycleProcesses.threepayEnvironment`) and
+    /// waits until it answers its health check through nginx.
+    static func start(_ overrides: [String: String] = [:]) async throws -> TestResponder {
+        let socket = TestStack.stateDir + "/drain-test.sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestStack.binDir + "/threepay")
+        process.environment = try LifecycleProcesses.threepayEnvironment(overrides.merging(["THREEPAY_LISTEN": socket]) { _, listen in listen })
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let responder = TestResponder(process: process, socket: socket)
+        do {
+            try await TestStack.waitHealthy(prefix + "/api/3Pay/health")
+        } catch {
+            responder.stop()
+            throw error
+        }
+        return responder
+    }
+
+    var pid: pid_t { process.processIdentifier }
+
+    /// Waits until the process has exited; returns how (`.exit` or `.uncaughtSignal`) and its status.
+    func exit(seconds: Double = 60) throws -> (reason: Process.TerminationReason, status: Int32) {
+        try Poll.until("the test responder \(pid) exited", seconds: seconds, every: 0.02) { !process.isRunning }
+        return (process.terminationReason, process.terminationStatus)
+    }
+
+    /// Ends it, whatever state it is in: SIGTERM, then SIGKILL if it does not drain.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        if (try? exit(seconds: 30)) == nil { kill(pid, SIGKILL) }
     }
 }

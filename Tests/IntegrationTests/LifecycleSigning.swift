@@ -1,6 +1,8 @@
 import Alipay
 import Foundation
+import MariaDB
 import RSASigning
+import TestSupport
 import XCTest
 
 /// Payment notifications built by the test itself, signed like Alipay's (or forged).
@@ -74,30 +76,21 @@ struct LifecycleCallback: Sendable {
 enum LifecycleCallbacks {
     /// Every callback the sink holds for the payment record.
     static func received(autoid: Int64, billnum: String) async throws -> [LifecycleCallback] {
-        let answer = try await HTTP.send("GET", "/sandbox/sink")
-        guard answer.status == 200, let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
-              let entries = object["received"] as? [[String: Any]]
-        else { throw LifecycleFailure("sandbox sink: HTTP \(answer.status) \(answer.text.prefix(200))") }
-        return entries.compactMap { entry in
-            let body = entry["body"] as? String ?? ""
-            guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+        try await StackSandbox.run { try $0.sink() }.compactMap { entry in
+            guard let json = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any] else { return nil }
             let fields = json.compactMapValues { $0 as? String }
             guard fields["autoid"] == String(autoid), fields["billnum"] == billnum else { return nil }
-            let headers = entry["headers"] as? [String: Any] ?? [:]
             return LifecycleCallback(
-                timestamp: headers["x-threepay-timestamp"] as? String, signature: headers["x-threepay-signature"] as? String,
-                body: body, fields: fields)
+                timestamp: entry.headers["x-threepay-timestamp"], signature: entry.headers["x-threepay-signature"],
+                body: entry.body, fields: fields)
         }
     }
 
     /// Waits for the payment's first callback (the service's background loop runs every second).
-    static func first(autoid: Int64, billnum: String, seconds: TimeInterval = 8) async throws -> LifecycleCallback {
-        var found: LifecycleCallback?
-        try await Eventually.wait("callback for autoid \(autoid)", seconds: seconds, every: 0.2) {
-            found = try await received(autoid: autoid, billnum: billnum).first
-            return found != nil
+    static func first(autoid: Int64, billnum: String, seconds: Double = 30) async throws -> LifecycleCallback {
+        try await Poll.eventualValue("callback for autoid \(autoid)", seconds: seconds, every: 0.2) {
+            try await received(autoid: autoid, billnum: billnum).first
         }
-        return try XCTUnwrap(found)
     }
 
     /// The stack's callback secret (scripts/stack.sh writes it; the service trims surrounding whitespace).
@@ -123,16 +116,24 @@ enum LifecycleCallbacks {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0, let range = text.range(of: "= ", options: .backwards) else {
-            throw LifecycleFailure("openssl dgst failed: \(text)")
+            throw TestFailure("openssl dgst failed: \(text)")
         }
         return text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Checks `X-ThreePay-Signature: sha256=<hex of HMAC(secret, "<timestamp>.<body>")>` and a recent timestamp.
-    static func assertSigned(_ callback: LifecycleCallback, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Checks `X-ThreePay-Signature: sha256=<hex of HMAC(secret, "<timestamp>.<body>")>` and a timestamp taken
+    /// when the callback was sent: not before its outbox row was written (by the database's clock), not after now.
+    static func assertSigned(
+        _ callback: LifecycleCallback, _ database: StackDatabase, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let timestamp = try XCTUnwrap(callback.timestamp, "no X-ThreePay-Timestamp", file: file, line: line)
-        let seconds = try XCTUnwrap(TimeInterval(timestamp), "timestamp \(timestamp)", file: file, line: line)
-        XCTAssertLessThan(abs(Date().timeIntervalSince1970 - seconds), 300, "timestamp is current", file: file, line: line)
+        let seconds = try XCTUnwrap(Int(timestamp), "timestamp \(timestamp)", file: file, line: line)
+        let autoid = try XCTUnwrap(callback.fields["autoid"].flatMap { Int64($0) }, file: file, line: line)
+        let queued = try XCTUnwrap(database.rows(
+            "SELECT TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', created_at) AS queued FROM T_3Pay_Callback_Outbox WHERE autoid = ?",
+            [.int(autoid)]).first?["queued"].flatMap { Int($0) }, "no outbox row for \(autoid)", file: file, line: line)
+        XCTAssertLessThanOrEqual(queued, seconds, "timestamp not before the callback was queued", file: file, line: line)
+        XCTAssertLessThanOrEqual(seconds, Int(Date().timeIntervalSince1970), "timestamp not in the future", file: file, line: line)
         let signature = try XCTUnwrap(callback.signature, "no X-ThreePay-Signature", file: file, line: line)
         let expected = try hmacHex(key: try secret(), message: Array("\(timestamp).\(callback.body)".utf8))
         XCTAssertEqual(signature, "sha256=" + expected, "HMAC over timestamp.body", file: file, line: line)

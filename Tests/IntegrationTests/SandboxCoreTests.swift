@@ -153,7 +153,7 @@ final class SandboxCoreTests: XCTestCase {
         XCTAssertEqual(try sandbox.precreate("T2004").subCode, "ACQ.TRADE_HAS_SUCCESS")
 
         _ = try sandbox.precreate("T2005")
-        _ = try sandbox.call("alipay.trade.close", #"{"out_trade_no":"T2005"}"#)
+        _ = try sandbox.call("alipay.trade.cancel", #"{"out_trade_no":"T2005"}"#)
         XCTAssertEqual(try sandbox.precreate("T2005").subCode, "ACQ.TRADE_HAS_CLOSE")
     }
 
@@ -224,14 +224,22 @@ final class SandboxCoreTests: XCTestCase {
 
     // MARK: Close and cancel
 
-    func testCloseBeforeScanAnswersNotExistButBlocksPayment() throws {
+    func testCloseBeforeScanAnswersNotExistAndLeavesTheCodePayableUntilACancel() throws {
         _ = try sandbox.precreate("T5001")
         let close = try sandbox.call("alipay.trade.close", #"{"out_trade_no":"T5001"}"#)
         XCTAssertEqual(close.subCode, "ACQ.TRADE_NOT_EXIST")
+        XCTAssertEqual(sandbox.book.trade(outTradeNo: "T5001", now: sandbox.clock.now)?.status, .created)
+        XCTAssertEqual(try sandbox.query("T5001").subCode, "ACQ.TRADE_NOT_EXIST")
+        let cancel = try sandbox.call("alipay.trade.cancel", #"{"out_trade_no":"T5001"}"#)
+        XCTAssertEqual(cancel.code, "10000")
+        XCTAssertEqual(cancel["action"], "close")
         XCTAssertEqual(sandbox.book.trade(outTradeNo: "T5001", now: sandbox.clock.now)?.status, .closed)
         XCTAssertEqual(sandbox.controlAction("pay", "out_trade_no=T5001").status, 409)
         XCTAssertEqual(sandbox.controlAction("scan", "out_trade_no=T5001").status, 409)
-        XCTAssertEqual(try sandbox.query("T5001").subCode, "ACQ.TRADE_NOT_EXIST")
+
+        _ = try sandbox.precreate("T5004")
+        _ = try sandbox.call("alipay.trade.close", #"{"out_trade_no":"T5004"}"#)
+        XCTAssertEqual(sandbox.controlAction("pay", "out_trade_no=T5004").status, 200, "a close alone does not hold")
     }
 
     func testCloseOfScannedAndPaidTrades() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import SandboxGateway
+import TestSupport
 import XCTest
 
 /// Fault injection around `/gateway.do`: which failure, how many times, and whether the book changed.
@@ -44,24 +45,36 @@ final class SandboxFaultTests: XCTestCase {
     }
 
     func testHangSleepsThenAnswersAndResetWakesIt() throws {
+        // A short hang ends by itself: the reply comes with no reset, and the fault budget shows it was a hang.
         try configure(#"{"mode":"hang","applied":true,"count":2,"hang_ms":150}"#)
-        var started = Date()
         XCTAssertEqual(try post(precreateParams("F6")).status, 200)
-        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.14)
+        XCTAssertEqual(sandbox.faults.settings.count, 1, "the reply drew the hang")
+        XCTAssertEqual(sandbox.faults.settings.mode, .hang, "nothing reset the faults meanwhile")
+        XCTAssertNotNil(sandbox.book.trade(outTradeNo: "F6", now: sandbox.clock.now), "applied before the hang")
 
-        try configure(#"{"mode":"hang","applied":true,"hang_ms":60000}"#)
-        let faults = sandbox.faults
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { faults.reset() }
-        started = Date()
-        XCTAssertEqual(try post(precreateParams("F7")).status, 200)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "a reset ends the hang")
+        // A hang far longer than the test holds the reply until a reset wakes it.
+        try configure(#"{"mode":"hang","applied":true,"hang_ms":3600000}"#)
+        let held = try inBackground(precreateParams("F7"))
+        // The sandbox has the request once the trade is booked (applied, so before the hang).
+        try Poll.until("F7 booked", seconds: 30) { sandbox.book.trade(outTradeNo: "F7", now: sandbox.clock.now) != nil }
+        XCTAssertFalse(held.isFinished, "the hang holds the reply")
+        try resetFaults(until: held)
+        XCTAssertEqual(try held.value("F7 answered", seconds: 30).status, 200)
     }
 
     func testLatencyIsAddedToEveryReply() throws {
-        try configure(#"{"latency_ms":80}"#)
-        let started = Date()
-        XCTAssertEqual(try post(precreateParams("F8")).status, 200)
-        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.075)
+        // A latency far longer than the test, and a fault budget of one to show when the reply has arrived:
+        // the decision is drawn before the latency, the answer made after it.
+        try configure(#"{"latency_ms":600000,"mode":"bad_signature","applied":true,"count":1}"#)
+        let delayed = try inBackground(precreateParams("F8"))
+        try Poll.until("F8 drawing its fault", seconds: 30) { sandbox.faults.settings.count == 0 }
+        XCTAssertFalse(delayed.isFinished, "the latency holds the reply")
+        XCTAssertNil(sandbox.book.trade(outTradeNo: "F8", now: sandbox.clock.now), "nothing is done before the latency")
+        try resetFaults(until: delayed)
+        let reply = try delayed.value("F8 answered", seconds: 30)
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertFalse(try answer(reply).signatureValid, "the fault drawn on arrival still applies")
+        XCTAssertNotNil(sandbox.book.trade(outTradeNo: "F8", now: sandbox.clock.now), "done after the latency")
     }
 
     func testFailureRateDrawsPerReply() {
@@ -100,9 +113,28 @@ final class SandboxFaultTests: XCTestCase {
     }
 
     private func post(_ params: [String: String]) throws -> SandboxReply {
-        sandbox.endpoint.handle(SandboxRequest(
+        sandbox.endpoint.handle(request(params))
+    }
+
+    /// Posts on a thread of its own, so that the test can watch the sandbox hold the reply.
+    private func inBackground(_ params: [String: String]) throws -> Background<SandboxReply> {
+        let (endpoint, request) = (sandbox.endpoint, request(params))
+        return Background { endpoint.handle(request) }
+    }
+
+    /// Resets the faults until `reply` has come. A reply that drew its fault just before one reset starts its
+    /// pause just after it, and then only the next reset wakes it.
+    private func resetFaults(until reply: Background<SandboxReply>) throws {
+        try Poll.until("the held reply answered after a reset", seconds: 30) {
+            sandbox.faults.reset()
+            return reply.isFinished
+        }
+    }
+
+    private func request(_ params: [String: String]) -> SandboxRequest {
+        SandboxRequest(
             method: "POST", path: "/gateway.do", contentType: "application/x-www-form-urlencoded",
-            body: Array(FormDecoding.encode(params.map { ($0.key, $0.value) }).utf8)))
+            body: Array(FormDecoding.encode(params.map { ($0.key, $0.value) }).utf8))
     }
 
     private func answer(_ reply: SandboxReply) throws -> SandboxAnswer {

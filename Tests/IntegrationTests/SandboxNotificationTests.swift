@@ -2,6 +2,7 @@ import Alipay
 import Foundation
 import SandboxGateway
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Payment notifications: content, signature (checked with the Alipay module's verifier) and resends.
@@ -63,7 +64,7 @@ final class SandboxNotificationTests: XCTestCase {
         XCTAssertEqual(reply.status, 200)
         XCTAssertTrue(String(decoding: reply.body, as: UTF8.self).contains("queued"))
 
-        try waitUntil { self.sandbox.log.entries(outTradeNo: "N3").contains(where: \.delivered) }
+        try Poll.until("N3 delivered", seconds: 30, every: 0.01) { self.sandbox.log.entries(outTradeNo: "N3").contains(where: \.delivered) }
         let attempts = sandbox.log.entries(outTradeNo: "N3")
         XCTAssertEqual(attempts.map(\.attempt), [1, 2, 3])
         XCTAssertEqual(attempts.map(\.httpStatus), [500, 200, 200])
@@ -79,31 +80,32 @@ final class SandboxNotificationTests: XCTestCase {
         defer { notifier.stop() }
         _ = try sandbox.precreate("N4")
         sandbox.controlAction("pay", "out_trade_no=N4", notifier: notifier)
-        try waitUntil { self.sandbox.log.entries(outTradeNo: "N4").contains(where: \.gaveUp) }
+        try Poll.until("N4 given up", seconds: 30, every: 0.01) { self.sandbox.log.entries(outTradeNo: "N4").contains(where: \.gaveUp) }
         let attempts = sandbox.log.entries(outTradeNo: "N4")
         XCTAssertEqual(attempts.count, 2)
         XCTAssertEqual(attempts.last?.replySnippet, "SUCCESS", "only the exact lower-case word counts")
     }
 
     func testPayWithNotifyZeroSendsNothing() throws {
-        let merchant = ScriptedMerchant(replies: [(200, "success")])
+        let merchant = ScriptedMerchant(replies: [(200, "success"), (200, "success")])
         let notifier = Notifier(schedule: [], log: sandbox.log) { merchant }
         notifier.start(threads: 1)
         defer { notifier.stop() }
         _ = try sandbox.precreate("N5")
         let reply = sandbox.controlAction("pay", "out_trade_no=N5&notify=0", notifier: notifier)
         XCTAssertTrue(String(decoding: reply.body, as: UTF8.self).contains("skipped"))
-        Thread.sleep(forTimeInterval: 0.1)
-        XCTAssertTrue(merchant.bodies.isEmpty)
         XCTAssertEqual(sandbox.book.trade(outTradeNo: "N5", now: sandbox.clock.now)?.status, .success)
-    }
 
-    private func waitUntil(seconds: Double = 5, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            guard Date() < deadline else { throw SandboxTestKeys.Failure(description: "condition not met in \(seconds) s") }
-            Thread.sleep(forTimeInterval: 0.01)
+        // A trade paid afterwards with its notification: the one sender thread takes notifications in the
+        // order they were queued, so once this one has been delivered, one for N5 would have been sent first.
+        _ = try sandbox.precreate("N5b")
+        sandbox.controlAction("pay", "out_trade_no=N5b", notifier: notifier)
+        try Poll.until("N5b delivered", seconds: 30, every: 0.01) {
+            self.sandbox.log.entries(outTradeNo: "N5b").contains(where: \.delivered)
         }
+        XCTAssertEqual(merchant.bodies.count, 1, "only the later trade was notified")
+        XCTAssertTrue(merchant.bodies.first?.contains("out_trade_no=N5b") ?? false, merchant.bodies.first ?? "")
+        XCTAssertEqual(sandbox.log.entries(outTradeNo: "N5").count, 0)
     }
 }
 

@@ -1,23 +1,23 @@
 import Alipay
 import Foundation
 import SandboxGateway
+import TestSupport
 import XCTest
 
 /// The built `threepay-sandbox` binary on its own socket, spoken to with libfcgi's `cgi-fcgi`: settings,
 /// the control switch, and trades surviving SIGTERM and a restart.
 final class SandboxProcessTests: XCTestCase {
-    private var folder: URL!
+    private var folder: TemporaryFolder!
     private var keys: SandboxTestKeys.Pair!
 
     override func setUpWithError() throws {
         keys = try SandboxTestKeys.pair()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-proc-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try write(keys.alipayPEM, to: "alipay_private.pem")
+        folder = try TemporaryFolder("sandbox-proc")
+        try folder.write("alipay_private.pem", keys.alipayPEM)
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder?.remove()
     }
 
     func testMissingSettingStopsTheStartNamingIt() throws {
@@ -55,7 +55,7 @@ final class SandboxProcessTests: XCTestCase {
         XCTAssertEqual(try sandbox.request("POST", "/sandbox/pay", body: "out_trade_no=P1&notify=0").status, 200)
         // Stopped right after the payment: a change the timed writer has not saved yet is flushed at shutdown.
         XCTAssertEqual(sandbox.stop(), 0)
-        let saved = try String(contentsOf: folder.appendingPathComponent("state.json"), encoding: .utf8)
+        let saved = try String(contentsOf: folder.url.appendingPathComponent("state.json"), encoding: .utf8)
         XCTAssertTrue(saved.contains("\"out_trade_no\":\"P1\""), saved)
 
         sandbox = try SandboxProcess.start(environment: environment, socket: socketPath)
@@ -70,26 +70,21 @@ final class SandboxProcessTests: XCTestCase {
 
     // MARK: Helpers
 
-    private var socketPath: String { folder.appendingPathComponent("s.sock").path }
+    private var socketPath: String { folder.url.appendingPathComponent("s.sock").path }
 
     private func settings(control: Bool) -> [String: String] {
         [
             "THREEPAY_SANDBOX_LISTEN": socketPath,
             "THREEPAY_SANDBOX_APP_ID": SandboxHarness.appID,
             "THREEPAY_SANDBOX_APP_PUBLIC_KEY": keys.merchant.publicKey.spkiBase64,
-            "THREEPAY_SANDBOX_PRIVATE_KEY": folder.appendingPathComponent("alipay_private.pem").path,
+            "THREEPAY_SANDBOX_PRIVATE_KEY": folder.url.appendingPathComponent("alipay_private.pem").path,
             "THREEPAY_SANDBOX_CONTROL": control ? "1" : "0",
-            "THREEPAY_SANDBOX_STATE": folder.appendingPathComponent("state.json").path,
+            "THREEPAY_SANDBOX_STATE": folder.url.appendingPathComponent("state.json").path,
             "THREEPAY_SANDBOX_WORKERS": "4",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
     }
 
-    private func write(_ text: String, to name: String) throws {
-        let path = folder.appendingPathComponent(name).path
-        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8),
-                                                     attributes: [.posixPermissions: 0o600]))
-    }
 
     private func gatewayCall(_ sandbox: SandboxProcess, _ method: String, _ biz: String) throws -> SandboxAnswer {
         let harness = try SandboxHarness()
@@ -142,20 +137,21 @@ final class SandboxProcess {
         let process = try makeProcess(environment: environment)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: socket) {
-            guard process.isRunning, Date() < deadline else {
-                process.terminate()
-                throw SandboxTestKeys.Failure(description: "the sandbox did not open \(socket)")
+        do {
+            try Poll.until("the sandbox listening on \(socket)", seconds: 30) {
+                guard process.isRunning else { throw TestFailure("the sandbox exited before opening \(socket)") }
+                return FileManager.default.fileExists(atPath: socket)
             }
-            Thread.sleep(forTimeInterval: 0.05)
+        } catch {
+            if process.isRunning { process.terminate() }
+            throw error
         }
         return SandboxProcess(process: process, socket: socket)
     }
 
     private static func makeProcess(environment: [String: String]) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw SandboxTestKeys.Failure(description: "\(binary.path) is missing: build the threepay-sandbox product "
+            throw TestFailure("\(binary.path) is missing: build the threepay-sandbox product "
                                               + "or set THREEPAY_TEST_BIN_DIR")
         }
         let process = Process()
@@ -199,7 +195,7 @@ final class SandboxProcess {
     private static func parse(_ raw: [UInt8]) throws -> Reply {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = (0...(max(0, raw.count - 4))).first(where: { raw.count >= $0 + 4 && Array(raw[$0..<$0 + 4]) == separator })
-        else { throw SandboxTestKeys.Failure(description: "no CGI header in the answer") }
+        else { throw TestFailure("no CGI header in the answer") }
         let head = String(decoding: raw[..<end], as: UTF8.self)
         let statusLine = head.split(separator: "\r\n").first { $0.hasPrefix("Status:") }
         let status = statusLine.flatMap { Int($0.dropFirst("Status:".count).trimmingCharacters(in: .whitespaces).prefix(3)) }

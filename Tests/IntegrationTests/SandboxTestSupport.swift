@@ -5,14 +5,11 @@ import JSON
 import RSASigning
 import SandboxGateway
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Key pairs for the sandbox tests, generated once per test run with the openssl command line tool.
 enum SandboxTestKeys {
-    struct Failure: Error, Sendable, CustomStringConvertible {
-        let description: String
-    }
-
     struct Pair: Sendable {
         /// The merchant's (app's) key: signs requests; the sandbox verifies with its public half.
         let merchant: RSAPrivateKey
@@ -22,16 +19,16 @@ enum SandboxTestKeys {
         let alipayPEM: String
     }
 
-    static let generated: Result<Pair, Failure> = {
+    static let generated: Result<Pair, TestFailure> = {
         do {
             let merchantPEM = try generatePEM()
             let alipayPEM = try generatePEM()
             return .success(Pair(merchant: try RSAPrivateKey(text: merchantPEM), alipay: try RSAPrivateKey(text: alipayPEM),
                                  merchantPEM: merchantPEM, alipayPEM: alipayPEM))
-        } catch let failure as Failure {
+        } catch let failure as TestFailure {
             return .failure(failure)
         } catch {
-            return .failure(Failure(description: "generated key not accepted: \(error)"))
+            return .failure(TestFailure("generated key not accepted: \(error)"))
         }
     }()
 
@@ -50,7 +47,7 @@ enum SandboxTestKeys {
         try process.run()
         let pem = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(description: "openssl genpkey failed") }
+        guard process.terminationStatus == 0 else { throw TestFailure("openssl genpkey failed") }
         return String(decoding: pem, as: UTF8.self)
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+import TestSupport
+
+/// The ScanCode endpoint's path behind nginx.
+let scanCodePath = "/api/3Pay/AliPay/ScanCode"
 
 /// A ScanCode request's members, in the order they are written, renderable as JSON, XML or a form.
 struct ScanCodeBill {
@@ -206,5 +210,19 @@ enum ScanCodeGBK {
             index = next
         }
         return bytes
+    }
+}
+
+/// Bill numbers no earlier run used: a random run prefix plus a counter (at most 20 characters).
+enum ScanCodeBillNumbers {
+    static let run: String = {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
+        return String((0..<6).map { _ in alphabet.randomElement()! })
+    }()
+    private static let counter = SharedCounter()
+
+    /// `<tag><run><n>`: tag at most 6 characters.
+    static func next(_ tag: String) -> String {
+        "\(tag.prefix(6))\(run)\(counter.increment())"
     }
 }

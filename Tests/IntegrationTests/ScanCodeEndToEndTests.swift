@@ -26,7 +26,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         let answer = try envelope(reply)
         let record = try assertIssued(answer, billnum: billnum)
         XCTAssertEqual(
-            ScanCodeEnvelope.text(reply),
+            reply.text,
             ScanCodeLegacyAnswer.jsonSuccess(autoid: record.autoid, billnum: billnum, codeurl: record.codeurl ?? ""))
         XCTAssertEqual(record.billtype, "2")
         XCTAssertEqual(record.body, "景区门票")
@@ -36,9 +36,9 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         XCTAssertEqual(record.clientip, "10.0.0.8")
         XCTAssertEqual(record.cardno, "6222000011112222")
         let trade = try XCTUnwrap(try sandbox.trade(try XCTUnwrap(record.outTradeNo)))
-        XCTAssertEqual(trade["subject"] as? String, "景区门票")
-        XCTAssertEqual(trade["status"] as? String, "CREATED")
-        XCTAssertTrue((try sandbox.trades()).contains { $0["out_trade_no"] as? String == record.outTradeNo })
+        XCTAssertEqual(trade["subject"], "景区门票")
+        XCTAssertEqual(trade["status"], "CREATED")
+        XCTAssertTrue((try sandbox.trades()).contains { $0["out_trade_no"] == record.outTradeNo })
     }
 
     func testSeedXMLSampleIssuesAQRCodeAndAnswersInTheSampleShape() throws {
@@ -65,7 +65,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         // Byte-exact: root name with its digest, xmlns:i before xmlns, errcode/errmsg/tag, d2p1 on tag,
         // autoid/billnum/codeurl in that order; no declaration, no indentation, no trailing newline.
         XCTAssertEqual(
-            ScanCodeEnvelope.text(reply),
+            reply.text,
             ScanCodeLegacyAnswer.xmlSuccess(autoid: record.autoid, billnum: billnum, codeurl: record.codeurl ?? ""))
         XCTAssertEqual(record.paymentvalue, "5.00")
         XCTAssertEqual(record.clientip, "10.0.0.9")
@@ -99,7 +99,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         XCTAssertEqual(record.detail, ScanCodeGBK.detail.text)
         XCTAssertEqual(record.paymentvalue, "12.50")
         let trade = try XCTUnwrap(try sandbox.trade(try XCTUnwrap(record.outTradeNo)))
-        XCTAssertEqual(trade["subject"] as? String, ScanCodeGBK.scenicTicketAdult.text)
+        XCTAssertEqual(trade["subject"], ScanCodeGBK.scenicTicketAdult.text)
     }
 
     func testGBKFamilyJSONAndXMLStoreChineseText() throws {
@@ -163,11 +163,11 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         XCTAssertNotEqual(current.outTradeNo, old.outTradeNo)
 
         let oldTrade = try XCTUnwrap(try sandbox.trade(try XCTUnwrap(old.outTradeNo)))
-        XCTAssertEqual(oldTrade["status"] as? String, "TRADE_CLOSED")
+        XCTAssertEqual(oldTrade["status"], "TRADE_CLOSED")
         let newTrade = try XCTUnwrap(try sandbox.trade(try XCTUnwrap(current.outTradeNo)))
-        XCTAssertEqual(newTrade["status"] as? String, "CREATED")
-        XCTAssertEqual(newTrade["total_amount"] as? String, "6.00")
-        XCTAssertEqual(newTrade["qr_code"] as? String, second.codeurl)
+        XCTAssertEqual(newTrade["status"], "CREATED")
+        XCTAssertEqual(newTrade["total_amount"], "6.00")
+        XCTAssertEqual(newTrade["qr_code"], second.codeurl)
 
         // Asking again with the new amount hands back the new code; nothing else changes.
         let third = try send(ScanCodeBill.valid(billnum, amount: "6.00")).envelope
@@ -187,7 +187,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
             Thread {
                 defer { group.leave() }
                 do {
-                    let reply = try ScanCodeClient().scanCode(body, contentType: "application/json")
+                    let reply = try StackClient().scanCode(body, contentType: "application/json")
                     answers.add(try ScanCodeEnvelope.parse(reply))
                 } catch {
                     answers.add(error: "\(error)")
@@ -211,7 +211,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         let billnum = ScanCodeBillNumbers.next("paid")
         let first = try send(ScanCodeBill.valid(billnum, amount: "7.00")).envelope
         let record = try assertIssued(first, billnum: billnum)
-        try sandbox.pay(try XCTUnwrap(record.outTradeNo))
+        XCTAssertEqual(try sandbox.pay(try XCTUnwrap(record.outTradeNo), notify: false).status, 200)
 
         let changed = try send(ScanCodeBill.valid(billnum, amount: "8.00")).envelope
         XCTAssertEqual(changed.errcode, 2001, changed.errmsg ?? "")
@@ -222,7 +222,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
         XCTAssertEqual(records.count, 1, "\(records)")
         XCTAssertEqual(records.first?.status, "PAID")
         let trade = try XCTUnwrap(try sandbox.trade(try XCTUnwrap(record.outTradeNo)))
-        XCTAssertEqual(trade["status"] as? String, "TRADE_SUCCESS")
+        XCTAssertEqual(trade["status"], "TRADE_SUCCESS")
     }
 
     /// The echoed billnum is escaped exactly as Json.NET and DataContractSerializer wrote it.
@@ -238,7 +238,7 @@ final class ScanCodeEndToEndTests: ScanCodeTestCase {
                         autoid: record.autoid, billnum: ScanCodeLegacyAnswer.jsonEscaped(billnum), codeurl: codeurl)
                     : ScanCodeLegacyAnswer.xmlSuccess(
                         autoid: record.autoid, billnum: ScanCodeLegacyAnswer.xmlEscaped(billnum), codeurl: codeurl)
-                XCTAssertEqual(ScanCodeEnvelope.text(reply), expected, "\(String(reflecting: tail)) as \(accept)")
+                XCTAssertEqual(reply.text, expected, "\(String(reflecting: tail)) as \(accept)")
             }
         }
     }

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import TestSupport
 
 /// An answer envelope read back from JSON or DataContract XML.
 struct ScanCodeEnvelope {
@@ -15,9 +16,6 @@ struct ScanCodeEnvelope {
     var autoid: String? { tag?["autoid"] ?? nil }
     var codeurl: String? { tag?["codeurl"] ?? nil }
 
-    /// The body as (lossily decoded) UTF-8 text, for messages.
-    static func text(_ reply: HTTPReply) -> String { String(decoding: reply.body, as: UTF8.self) }
-
     /// Reads the reply by its Content-Type; throws when it is neither a JSON nor an XML envelope.
     static func parse(_ reply: HTTPReply) throws -> ScanCodeEnvelope {
         let contentType = reply.header("Content-Type")?.lowercased() ?? ""
@@ -25,15 +23,15 @@ struct ScanCodeEnvelope {
             return try json(reply.body)
         }
         if contentType.hasPrefix("application/xml") || contentType.hasPrefix("text/xml") {
-            return try xml(ScanCodeEnvelope.text(reply))
+            return try xml(reply.text)
         }
-        throw ScanCodeFailure("not an envelope (HTTP \(reply.status), Content-Type '\(contentType)'): \(ScanCodeEnvelope.text(reply).prefix(200))")
+        throw TestFailure("not an envelope (HTTP \(reply.status), Content-Type '\(contentType)'): \(reply.text.prefix(200))")
     }
 
     static func json(_ body: [UInt8]) throws -> ScanCodeEnvelope {
         guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
               let errcode = object["errcode"] as? Int, object.keys.contains("errmsg"), object.keys.contains("tag")
-        else { throw ScanCodeFailure("not a JSON envelope: \(String(decoding: body, as: UTF8.self).prefix(200))") }
+        else { throw TestFailure("not a JSON envelope: \(String(decoding: body, as: UTF8.self).prefix(200))") }
         var tag: [String: String?]?
         if let members = object["tag"] as? [String: Any] {
             tag = members.mapValues { $0 as? String }
@@ -44,10 +42,10 @@ struct ScanCodeEnvelope {
     static func xml(_ text: String) throws -> ScanCodeEnvelope {
         let root = "CommonOperationResultWithTagOf"
         guard text.hasPrefix("<\(root)"), let code = element("errcode", in: text).flatMap({ Int($0) }) else {
-            throw ScanCodeFailure("not an XML envelope: \(text.prefix(200))")
+            throw TestFailure("not an XML envelope: \(text.prefix(200))")
         }
         guard let tagStart = text.range(of: "<tag "), let tagEnd = text[tagStart.upperBound...].firstIndex(of: ">") else {
-            throw ScanCodeFailure("XML envelope without <tag>: \(text.prefix(300))")
+            throw TestFailure("XML envelope without <tag>: \(text.prefix(300))")
         }
         var tag: [String: String?]?
         if text[text.index(before: tagEnd)] != "/" {

@@ -81,7 +81,7 @@ final class ScanCodeNegotiationTests: ScanCodeTestCase {
         XCTAssertEqual(reply.header("Content-Type"), "application/xml; charset=utf-8")
         let record = try assertIssued(answer, billnum: billnum)
         XCTAssertEqual(
-            ScanCodeEnvelope.text(reply),
+            reply.text,
             ScanCodeLegacyAnswer.xmlSuccess(autoid: record.autoid, billnum: billnum, codeurl: record.codeurl ?? ""))
     }
 
@@ -93,7 +93,7 @@ final class ScanCodeNegotiationTests: ScanCodeTestCase {
         XCTAssertEqual(reply.header("Content-Type"), "application/xml; charset=utf-8")
         let record = try assertIssued(answer, billnum: billnum)
         XCTAssertEqual(
-            ScanCodeEnvelope.text(reply),
+            reply.text,
             ScanCodeLegacyAnswer.xmlSuccess(autoid: record.autoid, billnum: billnum, codeurl: record.codeurl ?? ""))
     }
 
@@ -102,7 +102,7 @@ final class ScanCodeNegotiationTests: ScanCodeTestCase {
         let billnum = ScanCodeBillNumbers.next("negn")
         let (reply, answer) = try send(ScanCodeBill.valid(billnum).setting("paytype", nil), as: .xml)
         XCTAssertEqual(answer.errcode, 1002)
-        let text = ScanCodeEnvelope.text(reply)
+        let text = reply.text
         let expectedStart = "<CommonOperationResultWithTagOfPayScanCodeResultKp9g8rEY xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\""
             + " xmlns=\"http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer\"><errcode>1002</errcode><errmsg>"
         XCTAssertTrue(text.hasPrefix(expectedStart), text)

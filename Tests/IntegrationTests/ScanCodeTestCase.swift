@@ -5,15 +5,15 @@ import XCTest
 /// Shared set-up for the ScanCode tests through nginx: a client, the sandbox's control API and a
 /// database probe. Gateway faults are cleared before and after every test, also when it fails.
 class ScanCodeTestCase: XCTestCase {
-    var client: ScanCodeClient!
-    var sandbox: ScanCodeSandbox!
-    var database: DatabaseProbe!
+    var client: StackClient!
+    var sandbox: StackSandbox!
+    var database: StackDatabase!
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        client = try ScanCodeClient()
-        sandbox = ScanCodeSandbox(client: client)
-        database = try DatabaseProbe()
+        client = try StackClient()
+        sandbox = StackSandbox(client)
+        database = try StackDatabase()
         try sandbox.resetFaults()
     }
 
@@ -70,7 +70,7 @@ class ScanCodeTestCase: XCTestCase {
     @discardableResult
     func assertIssued(
         _ envelope: ScanCodeEnvelope, billnum: String, file: StaticString = #filePath, line: UInt = #line
-    ) throws -> DatabaseProbe.Record {
+    ) throws -> StackDatabase.Record {
         XCTAssertEqual(envelope.errcode, 0, "errmsg: \(envelope.errmsg ?? "nil")", file: file, line: line)
         XCTAssertEqual(envelope.errmsg, "OK", file: file, line: line)
         XCTAssertEqual(envelope.billnum, billnum, file: file, line: line)
@@ -83,8 +83,8 @@ class ScanCodeTestCase: XCTestCase {
         XCTAssertEqual(record.codeurl, codeurl, file: file, line: line)
         let outTradeNo = try XCTUnwrap(record.outTradeNo, file: file, line: line)
         let trade = try XCTUnwrap(try sandbox.trade(outTradeNo), "the sandbox does not know \(outTradeNo)", file: file, line: line)
-        XCTAssertEqual(trade["qr_code"] as? String, codeurl, file: file, line: line)
-        XCTAssertEqual(trade["total_amount"] as? String, record.paymentvalue, file: file, line: line)
+        XCTAssertEqual(trade["qr_code"], codeurl, file: file, line: line)
+        XCTAssertEqual(trade["total_amount"], record.paymentvalue, file: file, line: line)
         return record
     }
 

@@ -94,7 +94,7 @@ final class ScanCodeValidationTests: ScanCodeTestCase {
 
     /// Values just inside each rule are accepted and stored exactly (so the failures above are the rules').
     func testBoundaryValuesAreAccepted() throws {
-        let cases: [(String, (String) -> ScanCodeBill, (DatabaseProbe.Record) -> Void)] = [
+        let cases: [(String, (String) -> ScanCodeBill, (StackDatabase.Record) -> Void)] = [
             ("billnum of 20 characters", { ScanCodeBill.valid(Self.padded($0, to: 20)) }, { _ in }),
             ("billnum of 18 characters and an emoji", { ScanCodeBill.valid(Self.padded($0, to: 20, tail: "😀")) }, { _ in }),
             ("paymentvalue 0.01", { ScanCodeBill.valid($0, amount: "0.01") }, { XCTAssertEqual($0.paymentvalue, "0.01") }),

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// Security review: "Nothing of a request is interpolated into SQL, shell commands or log formats" — at run
@@ -61,18 +62,18 @@ final class SecurityInjectionTests: ScanCodeTestCase {
         for request in requests {
             let reply = try client.post(
                 request.path, request.body, contentType: request.contentType, accept: "application/json", headers: request.headers)
-            let errcode = reply.securityErrcode
+            let errcode = reply.errcode
             let records = try database.records(billnum: request.billnum).filter { $0.billnum == request.billnum }
             if let stored = request.stored, let record = records.first {
                 storedCount += 1
                 XCTAssertEqual(records.count, 1, request.name)
                 XCTAssertEqual(record.body, stored.body, "\(request.name): body stored verbatim")
                 XCTAssertEqual(record.detail, stored.detail, "\(request.name): detail stored verbatim")
-                XCTAssertEqual(errcode.map { $0 == 0 || (3001...3004).contains($0) }, true, "\(request.name): \(reply.securityText)")
+                XCTAssertEqual(errcode.map { $0 == 0 || (3001...3004).contains($0) }, true, "\(request.name): \(reply.text)")
             } else {
-                XCTAssertEqual(records, [], "\(request.name): \(reply.securityText)")
+                XCTAssertEqual(records, [], "\(request.name): \(reply.text)")
                 let refused = errcode.map { (1001...1999).contains($0) } ?? false
-                XCTAssertTrue(refused, "\(request.name) was neither stored nor refused: \(reply.status) \(reply.securityText)")
+                XCTAssertTrue(refused, "\(request.name) was neither stored nor refused: \(reply.status) \(reply.text)")
             }
         }
         XCTAssertGreaterThanOrEqual(storedCount, 4, "the SQL, format and shell texts were accepted as data")
@@ -84,13 +85,11 @@ final class SecurityInjectionTests: ScanCodeTestCase {
             #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z req=[0-9a-f]{32} w=\d+ POST /api/3Pay/AliPay/ScanCode\S* status=\d{3} errcode=\d+ ms=\d+\.\d$"#)
         var added = Data()
         var scanCodeLines: [String] = []
-        let deadline = Date().addingTimeInterval(15)
-        repeat {
+        try? Poll.until("\(requests.count) ScanCode lines in the responder's log", seconds: 30) {
             added = try SecurityStack.bytes(of: SecurityStack.responderLog, after: logOffset)
             scanCodeLines = SecurityInjectionTests.lines(added).filter { $0.contains(" /api/3Pay/AliPay/ScanCode") }
-            if scanCodeLines.count >= requests.count { break }
-            usleep(50_000)
-        } while Date() < deadline
+            return scanCodeLines.count >= requests.count
+        }
         XCTAssertEqual(scanCodeLines.count, requests.count, scanCodeLines.joined(separator: "\n"))
         for line in scanCodeLines {
             XCTAssertNotNil(requestLine.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)), line)
@@ -107,7 +106,7 @@ final class SecurityInjectionTests: ScanCodeTestCase {
         XCTAssertTrue(withMarker.first?.contains("status=404") ?? false, withMarker.joined())
 
         // nginx escapes what it logs of the same requests (User-Agent, request line).
-        try awaitAccessLog(marker: marker, after: accessOffset)
+        try SecurityStack.waitForAccessLog(containing: marker, after: accessOffset)
         assertPrintable(try SecurityStack.bytes(of: SecurityStack.accessLog, after: accessOffset), allowingUnicode: false, "nginx's access log")
     }
 
@@ -125,13 +124,5 @@ final class SecurityInjectionTests: ScanCodeTestCase {
             return scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
         }
         XCTAssertEqual(bad.map { String(format: "U+%04X", $0.value) }, [], "\(what) holds control characters", file: file, line: line)
-    }
-
-    private func awaitAccessLog(marker: String, after offset: Int) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while !String(decoding: try SecurityStack.bytes(of: SecurityStack.accessLog, after: offset), as: UTF8.self).contains(marker) {
-            guard Date() < deadline else { return XCTFail("nginx did not log \(marker) within 10 s") }
-            usleep(100_000)
-        }
     }
 }

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// Security review: "The API endpoints can be limited to the business systems' networks by the shipped nginx
@@ -7,13 +8,13 @@ import XCTest
 /// an operator would; an nginx of the test's own serves it in front of the stack's responder.
 final class SecurityNginxAllowListTests: XCTestCase {
     private var nginx: SecurityNginx?
-    private var client: HTTPClient!
-    private var database: DatabaseProbe!
+    private var client: StackClient!
+    private var database: StackDatabase!
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        client = try HTTPClient(connectTimeoutMilliseconds: 3000, totalTimeoutMilliseconds: 30_000, verifyTLS: false)
-        database = try DatabaseProbe()
+        client = try StackClient(timeoutMilliseconds: 30_000)
+        database = try StackDatabase()
     }
 
     override func tearDown() {
@@ -29,17 +30,18 @@ final class SecurityNginxAllowListTests: XCTestCase {
     func testShippedAllowListRefusesOtherNetworksButNotNotifications() throws {
         let base = try start(extraAllow: [])
         let billnum = ScanCodeBillNumbers.next("acl")
-        let refused = try client.post(url: base + scanCodePath, contentType: "application/json", body: bill(billnum))
+        let refused = try client.post(base + scanCodePath, bill(billnum), contentType: "application/json")
         assertRefusedByNginx(refused, "ScanCode")
         for path in [
             "/api/3pay/alipay/scancode", "/API/3PAY/ALIPAY/SCANCODE", "/api/3Pay/AliPay/Notify/../ScanCode",
             "/api/3Pay/AliPay/Notify%2F..%2FScanCode", "/api/3Pay/AliPay/NotifyScanCode", "/api/3Pay/AliPay/Notify/",
         ] {
-            let reply = try client.post(url: base + path, contentType: "application/json", body: bill(billnum))
+            let reply = try client.post(base + path, bill(billnum), contentType: "application/json")
             assertRefusedByNginx(reply, path)
         }
-        assertRefusedByNginx(try client.get(url: base + "/api/3Pay/health"), "health")
-        assertRefusedByNginx(try client.get(url: base + "/api/3Pay/AliPay/Query?autoid=1"), "Query")
+        assertRefusedByNginx(try client.get(base + "/api/3Pay/health"), "health")
+        assertRefusedByNginx(try client.get(base + "/api/3Pay/AliPay/Query?autoid=1"), "Query")
+        for path in cashierScreenPaths { assertRefusedByNginx(try client.get(base + path), path) }
         XCTAssertEqual(try database.count(billnums: [billnum]), 0, "a refused ScanCode wrote a record")
 
         assertReachesNotify(base)
@@ -49,17 +51,27 @@ final class SecurityNginxAllowListTests: XCTestCase {
     func testAllowListIncludingTheCallerReachesTheResponder() throws {
         let base = try start(extraAllow: ["127.0.0.0/8"])
         let billnum = ScanCodeBillNumbers.next("acl")
-        let reply = try client.post(url: base + scanCodePath, contentType: "application/json", body: bill(billnum))
-        XCTAssertEqual(reply.status, 200, reply.securityText)
-        XCTAssertEqual(reply.securityErrcode, 0, reply.securityText)
+        let reply = try client.post(base + scanCodePath, bill(billnum), contentType: "application/json")
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.errcode, 0, reply.text)
         XCTAssertEqual(try database.count(billnums: [billnum]), 1)
-        let health = try client.get(url: base + "/api/3Pay/health")
-        XCTAssertEqual(health.status, 200, health.securityText)
-        XCTAssertEqual(health.securityErrcode, 0)
+        let health = try client.get(base + "/api/3Pay/health")
+        XCTAssertEqual(health.status, 200, health.text)
+        XCTAssertEqual(health.errcode, 0)
+        for path in cashierScreenPaths {
+            let screen = try client.get(base + path)
+            XCTAssertNotNil(screen.header("X-ThreePay-Errcode"), "\(path) did not reach ThreePay: \(screen.status)")
+        }
         assertReachesNotify(base)
     }
 
     // MARK: Helpers
+
+    /// The cashier page, its icon and the QR picture: for the merchant's screens, under the same list.
+    private let cashierScreenPaths = [
+        "/api/3Pay/AliPay/Cashier?autoid=1", "/api/3pay/alipay/cashier?autoid=1", "/api/3Pay/AliPay/CashierIcon",
+        "/api/3Pay/AliPay/QR?autoid=1", "/API/3PAY/ALIPAY/QR?autoid=1&format=svg",
+    ]
 
     /// Renders the shipped snippet and starts an nginx with it; returns its base URL.
     private func start(extraAllow: [String]) throws -> String {
@@ -76,18 +88,18 @@ final class SecurityNginxAllowListTests: XCTestCase {
     }
 
     private func assertRefusedByNginx(_ reply: HTTPReply, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(reply.status, 403, "\(what): \(reply.securityText)", file: file, line: line)
+        XCTAssertEqual(reply.status, 403, "\(what): \(reply.text)", file: file, line: line)
         XCTAssertNil(reply.header("X-ThreePay-Errcode"), "\(what) reached ThreePay", file: file, line: line)
-        XCTAssertTrue(reply.securityText.contains("403 Forbidden"), "\(what): not nginx's page: \(reply.securityText)", file: file, line: line)
+        XCTAssertTrue(reply.text.contains("403 Forbidden"), "\(what): not nginx's page: \(reply.text)", file: file, line: line)
     }
 
     /// An unsigned notification is ThreePay's to refuse: its own `fail` (HTTP 400), not nginx's 403.
     private func assertReachesNotify(_ base: String, file: StaticString = #filePath, line: UInt = #line) {
         for path in ["/api/3Pay/AliPay/Notify", "/api/3pay/alipay/notify"] {
             do {
-                let reply = try client.post(url: base + path, contentType: "application/x-www-form-urlencoded", body: Array("a=b".utf8))
-                XCTAssertEqual(reply.status, 400, "\(path): \(reply.securityText)", file: file, line: line)
-                XCTAssertEqual(reply.securityText, "fail", path, file: file, line: line)
+                let reply = try client.post(base + path, Array("a=b".utf8), contentType: "application/x-www-form-urlencoded")
+                XCTAssertEqual(reply.status, 400, "\(path): \(reply.text)", file: file, line: line)
+                XCTAssertEqual(reply.text, "fail", path, file: file, line: line)
             } catch {
                 XCTFail("\(path): \(error)", file: file, line: line)
             }
@@ -112,7 +124,7 @@ enum SecurityAllowList {
             let indent = String(line.prefix { $0 == " " })
             if trimmed.hasPrefix("# allow ") || trimmed.hasPrefix("# deny ") {
                 guard location.hasPrefix("location ~* ^/api/3pay/ ") else {
-                    throw FaultFailure("an access line outside the API location: \(line)")
+                    throw TestFailure("an access line outside the API location: \(line)")
                 }
                 if trimmed.hasPrefix("# deny ") {
                     denies += 1
@@ -126,12 +138,12 @@ enum SecurityAllowList {
             }
         }
         guard allows == 2, denies == 1 else {
-            throw FaultFailure("expected 2 commented allow lines and 1 deny line, found \(allows) and \(denies)")
+            throw TestFailure("expected 2 commented allow lines and 1 deny line, found \(allows) and \(denies)")
         }
         let rendered = output.joined(separator: "\n")
         let passes = output.filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("fastcgi_pass") }
         guard passes.count == 2, passes.allSatisfy({ $0.contains("unix:" + socket + ";") }) else {
-            throw FaultFailure("the snippet's fastcgi_pass lines changed: \(rendered)")
+            throw TestFailure("the snippet's fastcgi_pass lines changed: \(rendered)")
         }
         return rendered
     }

@@ -1,4 +1,6 @@
+import CurlClient
 import Foundation
+import TestSupport
 import XCTest
 
 /// Security review: "No secret in any log line or error." The secrets are the merchant private key, the
@@ -15,12 +17,12 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
         XCTAssertEqual(secrets.findings(in: "2026-01-01T00:00:00.000Z req=0123456789abcdef0123456789abcdef"), [])
         let logOffset = SecurityStack.fileSize(SecurityStack.responderLog)
         let accessOffset = SecurityStack.fileSize(SecurityStack.accessLog)
-        var answers: [(String, HTTPAnswer)] = []
+        var answers: [(String, HTTPReply)] = []
 
         // A payment: QR code, buyer pays, notification, callback signed with the HMAC secret.
-        let database = try LifecycleDatabase()
+        let database = try StackDatabase()
         let payment = try await LifecycleAPI.issue(LifecycleBill.next("SL", billtype: "1"), database)
-        answers.append(("pay", try await LifecycleAPI.pay(payment.outTradeNo)))
+        answers.append(("pay", try await StackSandbox.run { try $0.pay(payment.outTradeNo) }))
         let callback = try await LifecycleCallbacks.first(autoid: payment.autoid, billnum: payment.bill.billnum)
         XCTAssertNotNil(callback.signature, "the callback secret was in use")
 
@@ -41,22 +43,22 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
             ("health with gateway", "GET", "/api/3Pay/health?gateway=1", nil, ""),
         ]
         for (name, method, path, type, body) in refusals {
-            let answer = try await HTTP.send(
-                method, path, headers: type.map { ["Content-Type": $0] } ?? [:], body: body.isEmpty ? nil : Data(body.utf8))
+            let answer = method == "GET"
+                ? try await HTTP.get(path) : try await HTTP.post(path, Array(body.utf8), contentType: type)
             answers.append((name, answer))
         }
 
         // Gateway faults: unverifiable, unsigned, failing and broken answers.
         for mode in ["bad_signature", "no_signature", "http502", "reset"] {
-            try await LifecycleAPI.setFaults(["mode": mode])
+            try await StackSandbox.run { try $0.setFaults(["mode": mode]) }
             let answer = try await HTTP.postJSON(scanCode, LifecycleBill.next("SF").json)
-            try await LifecycleAPI.resetFaults()
+            try await StackSandbox.run { try $0.resetFaults() }
             XCTAssertTrue((3001...3004).contains(try LifecycleEnvelope(answer).errcode), "\(mode): \(answer.text)")
             answers.append((mode, answer))
         }
 
         // Forged notifications: garbage and foreign signatures, broken forms, an unknown trade.
-        let booked = try await LifecycleAPI.trade(payment.outTradeNo)
+        let booked = try await StackSandbox.run { try $0.trade(payment.outTradeNo) }
         let trade = try XCTUnwrap(booked)
         let genuine = try LifecycleNotification.fields(paid: trade)
         var stranger = genuine
@@ -73,12 +75,12 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
             XCTAssertNotEqual(answer.text, "success", name)
             answers.append((name, answer))
         }
-        answers.append(("sink", try await HTTP.send("GET", "/sandbox/sink")))
+        answers.append(("sink", try await HTTP.get("/sandbox/sink")))
 
         // nginx writes its access log every second: wait for this test's last request to be in it.
         let marker = "secmark" + UUID().uuidString.prefix(8)
-        _ = try await HTTP.send("GET", "/api/3Pay/health?\(marker)")
-        try await SecurityStack.waitForAccessLog(containing: marker, after: accessOffset)
+        _ = try await HTTP.get("/api/3Pay/health?\(marker)")
+        try await Background.run { try SecurityStack.waitForAccessLog(containing: marker, after: accessOffset) }
 
         // The failures were logged, so the scan below reads lines that talk about them.
         let responderLines = String(decoding: try SecurityStack.bytes(of: SecurityStack.responderLog, after: logOffset), as: UTF8.self)
@@ -93,8 +95,8 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
             XCTAssertTrue(found.isEmpty, "\(file) contains the \(found.sorted())")
         }
         for (name, answer) in answers {
-            let headers = answer.headers.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
-            let found = secrets.findings(in: Data(headers.utf8) + answer.body)
+            let headers = answer.headers.map { "\($0.0): \($0.1)" }.joined(separator: "\n")
+            let found = secrets.findings(in: Data(headers.utf8) + answer.data)
             XCTAssertTrue(found.isEmpty, "the answer to \(name) contains the \(found.sorted())")
         }
     }
@@ -103,7 +105,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
     /// password, secret or key, broken in every way the key and settings readers refuse: the output names the
     /// setting (or the line) and never holds the secret.
     func testBrokenSettingsNameTheSettingButNeverTheSecret() throws {
-        let folder = try SecurityTemporaryFolder("sec-config")
+        let folder = try TemporaryFolder("sec-config")
         defer { folder.remove() }
         let keys = TestStack.stateDir + "/keys"
         let keyText = try String(contentsOfFile: keys + "/app_private.pem", encoding: .utf8)
@@ -243,7 +245,7 @@ final class SecuritySecretLeakTests: LifecycleTestCase {
 
     /// `scripts/stack.sh env` shows which settings the responder gets, with secrets masked.
     func testStackEnvMasksSecrets() throws {
-        let folder = try SecurityTemporaryFolder("sec-env")
+        let folder = try TemporaryFolder("sec-env")
         defer { folder.remove() }
         let secret = "cb-secret-4f9a1c7e2b8d6053a1e9"
         let password = "Sec-Pw!d7Qx2Lk9Zt4Vb-not-real"

@@ -65,8 +65,9 @@ final class SecuritySourceAuditTests: XCTestCase {
 
     /// The one statement built from a name refuses names that carry SQL, before anything reaches the server.
     func testCallRefusesInjectedProcedureNames() throws {
-        let connection = try Connection(settings: try DatabaseProbe.settings())
-        XCTAssertNoThrow(try connection.call("Sp_3Pay_Offline_ReceiveMoney_Get", [.int(999_999_999)], idempotent: false), "control: a real name works")
+        let connection = try StackDatabase().connection
+        XCTAssertNoThrow(try connection.call("Sp_3Pay_Offline_ReceiveMoney_Get", [.int(999_999_999)], idempotent: false),
+                         "control: a real name works")
         for name in [
             "Sp_3Pay_Offline_ReceiveMoney_Get(1); DROP TABLE T_3Pay_Offline_ReceiveMoney; --",
             "Sp_3Pay_Offline_ReceiveMoney_Get`", "Sp_3Pay_Offline_ReceiveMoney_Get /*", "Sp_3Pay_Offline_ReceiveMoney_Gét", "",
@@ -75,7 +76,7 @@ final class SecuritySourceAuditTests: XCTestCase {
                 guard case MariaDBError.usage = error else { return XCTFail("\(name): \(error)") }
             }
         }
-        XCTAssertNoThrow(try DatabaseProbe().records(billnum: "none"), "the table is still there")
+        XCTAssertNoThrow(try StackDatabase().records(billnum: "none"), "the table is still there")
     }
 
     /// No product source starts a process or a shell.

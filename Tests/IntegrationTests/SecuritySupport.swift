@@ -1,6 +1,7 @@
 import CurlClient
 import Foundation
 import RSASigning
+import TestSupport
 import XCTest
 
 /// Secret texts that must never appear in a log line, an error or an answer, and a scanner that finds them.
@@ -89,41 +90,17 @@ struct SecuritySecrets {
     }
 }
 
-/// A private folder for one test (mode 700), removed by `remove()`.
-struct SecurityTemporaryFolder {
-    let url: URL
-    var path: String { url.path }
-
-    init(_ tag: String) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("threepay-\(tag)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    }
-
-    /// Writes `text` to `name` with the permission bits `mode`; returns the path.
-    @discardableResult
-    func write(_ name: String, _ text: String, mode: Int = 0o600) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try Data(text.utf8).write(to: file)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
-        return file.path
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
-
 /// An nginx of the test's own: its own prefix, configuration, temporary folders and loopback port, serving
 /// `locations` inside one `server` block. Started as a daemon with a pid file; `stop()` ends it.
 final class SecurityNginx {
-    let folder: SecurityTemporaryFolder
+    let folder: TemporaryFolder
     let port: Int
     private var running = false
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(locations: String) throws {
-        folder = try SecurityTemporaryFolder("sec-nginx")
+        folder = try TemporaryFolder("sec-nginx")
         do {
             // The shipped snippet includes `fastcgi_params` relative to the configuration's folder.
             try FileManager.default.copyItem(atPath: "/etc/nginx/fastcgi_params", toPath: folder.path + "/fastcgi_params")
@@ -141,7 +118,7 @@ final class SecurityNginx {
                     break
                 }
                 guard outcome.output.contains("Address already in use"), attempt < 3 else {
-                    throw FaultFailure("nginx did not start: \(outcome.output)")
+                    throw TestFailure("nginx did not start: \(outcome.output)")
                 }
                 attempt += 1
             }
@@ -168,6 +145,7 @@ final class SecurityNginx {
                 proxy_temp_path \(prefix)/proxy;
                 uwsgi_temp_path \(prefix)/uwsgi;
                 scgi_temp_path \(prefix)/scgi;
+                include \(TestStack.packageRoot.path)/nginx/threepay-http.conf;
                 server {
                     listen 127.0.0.1:\(port);
                     server_name localhost;
@@ -187,13 +165,11 @@ final class SecurityNginx {
         let pidText = (try? String(contentsOfFile: folder.path + "/nginx.pid", encoding: .utf8)) ?? ""
         if let pid = pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
             kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(10)
             // Gone, or a zombie its new parent (init) has not reaped yet.
-            func alive() -> Bool {
-                kill(pid, 0) == 0
-                    && !((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? "").contains("State:\tZ")
+            try? Poll.until("nginx \(pid) stopped", seconds: 30, every: 0.02) {
+                kill(pid, 0) != 0
+                    || ((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? "").contains("State:\tZ")
             }
-            while alive(), Date() < deadline { usleep(20_000) }
         }
         folder.remove()
     }
@@ -201,7 +177,7 @@ final class SecurityNginx {
     /// A loopback port nothing listens on right now.
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FaultFailure("socket: errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -213,7 +189,7 @@ final class SecurityNginx {
                 bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
             }
         }
-        guard bound else { throw FaultFailure("bind: errno \(errno)") }
+        guard bound else { throw TestFailure("bind: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
@@ -292,18 +268,9 @@ enum SecurityStack {
     }
 
     /// Waits until nginx's buffered access log (flushed every second) holds `marker`.
-    static func waitForAccessLog(containing marker: String, after offset: Int) async throws {
-        try await Eventually.wait("nginx access log line with \(marker)", seconds: 10) {
+    static func waitForAccessLog(containing marker: String, after offset: Int) throws {
+        try Poll.until("nginx access log line with \(marker)", seconds: 30, every: 0.1) {
             String(decoding: try bytes(of: accessLog, after: offset), as: UTF8.self).contains(marker)
         }
-    }
-}
-
-extension HTTPReply {
-    var securityText: String { String(decoding: body, as: UTF8.self) }
-
-    /// The envelope's errcode, nil when the body is not a ThreePay JSON envelope.
-    var securityErrcode: Int? {
-        (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["errcode"] as? Int
     }
 }

@@ -10,7 +10,9 @@ final class BeginTests: XCTestCase {
     func testFirstBeginCreatesAnInitiatedRecordWithAGatewaySafeTradeNumber() throws {
         let store = try TestDatabase.store()
         let billnum = TestDatabase.uniqueBillnum()
+        let before = try TestDatabase.now(store.connection)
         let outcome = try store.begin(TestDatabase.input(billnum, detail: "2 adults"))
+        let after = try TestDatabase.now(store.connection)
         guard case .new(let record) = outcome else { return XCTFail("expected .new, got \(outcome.kind)") }
         XCTAssertEqual(record.billnum, billnum)
         XCTAssertEqual(record.billtype, "2")
@@ -30,7 +32,9 @@ final class BeginTests: XCTestCase {
         XCTAssertNotNil(pattern.firstMatch(in: record.outTradeNo, range: range), record.outTradeNo)
         XCTAssertLessThanOrEqual(record.outTradeNo.count, 64)
         XCTAssertTrue(record.outTradeNo.hasSuffix(String(record.autoid)))
-        XCTAssertLessThan(abs(record.createdAt.timeIntervalSinceNow), 300, "created_at is UTC now")
+        XCTAssertLessThanOrEqual(before, record.createdAt, "created_at is UTC now (by the database's clock)")
+        XCTAssertLessThanOrEqual(record.createdAt, after, "created_at is UTC now (by the database's clock)")
+        XCTAssertEqual(record.updatedAt, record.createdAt)
         XCTAssertEqual(try store.find(billtype: "2", billnum: billnum), record)
     }
 

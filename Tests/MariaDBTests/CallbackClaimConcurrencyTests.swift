@@ -58,13 +58,24 @@ final class CallbackClaimConcurrencyTests: XCTestCase {
         _ = try other.execute("START TRANSACTION")
         _ = try other.execute("SELECT id FROM T_3Pay_Callback_Outbox WHERE id = ? FOR UPDATE", [.int(ids[0])])
         defer { _ = try? other.execute("ROLLBACK") }
+        XCTAssertThrowsError(
+            try connection.execute("SELECT id FROM T_3Pay_Callback_Outbox WHERE id = ? FOR UPDATE NOWAIT", [.int(ids[0])]),
+            "the oldest callback is locked")
 
-        let started = Date()
+        // InnoDB counts every row lock wait on the server; nothing else waits for a lock meanwhile.
+        let waitsBefore = try Self.rowLockWaits(connection)
         let jobs = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
         XCTAssertEqual(jobs.map(\.id), [ids[1], ids[2]], "the held row is skipped")
-        XCTAssertLessThan(Date().timeIntervalSince(started), 2, "the claim did not wait for the lock")
+        XCTAssertEqual(try Self.rowLockWaits(connection) - waitsBefore, 0, "the claim did not wait for the lock")
 
         _ = try other.execute("ROLLBACK")
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 60).map(\.id), [ids[0]])
+    }
+
+    /// The server's count of row lock waits since it started (`Innodb_row_lock_waits`).
+    private static func rowLockWaits(_ connection: Connection) throws -> Int64 {
+        try XCTUnwrap(try connection.execute(
+            "SELECT VARIABLE_VALUE AS n FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_ROW_LOCK_WAITS'"
+        ).first?.rows.first?.int64("n"))
     }
 }

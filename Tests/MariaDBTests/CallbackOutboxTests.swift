@@ -3,6 +3,7 @@ import MariaDB
 import PaymentModel
 import PaymentFlow
 @testable import PaymentStore
+import TestSupport
 import XCTest
 
 /// The callback outbox procedures (sql/030_callbacks.sql), each test in a database of its own.
@@ -24,7 +25,9 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
     func testClaimReturnsThePaymentAndLeasesIt() throws {
         let cardno = Receipts.uniqueCardno()
         let paid = try Receipts.pay(store, billtype: "7", amount: "23.45", cardno: cardno, tradeNo: "CB1")
+        let before = try TestDatabase.now(connection)
         let jobs = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
+        let after = try TestDatabase.now(connection)
         XCTAssertEqual(jobs.count, 1)
         let job = try XCTUnwrap(jobs.first)
         let outbox = try XCTUnwrap(Receipts.outbox(connection, autoid: paid.autoid))
@@ -34,8 +37,11 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
             paidAt: paid.paidAt, cardno: cardno, paytype: "01"))
         XCTAssertNotNil(job.paidAt)
 
-        let lease = try XCTUnwrap(row(job.id).date("lease_until"))
-        XCTAssertEqual(lease.timeIntervalSinceNow, 60, accuracy: 30, "lease_until is UTC now + lease")
+        // lease_until is UTC now + lease: the claim's own time (updated_at, taken during the call) plus 60 s.
+        let claimed = try XCTUnwrap(row(job.id).date("updated_at"))
+        XCTAssertEqual(try row(job.id).date("lease_until"), claimed.addingTimeInterval(60), "lease_until is UTC now + lease")
+        XCTAssertLessThanOrEqual(before, claimed)
+        XCTAssertLessThanOrEqual(claimed, after)
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 60), [], "a leased callback is not due")
     }
 
@@ -43,7 +49,12 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
         _ = try Receipts.pay(store, billtype: "1")
         let first = try XCTUnwrap(store.claimCallbacks(limit: 10, leaseSeconds: 1).first)
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 1), [])
-        Thread.sleep(forTimeInterval: 1.3)
+        // The claim compares the lease with the database's clock; wait until that clock has passed it.
+        try Poll.until("the 1 s lease over by the database's clock", seconds: 30) {
+            try connection.execute(
+                "SELECT lease_until <= UTC_TIMESTAMP(3) AS expired FROM T_3Pay_Callback_Outbox WHERE id = ?", [.int(first.id)]
+            ).first?.rows.first?.int64("expired") == 1
+        }
         let again = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
         XCTAssertEqual(again, [first], "same callback, attempts unchanged: the lost claim never reported")
     }
@@ -59,8 +70,10 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
     func testFailedWithBackOffHidesTheCallbackUntilDue() throws {
         _ = try Receipts.pay(store, billtype: "4")
         let job = try XCTUnwrap(store.claimCallbacks(limit: 1, leaseSeconds: 60).first)
+        let before = try TestDatabase.now(connection)
         try store.callbackFailed(id: job.id, httpStatus: 503, error: "HTTP 503 from receiver", retryAfterSeconds: 300,
                                  giveUp: false)
+        let after = try TestDatabase.now(connection)
 
         let failed = try row(job.id)
         XCTAssertEqual(try failed.string("status"), "PENDING")
@@ -68,8 +81,11 @@ final class CallbackOutboxTests: IsolatedDatabaseTestCase {
         XCTAssertEqual(try failed.int64("last_http_status"), 503)
         XCTAssertEqual(try failed.string("last_error"), "HTTP 503 from receiver")
         XCTAssertNil(try failed.string("lease_until"), "the lease is released")
-        let due = try XCTUnwrap(failed.date("next_attempt_at"))
-        XCTAssertEqual(due.timeIntervalSinceNow, 300, accuracy: 30)
+        // Due again at the report's own time (updated_at, taken during the call) plus the back-off.
+        let reported = try XCTUnwrap(failed.date("updated_at"))
+        XCTAssertEqual(try failed.date("next_attempt_at"), reported.addingTimeInterval(300))
+        XCTAssertLessThanOrEqual(before, reported)
+        XCTAssertLessThanOrEqual(reported, after)
         XCTAssertEqual(try store.claimCallbacks(limit: 10, leaseSeconds: 60), [], "not due before the back-off")
 
         // The same report repeated (e.g. re-sent after a lost connection) is not a second attempt.

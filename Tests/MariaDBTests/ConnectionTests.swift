@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import TestSupport
 import XCTest
 
 /// The Connector/C wrapper on its own: binding, reading, errors.
@@ -34,7 +35,7 @@ final class ConnectionTests: XCTestCase {
             XCTAssertEqual(sets.count, 1)
             XCTAssertEqual(sets.first?.rows.count, 0)
             XCTAssertEqual(sets.first?.columns.first, "autoid")
-            XCTAssertEqual(sets.first?.columns.last, "updated_at")
+            XCTAssertEqual(sets.first?.columns.last, "refunded_amount")
         }
     }
 
@@ -82,23 +83,37 @@ final class ConnectionTests: XCTestCase {
         }
     }
 
-    func testSettingsComeFromTheEnvironment() throws {
-        let tcp = try ConnectionSettings.fromEnvironment(
+    func testTestSettingsComeFromTheEnvironment() throws {
+        let tcp = try TestDatabaseSettings.fromEnvironment(
             ["THREEPAY_DB_HOST": "db.internal", "THREEPAY_DB_PORT": "3307", "THREEPAY_DB_USER": "pay",
              "THREEPAY_DB_PASSWORD": "pw", "THREEPAY_DB_NAME": "tp"], defaultSocketPath: "/d.sock")
         XCTAssertEqual(tcp.endpoint, .tcp(host: "db.internal", port: 3307))
         XCTAssertEqual(tcp.user, "pay")
         XCTAssertEqual(tcp.password, "pw")
         XCTAssertEqual(tcp.database, "tp")
-        let local = try ConnectionSettings.fromEnvironment(["THREEPAY_DB_USER": "u"], defaultSocketPath: "/d.sock")
+        let local = try TestDatabaseSettings.fromEnvironment(["THREEPAY_DB_USER": "u"], defaultSocketPath: "/d.sock")
         XCTAssertEqual(local.endpoint, .unixSocket(path: "/d.sock"))
         XCTAssertNil(local.password)
         XCTAssertEqual(local.database, "threepay")
-        let socket = try ConnectionSettings.fromEnvironment(
+        let socket = try TestDatabaseSettings.fromEnvironment(
             ["THREEPAY_DB_SOCKET": "/s.sock", "THREEPAY_DB_HOST": "ignored"], defaultSocketPath: "/d.sock")
         XCTAssertEqual(socket.endpoint, .unixSocket(path: "/s.sock"))
-        XCTAssertThrowsError(try ConnectionSettings.fromEnvironment(
+        XCTAssertThrowsError(try TestDatabaseSettings.fromEnvironment(
             ["THREEPAY_DB_HOST": "h", "THREEPAY_DB_PORT": "x"], defaultSocketPath: "/d.sock"))
+
+        // scripts/test.sh names the private instance it started; that wins, without a password.
+        let test = try TestDatabaseSettings.fromEnvironment(
+            ["THREEPAY_TEST_DB_SOCKET": "/t.sock", "THREEPAY_DB_HOST": "ignored", "THREEPAY_DB_PASSWORD": "pw",
+             "THREEPAY_DB_USER": "me"], defaultSocketPath: "/d.sock")
+        XCTAssertEqual(test.endpoint, .unixSocket(path: "/t.sock"))
+        XCTAssertEqual(test.user, "me")
+        XCTAssertNil(test.password)
+
+        // A child process given `environment(for:)` reads back the same settings.
+        for settings in [tcp, local, socket] {
+            XCTAssertEqual(try TestDatabaseSettings.fromEnvironment(
+                TestDatabaseSettings.environment(for: settings), defaultSocketPath: "/other.sock"), settings)
+        }
     }
 
     private func dumped(_ value: Any) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import MariaDB
 import PaymentFlow
 @testable import PaymentStore
+import TestSupport
 import XCTest
 
 /// A fresh database with sql/ applied, on the same server as `TestDatabase`, dropped by `drop()`.
@@ -54,25 +55,10 @@ final class IsolatedDatabase {
         _ = try? TestDatabase.connect().execute("DROP DATABASE IF EXISTS `\(name)`")
     }
 
-    private struct ApplyFailed: Error, CustomStringConvertible {
-        let description: String
-    }
-
     private func applySQL() throws {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["THREEPAY_DB_SOCKET", "THREEPAY_DB_HOST", "THREEPAY_DB_PORT", "THREEPAY_DB_PASSWORD_FILE"] {
-            environment[key] = nil
-        }
-        switch settings.endpoint {
-        case .unixSocket(let path):
-            environment["THREEPAY_DB_SOCKET"] = path
-        case .tcp(let host, let port):
-            environment["THREEPAY_DB_HOST"] = host
-            environment["THREEPAY_DB_PORT"] = String(port)
-        }
-        environment["THREEPAY_DB_USER"] = settings.user
-        environment["THREEPAY_DB_PASSWORD"] = settings.password
-        environment["THREEPAY_DB_NAME"] = name
+        for key in TestDatabaseSettings.variableNames { environment[key] = nil }
+        environment.merge(TestDatabaseSettings.environment(for: settings)) { _, ours in ours }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -85,7 +71,7 @@ final class IsolatedDatabase {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            throw ApplyFailed(description: "scripts/mariadb.sh apply-sql exited \(process.terminationStatus): \(text)")
+            throw TestFailure("scripts/mariadb.sh apply-sql exited \(process.terminationStatus): \(text)")
         }
     }
 }

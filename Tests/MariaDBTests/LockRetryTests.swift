@@ -2,18 +2,25 @@ import Foundation
 import MariaDB
 import PaymentFlow
 @testable import PaymentStore
+import Synchronization
+import TestSupport
 import XCTest
 
 /// Lock wait timeouts are retried, first inside the procedure (5 attempts), then by PaymentRecords.
+///
+/// A holder keeps the bill's row locked while a worker with a 1-second lock wait timeout calls Begin. Each
+/// attempt waits for the lock in a transaction of its own, so the worker's waits can be counted in
+/// information_schema.INNODB_TRX (the test account needs PROCESS, as the private instance's has); the holder
+/// lets go once it has seen as many as the test wants, and the counts, not durations, show who retried.
 final class LockRetryTests: XCTestCase {
-    private final class Result: @unchecked Sendable {
-        // Written once by the worker thread before `done` is signalled, read after.
-        var outcome: String = "not run"
-        var seconds: Double = 0
+    /// The worker connection's id on the server, published by the worker thread.
+    private final class ServerConnectionID: Sendable {
+        let value = Mutex<UInt64?>(nil)
     }
 
-    /// Holds the bill's lock for `hold` seconds while a worker with a 1-second lock wait timeout calls Begin.
-    private func beginAgainstLock(hold: Double, storeAttempts: Int) throws -> Result {
+    /// Begins the bill while its row is locked; releases the lock after `waits` lock waits of the worker (or
+    /// when the worker gave up). Returns Begin's outcome and how many waits were seen.
+    private func beginAgainstLock(releaseAfter waits: Int, storeAttempts: Int) throws -> (outcome: String, waits: Int) {
         let billnum = TestDatabase.uniqueBillnum()
         let holder = try TestDatabase.connect()
         _ = try PaymentRecords(connection: holder).begin(TestDatabase.input(billnum))
@@ -25,40 +32,48 @@ final class LockRetryTests: XCTestCase {
         var impatient = try TestDatabase.settings()
         impatient.lockWaitTimeoutSeconds = 1
         let settings = impatient
-        let result = Result()
-        let done = DispatchSemaphore(value: 0)
         let input = TestDatabase.input(billnum)
-        Thread {
+        let workerID = ServerConnectionID()
+        let worker = Background { () -> String in
             MariaDB.threadInit()
             defer { MariaDB.threadEnd() }
-            let started = Date()
             do {
                 let store = try PaymentRecords(connectionSettings: settings)
                 store.maxAttempts = storeAttempts
-                result.outcome = try store.begin(input).kind
+                workerID.value.withLock { $0 = store.connection.serverConnectionID }
+                return try store.begin(input).kind
             } catch {
-                result.outcome = "\(error)"
+                return "\(error)"
             }
-            result.seconds = Date().timeIntervalSince(started)
-            done.signal()
-        }.start()
+        }
 
-        Thread.sleep(forTimeInterval: hold)
+        let observer = try TestDatabase.connect()
+        var seen: Set<String> = []
+        // InnoDB refreshes INNODB_TRX only when it was not read for 0.1 s: look less often than that.
+        try Poll.until("\(waits) lock waits of the worker", seconds: 120, every: 0.2) {
+            if worker.isFinished { return true }
+            guard let id = workerID.value.withLock({ $0 }) else { return false }
+            let waiting = try observer.execute(
+                "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'",
+                [.int(Int64(id))])
+            for row in waiting.first?.rows ?? [] { seen.insert(try row.requiredString("trx_id")) }
+            return seen.count >= waits
+        }
         _ = try holder.execute("COMMIT")
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
-        return result
+        return (try worker.value("Begin after the lock was released", seconds: 120), seen.count)
     }
 
     func testProcedureRetriesALockWaitTimeout() throws {
-        let result = try beginAgainstLock(hold: 2.5, storeAttempts: 1)
-        XCTAssertEqual(result.outcome, "existing", "the third attempt inside the procedure gets the lock")
-        XCTAssertGreaterThan(result.seconds, 2)
+        // Two waits in one call of the store (which does not retry here): the procedure retried the first.
+        let result = try beginAgainstLock(releaseAfter: 2, storeAttempts: 1)
+        XCTAssertEqual(result.outcome, "existing", "a later attempt inside the procedure gets the lock")
+        XCTAssertGreaterThanOrEqual(result.waits, 2)
     }
 
     func testStoreRetriesWhenTheProcedureGivesUp() throws {
-        // Five procedure attempts of one second each cannot outlast this hold; only the store's retry can.
-        let result = try beginAgainstLock(hold: 6.5, storeAttempts: 5)
+        // Five procedure attempts cannot outlast six waits; only the store's retry can.
+        let result = try beginAgainstLock(releaseAfter: 6, storeAttempts: 5)
         XCTAssertEqual(result.outcome, "existing")
-        XCTAssertGreaterThan(result.seconds, 6)
+        XCTAssertGreaterThanOrEqual(result.waits, 6)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MariaDB
 import PaymentFlow
 @testable import PaymentStore
+import TestSupport
 import XCTest
 
 /// Losing the server connection and getting it back.
@@ -15,13 +16,11 @@ final class ReconnectTests: XCTestCase {
         let killer = try TestDatabase.connect()
         _ = try killer.execute("KILL CONNECTION ?", [.int(Int64(id))])
         // KILL returns before the victim's server thread has gone; wait until it has.
-        for _ in 0..<100 {
+        try Poll.until("connection \(id) gone after KILL", seconds: 30) {
             let sets = try killer.execute(
                 "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [.int(Int64(id))])
-            if try sets.first?.rows.first?.int64("n") == 0 { return }
-            Thread.sleep(forTimeInterval: 0.05)
+            return try sets.first?.rows.first?.int64("n") == 0
         }
-        XCTFail("connection \(id) was not killed")
     }
 
     func testIdempotentCallReconnectsAfterTheConnectionWasKilled() throws {

@@ -3,13 +3,15 @@ import MariaDB
 import PaymentModel
 import PaymentFlow
 @testable import PaymentStore
+import TestSupport
 import XCTest
 
 /// Finds the MariaDB the tests run against and opens connections to it.
 ///
-/// THREEPAY_DB_SOCKET / THREEPAY_DB_HOST (+ USER, PASSWORD, NAME) choose a server; otherwise the private
-/// instance at `$THREEPAY_STATE_DIR/mariadb.sock`, default `<package root>/var/mariadb.sock`. An unreachable
-/// server fails the test (it is never skipped): start it with `scripts/mariadb.sh start`.
+/// `TestDatabaseSettings` chooses the server (THREEPAY_TEST_DB_SOCKET, THREEPAY_DB_SOCKET / THREEPAY_DB_HOST
+/// + USER, PASSWORD, NAME); otherwise the private instance at `$THREEPAY_STATE_DIR/mariadb.sock`, default
+/// `<package root>/var/mariadb.sock`. An unreachable server fails the test (it is never skipped): start it
+/// with `scripts/mariadb.sh start`.
 enum TestDatabase {
     static let packageRoot: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -21,7 +23,7 @@ enum TestDatabase {
     }()
 
     static func settings() throws -> ConnectionSettings {
-        try ConnectionSettings.fromEnvironment(defaultSocketPath: defaultSocket)
+        try TestDatabaseSettings.fromEnvironment(defaultSocketPath: defaultSocket)
     }
 
     /// Opens a connection or fails the calling test with instructions.
@@ -48,6 +50,12 @@ enum TestDatabase {
             throw StoreError.unavailable("procedures missing")
         }
         return store
+    }
+
+    /// The database server's clock (UTC, at the millisecond precision the procedures stamp rows with): taken
+    /// before and after a call, it brackets the times the call wrote.
+    static func now(_ connection: Connection) throws -> Date {
+        try XCTUnwrap(try connection.execute("SELECT UTC_TIMESTAMP(3) AS now").first?.rows.first?.date("now"))
     }
 
     /// A bill number no earlier run used (16 characters), so tests can run again on a kept database.
@@ -115,5 +123,19 @@ extension BeginOutcome {
         case .closeFirst: return "close_first"
         case .busy: return "busy"
         }
+    }
+}
+
+/// Asserts that `body` throws `StoreError.conflict` (a transition the record's status does not allow, 50003)
+/// whose message contains `fragment`.
+func XCTAssertConflict<T>(
+    _ body: @autoclosure () throws -> T, containing fragment: String, file: StaticString = #filePath,
+    line: UInt = #line
+) {
+    XCTAssertThrowsError(try body(), file: file, line: line) { error in
+        guard case .conflict(let message) = error as? StoreError else {
+            return XCTFail("expected StoreError.conflict, got \(error)", file: file, line: line)
+        }
+        XCTAssertTrue(message.contains(fragment), "message: \(message)", file: file, line: line)
     }
 }

@@ -14,12 +14,19 @@ final class TransitionTests: XCTestCase {
     func testQrIssuedStoresTheCodeAndItsExpiry() throws {
         let store = try TestDatabase.store()
         let record = try newRecord(store)
+        let before = try TestDatabase.now(store.connection)
         let issued = try store.recordQrIssued(autoid: record.autoid, codeURL: "https://qr.alipay.com/bax0001",
                                               validitySeconds: 900)
+        let after = try TestDatabase.now(store.connection)
         XCTAssertEqual(issued.status, .qrIssued)
         XCTAssertEqual(issued.codeurl, "https://qr.alipay.com/bax0001")
         let expiry = try XCTUnwrap(issued.qrExpiresAt)
-        XCTAssertEqual(expiry.timeIntervalSinceNow, 900, accuracy: 120, "qr_expires_at is UTC now + validity")
+        // qr_expires_at is UTC now + validity: the change's own time (taken during the call) plus 900 s, cut to
+        // the column's whole seconds.
+        let expected = issued.updatedAt.addingTimeInterval(900).timeIntervalSince1970.rounded(.down)
+        XCTAssertEqual(expiry.timeIntervalSince1970, expected, "qr_expires_at is UTC now + validity")
+        XCTAssertLessThanOrEqual(before, issued.updatedAt)
+        XCTAssertLessThanOrEqual(issued.updatedAt, after)
         XCTAssertEqual(try store.find(autoid: record.autoid), issued)
         XCTAssertEqual(try store.find(outTradeNo: record.outTradeNo), issued)
 
@@ -33,12 +40,12 @@ final class TransitionTests: XCTestCase {
         let store = try TestDatabase.store()
         let closed = try newRecord(store)
         try store.recordClosed(autoid: closed.autoid)
-        XCTAssertRule(try store.recordQrIssued(autoid: closed.autoid, codeURL: "u", validitySeconds: 60),
+        XCTAssertConflict(try store.recordQrIssued(autoid: closed.autoid, codeURL: "u", validitySeconds: 60),
                       containing: "is CLOSED: cannot record qr_issued")
 
         let failed = try newRecord(store)
         try store.recordQrFailed(autoid: failed.autoid, code: "40004", subCode: nil, message: nil)
-        XCTAssertRule(try store.recordQrIssued(autoid: failed.autoid, codeURL: "u", validitySeconds: 60),
+        XCTAssertConflict(try store.recordQrIssued(autoid: failed.autoid, codeURL: "u", validitySeconds: 60),
                       containing: "is QR_FAILED")
 
         let paid = try newRecord(store)
@@ -72,8 +79,8 @@ final class TransitionTests: XCTestCase {
         // A repeat is harmless; closing a record that never had a trade is not a legal move.
         XCTAssertEqual(try store.recordQrFailed(autoid: record.autoid, code: "40004", subCode: nil, message: nil)
             .status, .qrFailed)
-        XCTAssertRule(try store.recordClosed(autoid: record.autoid), containing: "is QR_FAILED: cannot record closed")
-        XCTAssertRule(try store.recordUnknown(autoid: record.autoid, reason: "timeout"), containing: "is QR_FAILED")
+        XCTAssertConflict(try store.recordClosed(autoid: record.autoid), containing: "is QR_FAILED: cannot record closed")
+        XCTAssertConflict(try store.recordUnknown(autoid: record.autoid, reason: "timeout"), containing: "is QR_FAILED")
     }
 
     func testUnknownOutcomeCanBeResumedAndThenIssued() throws {
@@ -100,7 +107,7 @@ final class TransitionTests: XCTestCase {
         let record = try newRecord(store)
         XCTAssertEqual(try store.recordClosed(autoid: record.autoid).status, .closed)
         XCTAssertEqual(try store.recordClosed(autoid: record.autoid).status, .closed)
-        XCTAssertRule(try store.recordUnknown(autoid: record.autoid, reason: "r"), containing: "is CLOSED")
+        XCTAssertConflict(try store.recordUnknown(autoid: record.autoid, reason: "r"), containing: "is CLOSED")
         XCTAssertStoreError(try store.recordClosed(autoid: Int64.max), .notFound)
     }
 

@@ -152,6 +152,9 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
             return false
         }
         records[record.autoid] = record.paid(payment, at: clock)
+        if record.billtype == "7", let card = record.cardno {
+            cards[card] = Money(fen: (cards[card]?.fen ?? 0) + payment.totalAmount.fen)
+        }
         let key = record.billtype + "/" + record.billnum
         if let current = bills[key], records[current]?.status != .paid { bills[key] = record.autoid }
         receipts.append(record.autoid)
@@ -184,6 +187,158 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         }
         return Array(stale.sorted { $0.updatedAt < $1.updatedAt }.prefix(limit))
     }
+
+    // MARK: Refunds, following sql/050_refunds.sql
+
+    private(set) var refunds: [RefundRecord] = []
+    /// Stored-value card balances.
+    var cards: [String: Money] = [:]
+    private var refundLeases: [Int64: Bool] = [:]
+
+    private func refundRow(_ index: Int) -> RefundRecord {
+        var refund = refunds[index]
+        refund.refundedTotal = records[refund.autoid]?.refundedAmount ?? Money(fen: 0)
+        return refund
+    }
+
+    func beginRefund(_ request: RefundRequest, leaseMilliseconds: Int, deadline: Deadline) throws(StoreError)
+        -> RefundBeginOutcome
+    {
+        try enter("refundBegin", deadline)
+        let record: PaymentRecord
+        switch request.lookup {
+        case .autoid(let autoid):
+            guard let found = records[autoid] else { throw .notFound }
+            record = found
+        case .bill(let billtype, let billnum):
+            guard let current = bills[billtype + "/" + billnum], let found = records[current] else { throw .notFound }
+            record = found
+        }
+        if let index = refunds.firstIndex(where: {
+            $0.billtype == record.billtype && $0.billnum == record.billnum && $0.refundno == request.refundno
+        }) {
+            guard refunds[index].amount == request.amount else { throw .refundRefused(.amountMismatch, "amount") }
+            switch refunds[index].status {
+            case .refunded, .failed: return .done(refundRow(index))
+            case .requested, .pending:
+                if refundLeases[refunds[index].refundID] == true { return .busy(refundRow(index)) }
+                refundLeases[refunds[index].refundID] = true
+                return .query(refundRow(index))
+            }
+        }
+        guard record.status == .paid else { throw .refundRefused(.notPaid, "not paid") }
+        let taken = refunds.filter { $0.autoid == record.autoid && $0.status != .failed }.reduce(0) { $0 + $1.amount.fen }
+        guard request.amount.fen <= (record.paidAmount ?? record.paymentvalue).fen - taken else {
+            throw .refundRefused(.exceedsRemaining, "exceeds")
+        }
+        if record.billtype == "7", let card = record.cardno {
+            guard let balance = cards[card], balance >= request.amount else {
+                throw .refundRefused(.cardBalanceTooLow, "card")
+            }
+            cards[card] = Money(fen: balance.fen - request.amount.fen)
+        }
+        let id = Int64(refunds.count + 1)
+        refunds.append(RefundRecord(
+            refundID: id, autoid: record.autoid, billtype: record.billtype, billnum: record.billnum,
+            refundno: request.refundno, outRequestNo: "RF\(id)", amount: request.amount, reason: request.reason,
+            status: .requested, gatewayCode: nil, gatewaySubCode: nil, gatewayMessage: nil, refundedAt: nil,
+            refundedTotalAfter: nil, outTradeNo: record.outTradeNo, tradeNo: record.tradeNo,
+            paidAmount: record.paidAmount, refundedTotal: record.refundedAmount))
+        refundLeases[id] = true
+        return .callAlipay(refundRow(refunds.count - 1))
+    }
+
+    /// Receipts of recorded refunds (one per refund).
+    private(set) var refundReceipts: [Int64] = []
+
+    func recordRefunded(refundID: Int64, refundedAt: Date?, deadline: Deadline) throws(StoreError) -> RefundRecord {
+        try enter("refunded", deadline)
+        let index = Int(refundID) - 1
+        guard refunds.indices.contains(index) else { throw .notFound }
+        if refunds[index].status != .refunded {
+            let record = records[refunds[index].autoid]!
+            let total = Money(fen: record.refundedAmount.fen + refunds[index].amount.fen)
+            guard total.fen <= (record.paidAmount ?? record.paymentvalue).fen else {
+                throw .refundRefused(.exceedsRemaining, "more than paid")
+            }
+            records[record.autoid] = record.refunded(total)
+            if refunds[index].status == .failed, let card = record.cardno, record.billtype == "7" {
+                cards[card] = Money(fen: (cards[card]?.fen ?? 0) - refunds[index].amount.fen)
+            }
+            refunds[index].status = .refunded
+            refunds[index].refundedAt = refundedAt ?? clock
+            refunds[index].refundedTotalAfter = total
+            refundReceipts.append(refundID)
+        }
+        refundLeases[refundID] = nil
+        return refundRow(index)
+    }
+
+    func recordRefundFailed(refundID: Int64, code: String?, subCode: String?, message: String?, deadline: Deadline)
+        throws(StoreError) -> RefundRecord
+    {
+        try enter("refundFailed", deadline)
+        let index = Int(refundID) - 1
+        switch refunds[index].status {
+        case .refunded: throw .rule("Refund is REFUNDED: cannot record failed")
+        case .failed: break
+        case .requested, .pending:
+            refunds[index].status = .failed
+            refunds[index].gatewayCode = code
+            refunds[index].gatewaySubCode = subCode
+            refunds[index].gatewayMessage = message
+            let record = records[refunds[index].autoid]!
+            if record.billtype == "7", let card = record.cardno {
+                cards[card] = Money(fen: (cards[card]?.fen ?? 0) + refunds[index].amount.fen)
+            }
+        }
+        refundLeases[refundID] = nil
+        return refundRow(index)
+    }
+
+    func recordRefundPending(refundID: Int64, reason: String, deadline: Deadline) throws(StoreError) -> RefundRecord {
+        try enter("refundPending", deadline)
+        let index = Int(refundID) - 1
+        if refunds[index].status == .requested { refunds[index].status = .pending }
+        refundLeases[refundID] = nil
+        return refundRow(index)
+    }
+
+    func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
+                              source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
+    {
+        try enter("refundExternal", deadline)
+        guard let record = records.values.first(where: { $0.outTradeNo == outTradeNo }) else { throw .notFound }
+        guard record.status == .paid else { throw .refundRefused(.notPaid, "not paid") }
+        var index = refunds.firstIndex { $0.autoid == record.autoid && $0.outRequestNo == outRequestNo }
+        if index == nil {
+            let amount = (refundTotal ?? record.paidAmount ?? record.paymentvalue).fen - record.refundedAmount.fen
+            guard amount > 0 else { return nil }
+            let id = Int64(refunds.count + 1)
+            refunds.append(RefundRecord(
+                refundID: id, autoid: record.autoid, billtype: record.billtype, billnum: record.billnum,
+                refundno: outRequestNo, outRequestNo: outRequestNo, amount: Money(fen: amount), reason: nil,
+                status: .pending, gatewayCode: nil, gatewaySubCode: nil, gatewayMessage: nil, refundedAt: nil,
+                refundedTotalAfter: nil, outTradeNo: record.outTradeNo, tradeNo: record.tradeNo,
+                paidAmount: record.paidAmount, refundedTotal: record.refundedAmount))
+            if record.billtype == "7", let card = record.cardno {
+                cards[card] = Money(fen: (cards[card]?.fen ?? 0) - amount)
+            }
+            index = refunds.count - 1
+        }
+        return try recordRefunded(refundID: refunds[index!].refundID, refundedAt: refundedAt, deadline: deadline)
+    }
+
+    func staleRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord] {
+        try enter("refundStale", deadline)
+        return refunds.indices.filter {
+            (refunds[$0].status == .pending || refunds[$0].status == .requested)
+                && refundLeases[refunds[$0].refundID] != true
+        }.prefix(limit).map(refundRow)
+    }
+
+    /// Lets a refund's lease run out (its request stopped without recording an outcome).
+    func expireRefundLease(_ refundID: Int64) { refundLeases[refundID] = nil }
 
     // MARK: The callback outbox
 
@@ -251,6 +406,16 @@ extension PaymentRecord {
             gatewayCode: gatewayCode, gatewaySubCode: gatewaySubCode, gatewayMessage: gatewayMessage,
             tradeNo: tradeNo, paidAmount: paidAmount, paidAt: paidAt, buyerID: buyerID, paidSource: paidSource,
             createdAt: createdAt, updatedAt: time ?? updatedAt)
+    }
+
+    func refunded(_ total: Money) -> PaymentRecord {
+        PaymentRecord(
+            autoid: autoid, billnum: billnum, billtype: billtype, body: body, paytype: paytype,
+            paymentvalue: paymentvalue, detail: detail, clientip: clientip, cardno: cardno, outTradeNo: outTradeNo,
+            codeurl: codeurl, status: status, qrExpiresAt: qrExpiresAt, gatewayCode: gatewayCode,
+            gatewaySubCode: gatewaySubCode, gatewayMessage: gatewayMessage, tradeNo: tradeNo, paidAmount: paidAmount,
+            paidAt: paidAt, buyerID: buyerID, paidSource: paidSource, createdAt: createdAt, updatedAt: updatedAt,
+            refundedAmount: total)
     }
 
     func paid(_ payment: ConfirmedPayment, at time: Date) -> PaymentRecord {

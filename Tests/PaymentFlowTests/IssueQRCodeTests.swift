@@ -91,7 +91,9 @@ final class IssueQRCodeTests: FlowTestCase {
         XCTAssertNotEqual(new.autoid, old.autoid)
         XCTAssertEqual(record(old.autoid).status, .closed)
         XCTAssertEqual(new.paymentvalue, Money(exactly: "8.00"))
-        XCTAssertEqual(gateway.calls, ["precreate TP1", "close TP1", "precreate TP2"])
+        XCTAssertEqual(gateway.calls, ["precreate TP1", "close TP1", "cancel TP1", "precreate TP2"],
+                       "never scanned: close cannot act, so the old trade is cancelled")
+        XCTAssertEqual(gateway.trades["TP1"]?.state, .closed)
     }
 
     func testAnOldTradeAlipayWillNotVoidBlocksTheNewOne() throws {

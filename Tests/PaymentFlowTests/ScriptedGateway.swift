@@ -12,7 +12,13 @@ final class ScriptedGateway: PaymentGateway {
         var amount: Money
         var state: TradeState
         var tradeNo: String
+        /// Refunds by out_request_no.
+        var refunds: [String: Money] = [:]
+        var refunded: Money { Money(fen: refunds.values.reduce(0) { $0 + $1.fen }) }
     }
+
+    /// When set, the next refund call takes effect and then its answer is lost with this error.
+    var loseNextRefundAnswer: AlipayError?
 
     private(set) var trades: [String: Trade] = [:]
     /// Calls in order: `precreate TP1`, `close TP1` …
@@ -86,15 +92,61 @@ final class ScriptedGateway: PaymentGateway {
         }
     }
 
+    /// Cancel answers `retry_flag=Y` (doing nothing) this many times first.
+    var cancelRetries = 0
+
     func cancel(_ trade: TradeReference, deadline: Deadline) throws(AlipayError) -> CancelResult {
         let number = Self.number(trade)
         try enter("cancel", number, deadline)
+        if cancelRetries > 0 {
+            cancelRetries -= 1
+            return CancelResult(tradeNo: nil, outTradeNo: number, shouldRetry: true, action: nil)
+        }
         guard let found = trades[number] else {
             return CancelResult(tradeNo: nil, outTradeNo: number, shouldRetry: false, action: nil)
         }
         let action = found.state == .paid ? "refund" : "close"
         trades[number]?.state = .closed
         return CancelResult(tradeNo: found.tradeNo, outTradeNo: number, shouldRetry: false, action: action)
+    }
+
+    func refund(_ trade: TradeReference, refundAmount: Money, outRequestNo: String, refundReason: String?,
+                deadline: Deadline) throws(AlipayError) -> RefundResult {
+        let number = Self.number(trade)
+        try enter("refund", number, deadline)
+        guard var found = trades[number], found.state == .paid || !found.refunds.isEmpty else {
+            throw Self.refusal("ACQ.TRADE_STATUS_ERROR")
+        }
+        var moved = false
+        if let earlier = found.refunds[outRequestNo] {
+            guard earlier == refundAmount else { throw Self.refusal("ACQ.DISCORDANT_REPEAT_REQUEST") }
+        } else {
+            guard refundAmount.fen <= found.amount.fen - found.refunded.fen else {
+                throw Self.refusal("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL")
+            }
+            found.refunds[outRequestNo] = refundAmount
+            if found.refunded == found.amount { found.state = .closed }
+            moved = true
+        }
+        trades[number] = found
+        if let lost = loseNextRefundAnswer {
+            loseNextRefundAnswer = nil
+            throw lost
+        }
+        return RefundResult(tradeNo: found.tradeNo, outTradeNo: number, fundChange: moved, refundFee: found.refunded)
+    }
+
+    func refundQuery(_ trade: TradeReference, outRequestNo: String, deadline: Deadline) throws(AlipayError)
+        -> RefundQueryResult
+    {
+        let number = Self.number(trade)
+        try enter("refundQuery", number, deadline)
+        guard let found = trades[number] else { throw Self.refusal("ACQ.TRADE_NOT_EXIST") }
+        guard let amount = found.refunds[outRequestNo] else {
+            return RefundQueryResult(outRequestNo: outRequestNo, refundStatus: nil, refundAmount: nil, totalAmount: nil)
+        }
+        return RefundQueryResult(outRequestNo: outRequestNo, refundStatus: "REFUND_SUCCESS", refundAmount: amount,
+                                 totalAmount: found.amount)
     }
 
     private static func number(_ trade: TradeReference) -> String {

@@ -54,6 +54,33 @@ final class SettleTests: FlowTestCase {
         XCTAssertEqual(gateway.trades[record.outTradeNo]?.state, .closed)
     }
 
+    func testVoidBeforeTheFirstScanCancelsSoTheOldCodeCannotBePaid() throws {
+        let record = try issued(bill())
+        XCTAssertEqual(try flow.void(record, deadline: deadline).get().status, .closed)
+        XCTAssertEqual(gateway.calls.suffix(2), ["close TP1", "cancel TP1"])
+        XCTAssertEqual(gateway.trades["TP1"]?.state, .closed, "unpayable at Alipay, not only in the record")
+    }
+
+    func testCancelAsksAgainWhileAlipaySaysRetry() throws {
+        let record = try issued(bill())
+        gateway.cancelRetries = 2
+        XCTAssertEqual(try flow.void(record, deadline: deadline).get().status, .closed)
+        XCTAssertEqual(gateway.calls.filter { $0.hasPrefix("cancel") }.count, 3)
+    }
+
+    func testAPaymentThatSlipsInBeforeTheCancelIsRecordedWithItsRefundAndAnswered2001() throws {
+        let record = try issued(bill())
+        gateway.pay(record.outTradeNo)
+        gateway.faults["close"] = [ScriptedGateway.refusal("ACQ.TRADE_NOT_EXIST")]
+        let failed = try failure(flow.cancel(record, deadline: deadline))
+        XCTAssertEqual(failed.error.code, .alreadyPaid)
+        XCTAssertTrue(failed.error.message.contains("refunded"), failed.error.message)
+        XCTAssertEqual(self.record(1).status, .paid)
+        XCTAssertTrue(self.record(1).isFullyRefunded)
+        XCTAssertEqual(store.receipts, [1])
+        XCTAssertEqual(store.refunds.map(\.outRequestNo), [record.outTradeNo])
+    }
+
     func testVoidTwiceIsHarmless() throws {
         let record = try issued(bill())
         let closed = try flow.void(record, deadline: deadline).get()

@@ -6,10 +6,14 @@ final class ServiceErrorTests: XCTestCase {
         let table: [(ErrorCode, Int, Int)] = [
             (.ok, 0, 200), (.bodyUnreadable, 1001, 200), (.validationFailed, 1002, 200), (.charsetInvalid, 1003, 200),
             (.bodyTooLarge, 1004, 413), (.unsupportedMediaType, 1005, 415), (.xmlDeclarationRefused, 1006, 200),
-            (.emptyBody, 1007, 200), (.notFound, 1404, 404), (.methodNotAllowed, 1405, 405), (.alreadyPaid, 2001, 200),
-            (.storeRefused, 2002, 200), (.recordNotFound, 2003, 200), (.billBusy, 2004, 200), (.gatewayRefused, 3001, 200),
+            (.emptyBody, 1007, 200), (.requestMalformed, 1008, 400), (.uriTooLong, 1009, 414), (.requestTimedOut, 1010, 408),
+            (.tooManyRequests, 1011, 429), (.notFound, 1404, 404), (.methodNotAllowed, 1405, 405), (.alreadyPaid, 2001, 200),
+            (.storeRefused, 2002, 200), (.recordNotFound, 2003, 200), (.billBusy, 2004, 200),
+            (.refundExceedsRemaining, 2005, 200), (.refundNumberReused, 2006, 200), (.notPaid, 2007, 200),
+            (.cardBalanceTooLow, 2008, 200), (.gatewayRefused, 3001, 200),
             (.gatewayOutcomeUnknown, 3002, 200), (.gatewaySignatureInvalid, 3003, 200), (.gatewayAnswerMalformed, 3004, 200),
-            (.databaseUnavailable, 4001, 503), (.gatewayUnavailable, 4002, 503), (.internalError, 5000, 500),
+            (.databaseUnavailable, 4001, 503), (.gatewayUnavailable, 4002, 503), (.serviceRestarting, 4003, 503),
+            (.serviceTimedOut, 4004, 504), (.internalError, 5000, 500),
             (.noPayableCode, 2010, 200),
         ]
         XCTAssertEqual(table.count, ErrorCode.allCases.count)
