@@ -9,6 +9,7 @@ packages=(
   libssl-dev openssl           # RSA2 signing; key generation for the sandbox
   libcurl4-openssl-dev         # HTTPS calls to Alipay
   libmariadb-dev               # MariaDB Connector/C
+  libbson-dev                  # BSON request bodies and answers (application/bson)
   mariadb-server mariadb-client
   nginx-light                  # the front web server
   spawn-fcgi                   # documented way to keep the responder running without systemd

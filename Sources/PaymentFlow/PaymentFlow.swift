@@ -96,6 +96,8 @@ public final class PaymentFlow {
             FlowFailure(.gatewaySignatureInvalid, autoid: autoid, detail: error.description)
         case .malformedResponse:
             FlowFailure(.gatewayAnswerMalformed, autoid: autoid, detail: error.description)
+        case .congested:
+            FlowFailure(.gatewayCongested, autoid: autoid, detail: error.description)
         case .outcomeUnknown, .invalidRequest, .notSent:
             FlowFailure(
                 ServiceError(

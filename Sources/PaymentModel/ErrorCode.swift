@@ -3,9 +3,9 @@
 /// | errcode | HTTP | meaning |
 /// |---|---|---|
 /// | 0    | 200 | OK |
-/// | 1001 | 200 | the request body could not be read (malformed JSON/XML/form, wrong XML root, object where text belongs) |
+/// | 1001 | 200 | the request body could not be read (malformed JSON/XML/form/BSON, wrong XML root, object where text belongs, BSON Decimal128) |
 /// | 1002 | 200 | validation failed; errmsg is the first violation in member order |
-/// | 1003 | 200 | unsupported charset, or bytes invalid in the declared charset (incl. NUL characters) |
+/// | 1003 | 200 | unsupported charset, or bytes invalid in the declared charset (incl. NUL characters), in a body or a query string |
 /// | 1004 | 413 | request body too large |
 /// | 1005 | 415 | unsupported or missing media type (Content-Type) |
 /// | 1006 | 200 | XML DOCTYPE / entity declaration refused |
@@ -90,12 +90,12 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     public var defaultMessage: String {
         switch self {
         case .ok: return "OK"
-        case .bodyUnreadable: return "The request body could not be read; check the JSON, XML or form syntax."
+        case .bodyUnreadable: return "The request body could not be read; check the JSON, XML, form or BSON syntax."
         case .validationFailed: return "The request is invalid."
         case .charsetInvalid: return "The request body is not valid text in its declared charset; send UTF-8."
         case .bodyTooLarge: return "The request body is too large."
         case .unsupportedMediaType:
-            return "The request's media type is not supported; send application/json, application/xml or application/x-www-form-urlencoded."
+            return "The request's media type is not supported; send application/json, application/xml, application/x-www-form-urlencoded or application/bson."
         case .xmlDeclarationRefused: return "XML with a DOCTYPE or entity declarations is refused; send the plain document."
         case .emptyBody: return "The request body is empty; send the payment parameters."
         case .requestMalformed: return "The HTTP request is malformed (request line or headers); fix the client."
