@@ -14,6 +14,10 @@ packages=(
   nginx-light                  # the front web server
   spawn-fcgi                   # documented way to keep the responder running without systemd
   curl                         # the README's example request
+  libqrencode-dev libpng-dev   # the QR route's pictures (QR codes, PNG)
+  chromium chromium-driver     # tests: the cashier page in a real headless browser
+  zbar-tools librsvg2-bin      # tests: QR codes read back from pictures (zbarimg; SVG rasterised by rsvg-convert)
+  fonts-wqy-microhei           # tests: Chinese text in the cashier page's screenshots
 )
 if [ "${THREEPAY_BENCH_DEPS:-0}" = 1 ]; then packages+=(wrk procps python3 linux-perf); fi
 

@@ -24,6 +24,7 @@
 /// | 2006 | 200 | the refundno was used before with another amount |
 /// | 2007 | 200 | the bill is not paid: nothing to refund |
 /// | 2008 | 200 | the stored-value card's balance is lower than the refund |
+/// | 2010 | 200 | the bill has no payable QR code (closed, expired, refused or not issued) — send the bill again |
 /// | 3001 | 200 | Alipay refused (business error; errmsg carries sub_code/sub_msg) |
 /// | 3002 | 200 | Alipay outcome unknown (timeout) — retry with the same bill |
 /// | 3003 | 200 | Alipay answer failed signature verification — outcome unknown, retry with the same bill |
@@ -56,6 +57,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case refundNumberReused = 2006
     case notPaid = 2007
     case cardBalanceTooLow = 2008
+    case noPayableCode = 2010
     case gatewayRefused = 3001
     case gatewayOutcomeUnknown = 3002
     case gatewaySignatureInvalid = 3003
@@ -113,6 +115,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .notPaid: return "This bill has not been paid; there is nothing to refund."
         case .cardBalanceTooLow:
             return "The stored-value card's balance is lower than the refund (the money has been spent); it cannot be refunded."
+        case .noPayableCode:
+            return "This bill has no payable QR code (closed, expired or not issued); send the bill again for a new one."
         case .gatewayRefused: return "Alipay refused the payment."
         case .gatewayOutcomeUnknown:
             return "The Alipay outcome is unknown (timeout); retry with the same bill number."

@@ -34,6 +34,9 @@ final class Worker {
         router.add("POST", "/api/3Pay/AliPay/Cancel") { [unowned self] in self.cancel($0, $1) }
         router.add("POST", "/api/3Pay/AliPay/Refund") { [unowned self] in self.refund($0, $1) }
         router.add("POST", "/api/3Pay/AliPay/Notify") { [unowned self] in self.notify($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/QR") { [unowned self] in self.qrPicture($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/Cashier") { [unowned self] in self.cashier($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/CashierIcon") { [unowned self] in self.cashierIcon($0, $1) }
     }
 
     deinit { threadEnd() }
