@@ -1,6 +1,8 @@
 /// The ScanCode request body as received: every member optional and unvalidated.
 ///
-/// Decoders fill this from JSON, XML or a form; `ScanCodeValidator` turns it into a `ScanCodeRequest`.
+/// Decoders fill this from JSON, XML, a form or BSON; `ScanCodeValidator` turns it into a `ScanCodeRequest`. The two
+/// stay separate types on purpose: only the validator can make a `ScanCodeRequest`, so nothing past decoding (the
+/// payment rules, the store) can ever see a bill that was not validated.
 public struct ScanCodeFields: Sendable, Hashable {
     /// Member names in the order the contract declares them (the order validation reports in).
     public static let memberNames = ["billnum", "billtype", "body", "paytype", "paymentvalue", "detail", "clientip", "cardno"]
