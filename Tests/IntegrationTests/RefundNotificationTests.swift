@@ -91,6 +91,35 @@ final class RefundNotificationTests: RefundTestCase {
         XCTAssertEqual(try database.refunds(autoid: bill.autoid).count, 1)
     }
 
+    func testARefundNotificationThatArrivesBeforeThePaymentsRecordsThePaymentThenTheRefund() async throws {
+        let database = try StackDatabase()
+        let issued = try await LifecycleAPI.issue(LifecycleBill.next("RB", billtype: "3", amount: "7.00"), database)
+        // The buyer pays, the payment's notification is lost; the merchant refunds it all in the portal.
+        _ = try await StackSandbox.run { try $0.pay(issued.outTradeNo, notify: false) }
+        let portalNo = "PORTAL\(issued.outTradeNo.suffix(10))"
+        let portal = try await StackSandbox.run {
+            try $0.portalRefund(issued.outTradeNo, amount: "7.00", outRequestNo: portalNo)
+        }
+        XCTAssertTrue(portal.text.contains("queued"), portal.text)
+        try await Poll.eventually("the refund recorded from its notification", seconds: 30) {
+            try database.refunds(autoid: issued.autoid).first?["status"] == "REFUNDED"
+        }
+        // The TRADE_CLOSED notification recorded the payment (never a close: the money arrived), then the refund.
+        let record = try XCTUnwrap(try database.record(autoid: issued.autoid))
+        XCTAssertEqual(record["status"], "PAID")
+        XCTAssertEqual(record["paid_source"], "notify")
+        XCTAssertEqual(record["paid_amount"], "7.00")
+        let trade = try await StackSandbox.run { try $0.trade(issued.outTradeNo) }
+        XCTAssertNotNil(record["trade_no"])
+        XCTAssertEqual(record["trade_no"], trade?["trade_no"])
+        try assertRefunds(issued, database, ["\(portalNo) REFUNDED 7.00"], total: "7.00")
+        try await assertCallbacks(issued, database, refunds: [(portalNo, "7.00", "7.00")])
+        try await assertQuery(issued, status: "refunded", refundedTotal: "7.00")
+        let log = try await StackSandbox.run { try $0.notificationLog(issued.outTradeNo) }
+        XCTAssertEqual(log.map(\.status), ["TRADE_CLOSED"])
+        XCTAssertEqual(log.map(\.reply), ["success"])
+    }
+
     /// The fields of Alipay's notification of a refund on the sandbox's trade (TRADE_CLOSED: fully refunded).
     private func refundNotification(_ bill: LifecycleIssued, outBizNo: String, refundFee: String) throws
         -> [String: String]
