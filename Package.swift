@@ -3,7 +3,7 @@ import PackageDescription
 
 // Every Swift target is compiled in Swift 6 language mode. C libraries are reached only through the
 // thin `C*` targets, and each is imported by exactly one wrapper module (FastCGI, RSASigning,
-// CurlClient, MariaDB) with an `internal import`, so no C type leaks into a public signature.
+// CurlClient, MariaDB, BSON, QRCode) with an `internal import`, so no C type leaks into a public signature.
 let package = Package(
     name: "ThreePay",
     products: [
@@ -16,20 +16,28 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CBSON", pkgConfig: "libbson-1.0", providers: [.apt(["libbson-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // Typed wrappers for libcurl's variadic calls, which Swift cannot import.
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // Allocation of libbson's iterator, which Swift cannot import (it is declared 128-byte aligned).
+        .target(name: "CBSONShims", dependencies: ["CBSON"]),
 
         // MARK: Thin Swift wrappers (the only modules that see C pointers)
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "RSASigning", dependencies: ["COpenSSL"]),
         .target(name: "CurlClient", dependencies: ["CCurl", "CCurlShims"]),
         .target(name: "MariaDB", dependencies: ["CMariaDB", "CivilTime"]),
+        .target(name: "BSON", dependencies: ["CBSON", "CBSONShims"]),
+        .target(name: "QRCode", dependencies: ["CQREncode", "CPNG"]),
 
         // MARK: Pure logic
         .target(name: "CivilTime"),
         .target(name: "JSON"),
         .target(name: "PaymentModel"),
-        .target(name: "ContentNegotiation", dependencies: ["PaymentModel", "JSON"]),
+        .target(name: "ContentNegotiation", dependencies: ["PaymentModel", "JSON", "BSON"]),
+        .target(name: "CashierPage", dependencies: ["RSASigning", "JSON"]),
 
         // MARK: Adapters
         .target(name: "Alipay", dependencies: ["RSASigning", "PaymentModel", "CivilTime", "JSON"]),
@@ -46,6 +54,7 @@ let package = Package(
             dependencies: [
                 "FastCGI", "CurlClient", "RSASigning", "MariaDB", "PaymentModel", "ContentNegotiation",
                 "Alipay", "PaymentFlow", "PaymentStore", "CivilTime", "JSON",
+                "QRCode", "CashierPage",
             ]
         ),
         .executableTarget(name: "threepay", dependencies: ["ThreePayApp"]),
@@ -55,17 +64,26 @@ let package = Package(
         // What several test targets share: waiting with a deadline, work on a thread of its own, and the
         // database the tests use. Not a product; no XCTest inside.
         .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
+        // Reads QR codes back out of pictures with Debian's zbarimg and rsvg-convert (tests only).
+        .target(name: "BarcodeReading", dependencies: ["TestSupport"], path: "Tests/BarcodeReading"),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "BSONTests", dependencies: ["BSON"]),
         .testTarget(name: "PaymentModelTests", dependencies: ["PaymentModel", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
         .testTarget(name: "ThreePayAppTests", dependencies: ["ThreePayApp", "FastCGI"]),
-        .testTarget(name: "ContentNegotiationTests", dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp"]),
+        .testTarget(
+            name: "ContentNegotiationTests",
+            dependencies: ["ContentNegotiation", "PaymentModel", "ThreePayApp", "BSON"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "AlipayTests",
             dependencies: ["Alipay", "RSASigning", "CurlClient", "PaymentModel", "ThreePayApp", "JSON", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "BarcodeReading"]),
+        .testTarget(name: "CashierPageTests", dependencies: ["CashierPage", "JSON", "RSASigning"]),
         .testTarget(name: "PaymentFlowTests", dependencies: ["PaymentFlow", "PaymentModel", "Alipay"]),
         .testTarget(
             name: "MariaDBTests",
@@ -74,7 +92,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ThreePayApp", "Alipay", "RSASigning", "CurlClient", "PaymentModel", "MariaDB",
-                           "SandboxGateway", "CivilTime", "JSON", "TestSupport"]
+                           "SandboxGateway", "CivilTime", "JSON", "TestSupport", "BSON", "QRCode",
+                           "BarcodeReading"]
         ),
     ]
 )

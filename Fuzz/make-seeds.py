@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in Fuzz/corpus/<target>/ from the unit tests' inputs, the Alipay fixtures
-(Tests/AlipayTests/Fixtures/alipay-vectors.json) and the legacy API's seed samples.
+(Tests/AlipayTests/Fixtures/alipay-vectors.json), the BSON fixtures (Tests/ContentNegotiationTests/Fixtures/
+bson-vectors.json) and the legacy API's seed samples.
 
 Each seed starts with the target's selector byte (see the target's entry file). Run from anywhere;
 existing seed folders are replaced.
@@ -13,6 +14,7 @@ import shutil
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "Fuzz" / "corpus"
 VECTORS = json.loads((ROOT / "Tests/AlipayTests/Fixtures/alipay-vectors.json").read_text())
+BSON_VECTORS = json.loads((ROOT / "Tests/ContentNegotiationTests/Fixtures/bson-vectors.json").read_text())
 
 NS = "http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer.Tour.V5.Parm.Pay"
 
@@ -20,6 +22,7 @@ NS = "http://schemas.datacontract.org/2004/07/DigitalScience.DataTransfer.Tour.V
 JSON, TEXT_JSON, JSON_UTF8, JSON_GBK, JSON_UTF16, JSON_UTF16BE, JSON_GB18030, ANY = range(8)
 XML, TEXT_XML, XML_UTF8, XML_GB2312, XML_UTF16LE, XML_UTF32, XML_BIG5, XML_LATIN1 = range(8, 16)
 FORM, FORM_UTF8, FORM_GBK, FORM_CP936, FORM_LATIN1, FORM_SJIS = range(16, 22)
+BSON = 27
 
 
 def u16le(text):
@@ -53,7 +56,13 @@ def body_decoder_seeds():
     ).encode()
     doctype = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><AliScanCodeParm><body>&x;</body></AliScanCodeParm>'
     form = b"billnum=20180101001&billtype=2&body=%E9%97%A8%E7%A5%A8&paytype=01&paymentvalue=0.01&clientip=10.0.0.8"
+    bson_requests = {case["name"]: bytes.fromhex(case["bson"]) for case in BSON_VECTORS["requests"]}
     return {
+        "bson-double": bytes([BSON]) + bson_requests["double 0.1 + 0.2 is 0.30"],
+        "bson-decimal128": bytes([BSON]) + bson_requests["Decimal128 inside an unknown member"],
+        "bson-repeats": bytes([BSON]) + bson_requests["the last repeated member wins, case variants included"],
+        "bson-kinds": bytes([BSON]) + bson_requests["unknown members of every kind are ignored"],
+        "tight-bson": bytes([0x40 | BSON]) + bson_requests["numbers and booleans feed text members"],
         "json-sample": bytes([JSON]) + sample_json,
         "json-escapes": bytes([JSON_UTF8]) + rb'{"detail":"\ud83d\ude00 \u00e9\/","paymentvalue":1e-1,"billnum":12345,"x":{"a":[1,2]}}',
         "json-gbk": bytes([JSON_GBK]) + gbk_json,

@@ -46,7 +46,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 # The product modules each target links, in dependency order, and the extra Fuzz/ source folders it needs.
 modules_of() {
   case "$1" in
-    body-decoders) echo "PaymentModel JSON ContentNegotiation" ;;
+    body-decoders) echo "PaymentModel JSON CBSONShims BSON ContentNegotiation" ;;
     alipay-response | alipay-notification) echo "CivilTime JSON PaymentModel RSASigning Alipay" ;;
     sandbox-form) echo "CivilTime JSON PaymentModel RSASigning Alipay FastCGI CCurlShims CurlClient SandboxGateway" ;;
     *) log "unknown target $1"; exit 2 ;;
@@ -84,7 +84,7 @@ build() {
   swiftpm_bin=$(swift build --scratch-path "$scratch" -c release --show-bin-path)
   # Without coverage counters in the product code libFuzzer would only explore the entry files.
   if command -v objdump >/dev/null; then
-    for module in PaymentModel ContentNegotiation Alipay SandboxGateway; do
+    for module in PaymentModel BSON ContentNegotiation Alipay SandboxGateway; do
       # (grep without -q reads all of objdump's output, so pipefail does not see a SIGPIPE)
       if ! objdump -h "$(objects_of "$module" | head -n 1)" | grep __sancov_cntrs >/dev/null; then
         log "the $module objects carry no coverage counters; delete $scratch and retry"
@@ -104,8 +104,11 @@ build() {
     log "linking $target"
     swiftc -swift-version 6 -O -parse-as-library -sanitize=fuzzer,address -sanitize-coverage="$coverage" -enable-testing \
       -module-name "Fuzz_${target//-/_}" -module-cache-path "$scratch/fuzz-module-cache" \
-      -I "$swiftpm_bin/Modules" -I "$root/Sources/CCurlShims/include" \
+      -I "$swiftpm_bin/Modules" -I "$root/Sources/CCurlShims/include" -I "$root/Sources/CBSONShims/include" \
+      -Xcc -I"$(pkg-config --variable=includedir libbson-1.0)/libbson-1.0" \
       -Xcc -fmodule-map-file="$root/Sources/COpenSSL/module.modulemap" \
+      -Xcc -fmodule-map-file="$root/Sources/CBSON/module.modulemap" \
+      -Xcc -fmodule-map-file="$swiftpm_bin/CBSONShims.build/module.modulemap" \
       -Xcc -fmodule-map-file="$root/Sources/CCurl/module.modulemap" \
       -Xcc -fmodule-map-file="$root/Sources/CFastCGI/module.modulemap" \
       -Xcc -fmodule-map-file="$swiftpm_bin/CCurlShims.build/module.modulemap" \

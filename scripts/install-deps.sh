@@ -9,10 +9,15 @@ packages=(
   libssl-dev openssl           # RSA2 signing; key generation for the sandbox
   libcurl4-openssl-dev         # HTTPS calls to Alipay
   libmariadb-dev               # MariaDB Connector/C
+  libbson-dev                  # BSON request bodies and answers (application/bson)
   mariadb-server mariadb-client
   nginx-light                  # the front web server
   spawn-fcgi                   # documented way to keep the responder running without systemd
   curl                         # the README's example request
+  libqrencode-dev libpng-dev   # the QR route's pictures (QR codes, PNG)
+  chromium chromium-driver     # tests: the cashier page in a real headless browser
+  zbar-tools librsvg2-bin      # tests: QR codes read back from pictures (zbarimg; SVG rasterised by rsvg-convert)
+  fonts-wqy-microhei           # tests: Chinese text in the cashier page's screenshots
 )
 if [ "${THREEPAY_BENCH_DEPS:-0}" = 1 ]; then packages+=(wrk procps python3 linux-perf); fi
 

@@ -8,7 +8,9 @@
 --     50001 already paid · 50002 invalid argument · 50003 not allowed in the record's current status
 --     50004 no such record · 50005 paid amount differs from the recorded amount
 -- * Procedures that write run their own transaction (call them with no transaction open), roll it back on any
---   error, and retry it up to 5 times on deadlock (1213) or lock wait timeout (1205) before passing the error on.
+--   error, and retry it up to 5 times on deadlock (1213, or a Galera certification conflict) before passing the
+--   error on. A lock wait timeout (1205) is passed on at once: the caller waits again only while its own request
+--   deadline allows (the service sets innodb_lock_wait_timeout = 1 per session).
 -- * All of them are idempotent: repeating a call after a lost connection does not change the outcome.
 -- * Times are UTC.
 
@@ -123,7 +125,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN
@@ -256,7 +258,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN
@@ -465,7 +467,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN

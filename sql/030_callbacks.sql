@@ -4,7 +4,7 @@
 --
 -- Conventions as in 010_procedures.sql: rule violations raise SQLSTATE '45000' with MYSQL_ERRNO 50002 (invalid
 -- argument), 50003 (not allowed in the row's status) or 50004 (no such row); writing procedures run their own
--- transaction and retry deadlocks and lock wait timeouts up to 5 times; times are UTC.
+-- transaction and retry deadlocks up to 5 times (a lock wait timeout is passed on at once); times are UTC.
 
 SET NAMES utf8mb4 COLLATE utf8mb4_bin;
 SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION';
@@ -51,7 +51,7 @@ BEGIN
                  LIMIT p_limit
                    FOR UPDATE SKIP LOCKED;
             DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_end = TRUE;
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN
@@ -125,7 +125,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN

@@ -319,7 +319,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN
@@ -429,7 +429,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN
@@ -617,7 +617,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN
@@ -714,7 +714,7 @@ BEGIN
     attempts: LOOP
         SET v_attempt = v_attempt + 1;
         BEGIN
-            DECLARE EXIT HANDLER FOR 1213, 1205
+            DECLARE EXIT HANDLER FOR 1213
             BEGIN
                 ROLLBACK;
                 IF v_attempt >= 5 THEN

@@ -27,12 +27,14 @@ public enum AlipayError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(String)
     /// The request's time ran out before the call could be made; nothing was sent.
     case notSent(String)
+    /// Too many calls are already waiting on a slow gateway: this one was not sent.
+    case congested
 
     /// True when the caller cannot know whether the call took effect and must query later.
     public var outcomeIsUnknown: Bool {
         switch self {
         case .outcomeUnknown, .invalidSignature, .malformedResponse: true
-        case .business, .unsignedBusiness, .missingSignature, .invalidRequest, .notSent: false
+        case .business, .unsignedBusiness, .missingSignature, .invalidRequest, .notSent, .congested: false
         }
     }
 
@@ -52,6 +54,8 @@ public enum AlipayError: Error, Sendable, Equatable, CustomStringConvertible {
             "Alipay reply malformed: \(reason)"
         case .notSent(let reason):
             "Alipay call not made: \(reason)"
+        case .congested:
+            "Alipay call not made: too many calls are waiting on the gateway"
         case .invalidRequest(let reason):
             "Alipay request not sent: \(reason)"
         }

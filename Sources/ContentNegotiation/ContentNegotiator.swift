@@ -1,21 +1,20 @@
 /// The answer formats the service writes.
-///
-/// BSON is deliberately not offered: an `Accept: application/bson` entry then matches no writer and
-/// negotiation falls through to the next rule (another Accept entry, the request Content-Type, JSON).
 public enum ResponseFormat: Sendable, Hashable {
     case json
     case xml
+    case bson
 
     /// The writer's media types in its own order and spelling (the negotiated one is echoed).
     var mediaTypes: [MediaType] {
         switch self {
         case .json: return [MediaType(type: "application", subtype: "json"), MediaType(type: "text", subtype: "json")]
         case .xml: return [MediaType(type: "application", subtype: "xml"), MediaType(type: "text", subtype: "xml")]
+        case .bson: return [MediaType(type: "application", subtype: "bson")]
         }
     }
 
-    /// Writers in the legacy formatter order.
-    static let writers: [ResponseFormat] = [.json, .xml]
+    /// Writers in the legacy formatter order (the BSON formatter was added last).
+    static let writers: [ResponseFormat] = [.json, .xml, .bson]
 }
 
 /// The outcome of negotiation: which writer, and the Content-Type header to send.
@@ -29,7 +28,8 @@ public struct NegotiatedFormat: Sendable, Hashable {
         self.mediaType = mediaType
     }
 
-    /// The answer's Content-Type: always UTF-8 (`application/json; charset=utf-8`).
+    /// The answer's Content-Type: always UTF-8 (`application/json; charset=utf-8`; BSON carries the
+    /// parameter too, as the legacy BSON writer inherited JSON's encodings).
     ///
     /// The legacy writers could also answer UTF-16 when a client asked for it explicitly; no client is
     /// known to, so the service keeps UTF-8 only.

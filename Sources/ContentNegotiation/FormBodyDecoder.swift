@@ -7,8 +7,11 @@ import PaymentModel
 /// charset (UTF-8 by default; strictly — invalid bytes are 1003 instead of the legacy silent U+FFFD).
 /// A GBK-family charset decodes the whole body as UTF-8 when every piece is valid UTF-8, otherwise
 /// as GB18030. Charsets that are not ASCII-compatible (UTF-16/32) cannot carry a form: 1003.
+/// A query string is read the same way (`source` only changes the wording of failures).
 enum FormBodyDecoder {
-    static func decode(_ body: [UInt8], charset: Charset?, schema: RequestSchema) -> Result<DecodedFields, ServiceError> {
+    static func decode(
+        _ body: [UInt8], charset: Charset?, schema: RequestSchema, source: TextDecoder.Source = .body
+    ) -> Result<DecodedFields, ServiceError> {
         guard !body.allSatisfy(XMLReader.isSpace) else { return .failure(.emptyBody) }
         if let charset, !charset.isASCIICompatible { return .failure(.charsetUnsupported(charset.name)) }
         let rawPairs = FormReader.pairs(body)
@@ -23,13 +26,13 @@ enum FormBodyDecoder {
         var seen: Set<String> = []
         for (rawKey, rawValue) in rawPairs {
             let key: String
-            switch text(rawKey, effective, declared: charset) {
+            switch text(rawKey, effective, declared: charset, source: source) {
             case let .success(decoded): key = decoded
             case let .failure(error): return .failure(error)
             }
             guard let member = schema.formMember(for: key), !seen.contains(member) else { continue }
             seen.insert(member)
-            switch text(rawValue, effective, declared: charset) {
+            switch text(rawValue, effective, declared: charset, source: source) {
             case let .success(value):
                 if !TextRules.isBlank(value) { values[member] = .text(value) }
             case let .failure(error):
@@ -40,8 +43,11 @@ enum FormBodyDecoder {
     }
 
     /// One key or value as text; GBK-family bodies are decoded as GB18030.
-    static func text(_ bytes: [UInt8], _ charset: Charset, declared: Charset?) -> Result<String, ServiceError> {
+    static func text(
+        _ bytes: [UInt8], _ charset: Charset, declared: Charset?, source: TextDecoder.Source
+    ) -> Result<String, ServiceError> {
         let target = charset.family == .gbk ? Charset("gb18030") : charset
-        return TextDecoder.transcode(bytes, as: target, reportedAs: declared).map { String(decoding: $0.utf8, as: UTF8.self) }
+        return TextDecoder.transcode(bytes, as: target, reportedAs: declared, source: source)
+            .map { String(decoding: $0.utf8, as: UTF8.self) }
     }
 }

@@ -28,8 +28,8 @@ enum JSONBodyDecoder {
             guard let member = schema.jsonMember(for: read.name) else { continue }
             switch read.value {
             case let .string(text): values[member] = .text(text)
-            case let .number(token): values[member] = .jsonNumber(token)
-            case let .bool(flag): values[member] = .jsonBoolean(flag)
+            case let .number(token): values[member] = .number(token)
+            case let .bool(flag): values[member] = .boolean(flag)
             case .null: values[member] = nil
             case .object, .array:
                 let kind = if case .object = read.value { "an object" } else { "an array" }

@@ -32,19 +32,20 @@ public struct RequestSchema: Sendable, Hashable {
 
 /// One member value as a body carried it.
 public enum FieldValue: Sendable, Hashable {
-    /// Text: a JSON string, an XML element's text, or a form value (non-blank).
+    /// Text: a JSON or BSON string, an XML element's text, or a form value (non-blank).
     case text(String)
-    /// A JSON number; the exact token text.
-    case jsonNumber(String)
-    /// A JSON `true` / `false`.
-    case jsonBoolean(Bool)
+    /// A number as decimal text: a JSON number's exact token, or a BSON int32/int64 in decimal or double
+    /// as .NET wrote it (`DotNetDouble.text`).
+    case number(String)
+    /// A JSON or BSON `true` / `false`.
+    case boolean(Bool)
 
-    /// The value as a string member receives it (a number's token text; `True`/`False` as .NET wrote booleans).
+    /// The value as a string member receives it (a number's text; `True`/`False` as .NET wrote booleans).
     public var stringValue: String {
         switch self {
         case let .text(text): return text
-        case let .jsonNumber(token): return token
-        case let .jsonBoolean(flag): return flag ? "True" : "False"
+        case let .number(text): return text
+        case let .boolean(flag): return flag ? "True" : "False"
         }
     }
 }

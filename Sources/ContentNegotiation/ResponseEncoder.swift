@@ -1,8 +1,9 @@
-/// Encodes an envelope in the negotiated format as UTF-8 bytes (no BOM).
+/// Encodes an envelope in the negotiated format: UTF-8 text (no BOM) or one BSON document.
 public func encode<Tag>(_ envelope: Envelope<Tag>, as format: ResponseFormat) -> [UInt8] {
     switch format {
     case .json: return JSONEnvelopeWriter.write(envelope)
     case .xml: return XMLEnvelopeWriter.write(envelope)
+    case .bson: return BSONEnvelopeWriter.write(envelope)
     }
 }
 

@@ -10,7 +10,7 @@ public enum ScanCodeContract {
     )
 }
 
-/// Decodes a ScanCode request body (JSON, XML or form) into its raw, unvalidated fields.
+/// Decodes a ScanCode request body (JSON, XML, form or BSON) into its raw, unvalidated fields.
 ///
 /// Validate the result with `ScanCodeValidator.validate`. Failures carry the errcode to answer.
 public func decodeScanCode(
@@ -35,9 +35,11 @@ extension RawAmount {
     /// An amount member's value with the grammar its format and token kind call for.
     init(_ value: FieldValue, _ format: RequestFormat) {
         switch (value, format) {
-        case let (.jsonNumber(token), _): self.init(text: token, source: .jsonNumber)
-        case (.jsonBoolean, _): self.init(text: value.stringValue, source: .jsonBoolean)
+        case let (.number(text), .bson): self.init(text: text, source: .bsonNumber)
+        case let (.number(token), _): self.init(text: token, source: .jsonNumber)
+        case (.boolean, _): self.init(text: value.stringValue, source: .boolean)
         case let (.text(text), .json): self.init(text: text, source: .jsonString)
+        case let (.text(text), .bson): self.init(text: text, source: .bsonString)
         case let (.text(text), .form): self.init(text: text, source: .formValue)
         case let (.text(text), .xml): self.init(text: text, source: .xmlText)
         }

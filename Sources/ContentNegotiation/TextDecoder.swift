@@ -10,6 +10,12 @@ import PaymentModel
 /// - Any other name: glibc iconv; unknown to iconv → 1003.
 /// - A NUL character anywhere in the decoded text → 1003: a request body is text, never binary.
 enum TextDecoder {
+    /// Where the text came from, for the wording of failures.
+    enum Source {
+        case body
+        case queryString
+    }
+
     /// The decoded text and the charset family actually used.
     struct Decoded {
         let utf8: [UInt8]
@@ -43,18 +49,22 @@ enum TextDecoder {
     }
 
     /// Converts with the given charset; the error names `reportedAs` (what the client declared).
-    static func transcode(_ bytes: [UInt8], as charset: Charset, reportedAs: Charset? = nil) -> Result<Decoded, ServiceError> {
+    static func transcode(
+        _ bytes: [UInt8], as charset: Charset, reportedAs: Charset? = nil, source: Source = .body
+    ) -> Result<Decoded, ServiceError> {
         let shown = (reportedAs ?? charset).name
         if charset.family == .utf8 {
-            guard String(validating: bytes, as: UTF8.self) != nil else { return .failure(.bytesInvalid(charset: shown)) }
-            return finish(bytes, used: charset)
+            guard String(validating: bytes, as: UTF8.self) != nil else {
+                return .failure(source == .queryString ? queryStringInvalid : .bytesInvalid(charset: shown))
+            }
+            return finish(bytes, used: charset, source: source)
         }
         switch IconvTranscoder.utf8(from: bytes, charset: charset.name) {
         case .success(var utf8):
             // iconv keeps a UTF-16 BOM as U+FEFF when the charset names the byte order; drop it.
             if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8.removeFirst(3) }
             guard String(validating: utf8, as: UTF8.self) != nil else { return .failure(.bytesInvalid(charset: shown)) }
-            return finish(utf8, used: reportedAs ?? charset)
+            return finish(utf8, used: reportedAs ?? charset, source: source)
         case .failure(.unknownCharset):
             return .failure(.charsetUnsupported(shown))
         case .failure(.invalidBytes):
@@ -62,10 +72,19 @@ enum TextDecoder {
         }
     }
 
-    static func finish(_ utf8: [UInt8], used: Charset) -> Result<Decoded, ServiceError> {
-        guard !utf8.contains(0) else {
-            return .failure(ServiceError(.charsetInvalid, message: "The request body contains a NUL character; send text only."))
-        }
+    static func finish(_ utf8: [UInt8], used: Charset, source: Source = .body) -> Result<Decoded, ServiceError> {
+        guard !utf8.contains(0) else { return .failure(nulCharacter(in: source)) }
         return .success(Decoded(utf8: utf8, used: used))
     }
+
+    /// 1003 for a NUL character in text.
+    static func nulCharacter(in source: Source) -> ServiceError {
+        let subject = source == .queryString ? "The query string contains a NUL character (%00)" : "The request body contains a NUL character"
+        return ServiceError(.charsetInvalid, message: subject + "; send text only.")
+    }
+
+    /// 1003 for percent-decoded query string bytes that are not UTF-8 (`%ff`).
+    static let queryStringInvalid = ServiceError(
+        .charsetInvalid, message: "The query string is not valid UTF-8 once percent-decoded; percent-encode UTF-8 bytes only."
+    )
 }

@@ -67,6 +67,12 @@ enum FastCGILibrary {
         return sigtimedwait(&set, nil, &timeout) > 0
     }
 
+    /// True when `fd` (a listening socket) has a connection waiting, within the time given.
+    static func isReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, milliseconds) > 0 && entry.revents & Int16(POLLIN) != 0
+    }
+
     static func interrupt(thread: UInt) {
         guard thread != 0 else { return }
         pthread_kill(pthread_t(thread), SIGUSR1)

@@ -18,6 +18,11 @@ public typealias Handler = (Request) -> Response
 /// There is no lock on the request path: every worker blocks in its own `accept`, owns its own
 /// `FCGX_Request` and its own handler state (database connection, HTTP handle). SIGTERM or SIGINT
 /// starts a drain: no new request is accepted, requests in flight are answered, then `run` returns.
+///
+/// With an overflow handler, one more thread stands at the door: once every worker has been busy for
+/// `overflowAfterMilliseconds`, it takes the connections waiting in the listen queue and answers each with the
+/// overflow handler (a quick "busy" answer), until a worker is free again. A request thus waits a bounded time
+/// for a worker instead of until nginx gives up.
 public final class FastCGIServer: Sendable {
     private let listenFD: Int32
     private let ownedSocketPath: String?
@@ -26,6 +31,7 @@ public final class FastCGIServer: Sendable {
     private let maxBody: Int
     private let logger: (any RequestLogger)?
     private let stopping = Atomic<Bool>(false)
+    /// The workers' slots, then the doorman's.
     private let slots: [WorkerSlot]
 
     /// Opens (or adopts) the listening socket.
@@ -43,7 +49,7 @@ public final class FastCGIServer: Sendable {
         self.workerCount = workers
         self.maxBody = maxBody
         self.logger = logger
-        self.slots = (0..<workers).map { _ in WorkerSlot() }
+        self.slots = (0...workers).map { _ in WorkerSlot() }
         switch listen {
         case .inherited:
             guard FastCGILibrary.isSocket(0) else {
@@ -78,11 +84,23 @@ public final class FastCGIServer: Sendable {
     /// Serves until SIGTERM/SIGINT (or `stop()`), then drains and returns.
     ///
     /// `makeHandler` runs once on each worker thread before it accepts its first request. If it
-    /// throws, the server stops and `run` throws that failure.
-    public func run(makeHandler: @escaping @Sendable (_ worker: Int) throws -> Handler) throws(ServerError) {
+    /// throws, the server stops and `run` throws that failure. `overflow`, when given, answers the requests
+    /// that find every worker busy for `overflowAfterMilliseconds` (see the type's description).
+    public func run(
+        makeHandler: @escaping @Sendable (_ worker: Int) throws -> Handler,
+        overflow: (@Sendable (Request) -> Response)? = nil, overflowAfterMilliseconds: Int = 1000
+    ) throws(ServerError) {
         FastCGILibrary.prepareSignals()
         let failure = FailureBox()
         var threads: [pthread_t] = []
+        if let overflow {
+            let doorman = WorkerContext(
+                server: self, index: workerCount,
+                makeHandler: { _ in overflow }, failure: failure, overflowAfter: overflowAfterMilliseconds)
+            if let thread = FastCGILibrary.startThread(context: doorman) { threads.append(thread) }
+        } else {
+            slots[workerCount].finished.store(true, ordering: .releasing)
+        }
         for index in 0..<workerCount {
             let context = WorkerContext(server: self, index: index, makeHandler: makeHandler, failure: failure)
             guard let thread = FastCGILibrary.startThread(context: context) else {
@@ -122,6 +140,47 @@ public final class FastCGIServer: Sendable {
         // An inherited socket belongs to systemd as well, so it is left open and idle workers are
         // interrupted with a signal instead (see `run`).
         if ownsSocket { shutdown(listenFD, Int32(SHUT_RDWR)) }
+    }
+
+    /// True when every worker is answering a request (none waits in accept).
+    private var everyWorkerBusy: Bool {
+        !slots.prefix(workerCount).contains { $0.idle.load(ordering: .acquiring) }
+    }
+
+    /// The doorman's loop: while every worker stays busy, answer what waits in the listen queue with `overflow`.
+    fileprivate func standAtTheDoor(_ context: WorkerContext) {
+        let slot = slots[context.index]
+        slot.thread.store(UInt(pthread_self()), ordering: .releasing)
+        defer { slot.finished.store(true, ordering: .releasing) }
+        guard let overflow = try? context.makeHandler(context.index) else { return }
+        let connection = FastCGIConnection(listenFD: listenFD)
+        var busySince: Double?
+        while !stopping.load(ordering: .acquiring) {
+            guard everyWorkerBusy else {
+                busySince = nil
+                usleep(10_000)
+                continue
+            }
+            let now = FastCGILibrary.monotonicSeconds()
+            let since = busySince ?? now
+            busySince = since
+            guard (now - since) * 1000 >= Double(context.overflowAfter ?? 0),
+                  FastCGILibrary.isReadable(listenFD, milliseconds: 10), everyWorkerBusy
+            else { continue }
+            slot.idle.store(true, ordering: .releasing)
+            let accepted = !stopping.load(ordering: .acquiring) && connection.accept()
+            slot.idle.store(false, ordering: .releasing)
+            guard accepted else { continue }
+            let started = FastCGILibrary.monotonicSeconds()
+            let request = connection.readRequest(maxBody: maxBody)
+            let response = overflow(request)
+            connection.write(response)
+            connection.finish()
+            logger?.requestCompleted(
+                request, response: response, worker: context.index,
+                seconds: FastCGILibrary.monotonicSeconds() - started)
+        }
+        connection.release()
     }
 
     /// The loop of one worker thread.
@@ -173,15 +232,22 @@ final class WorkerContext {
     let index: Int
     let makeHandler: @Sendable (Int) throws -> Handler
     let failure: FailureBox
+    /// For the doorman: how long every worker must have been busy before it answers, milliseconds; nil for a
+    /// worker.
+    let overflowAfter: Int?
 
-    init(server: FastCGIServer, index: Int, makeHandler: @escaping @Sendable (Int) throws -> Handler, failure: FailureBox) {
+    init(server: FastCGIServer, index: Int, makeHandler: @escaping @Sendable (Int) throws -> Handler,
+         failure: FailureBox, overflowAfter: Int? = nil) {
         self.server = server
         self.index = index
         self.makeHandler = makeHandler
         self.failure = failure
+        self.overflowAfter = overflowAfter
     }
 
-    func run() { server.serve(self) }
+    func run() {
+        if overflowAfter != nil { server.standAtTheDoor(self) } else { server.serve(self) }
+    }
 }
 
 /// The first failure of a worker, shared between the workers and the thread that drains them.

@@ -16,6 +16,11 @@ extension ServiceError {
             message: "The refund's outcome is unknown: \(why). It is pending; send the same refundno again to learn the outcome.")
     }
 
+    /// 4002 for a call not made because too many requests are already waiting on a slow gateway.
+    static let gatewayCongested = ServiceError(
+        .gatewayUnavailable,
+        message: "Alipay is answering slowly and too many requests are waiting on it; nothing was sent. Try again shortly.")
+
     /// 3002 for a request whose time ran out before Alipay was called: nothing happened there.
     static let ranOutBeforeAlipay = ServiceError(
         .gatewayOutcomeUnknown,

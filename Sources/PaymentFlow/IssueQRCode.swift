@@ -136,6 +136,9 @@ extension PaymentFlow {
         case .malformedResponse:
             markUnknown(autoid, error, turn: &turn, deadline: deadline)
             return .answered(FlowFailure(.gatewayAnswerMalformed, autoid: autoid, detail: error.description))
+        case .congested:
+            // Nothing was sent: the record stays INITIATED, and the bill's lease is given back on the way out.
+            return .answered(FlowFailure(.gatewayCongested, autoid: autoid, detail: error.description))
         case .notSent:
             // The request's time ran out before Alipay was called: nothing happened there.
             markUnknown(autoid, error, turn: &turn, deadline: deadline)

@@ -74,6 +74,9 @@ public final class PaymentFlow {
             FlowFailure(.alreadyPaid, autoid: autoid)
         case .rule(let message):
             FlowFailure(.storeRefused(message), autoid: autoid)
+        case .conflict(let message):
+            // Another request changed the record between two steps of this one: its text is internal.
+            FlowFailure(.billBusy, autoid: autoid, detail: message)
         case .notFound:
             FlowFailure(.recordNotFound, autoid: autoid)
         case .unavailable:
@@ -93,6 +96,8 @@ public final class PaymentFlow {
             FlowFailure(.gatewaySignatureInvalid, autoid: autoid, detail: error.description)
         case .malformedResponse:
             FlowFailure(.gatewayAnswerMalformed, autoid: autoid, detail: error.description)
+        case .congested:
+            FlowFailure(.gatewayCongested, autoid: autoid, detail: error.description)
         case .outcomeUnknown, .invalidRequest, .notSent:
             FlowFailure(
                 ServiceError(

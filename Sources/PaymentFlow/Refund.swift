@@ -98,6 +98,7 @@ extension PaymentFlow {
         case .unsignedBusiness(let code, _, let subCode, let subMsg):
             .gatewayRefused(code: code, subCode: subCode, subMessage: subMsg)
         case .notSent: .ranOutBeforeAlipay
+        case .congested: .gatewayCongested
         case .invalidRequest: .internalError
         case .business: .internalError  // answered by callRefund; only the query's refusals arrive here
         }

@@ -12,13 +12,17 @@ public enum StoreError: Error, Sendable, Equatable {
     case unavailable(String)
     /// No record with that autoid / out_trade_no (MYSQL_ERRNO 50004).
     case notFound
+    /// The record changed under the call (another request got there first: MYSQL_ERRNO 50003); sending the
+    /// request again sees the new state.
+    case conflict(String)
     /// A refund refused before Alipay is called (MYSQL_ERRNO 50007–50010).
     case refundRefused(RefundRefusal, String)
 
     /// The text behind the error.
     public var message: String {
         switch self {
-        case .alreadyPaid(let text), .rule(let text), .unavailable(let text), .refundRefused(_, let text): return text
+        case .alreadyPaid(let text), .rule(let text), .unavailable(let text), .conflict(let text),
+             .refundRefused(_, let text): return text
         case .notFound: return "payment record not found"
         }
     }
@@ -29,6 +33,7 @@ extension StoreError: CustomStringConvertible {
         switch self {
         case .alreadyPaid: return "payment store: already paid"
         case .rule: return "payment store: refused by a rule"
+        case .conflict: return "payment store: the record changed meanwhile"
         case .unavailable(let reason): return "payment store unavailable: \(reason)"
         case .notFound: return "payment store: record not found"
         case .refundRefused(let refusal, _): return "payment store: refund refused (\(refusal))"

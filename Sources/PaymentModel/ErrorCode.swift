@@ -3,9 +3,9 @@
 /// | errcode | HTTP | meaning |
 /// |---|---|---|
 /// | 0    | 200 | OK |
-/// | 1001 | 200 | the request body could not be read (malformed JSON/XML/form, wrong XML root, object where text belongs) |
+/// | 1001 | 200 | the request body could not be read (malformed JSON/XML/form/BSON, wrong XML root, object where text belongs, BSON Decimal128) |
 /// | 1002 | 200 | validation failed; errmsg is the first violation in member order |
-/// | 1003 | 200 | unsupported charset, or bytes invalid in the declared charset (incl. NUL characters) |
+/// | 1003 | 200 | unsupported charset, or bytes invalid in the declared charset (incl. NUL characters), in a body or a query string |
 /// | 1004 | 413 | request body too large |
 /// | 1005 | 415 | unsupported or missing media type (Content-Type) |
 /// | 1006 | 200 | XML DOCTYPE / entity declaration refused |
@@ -24,6 +24,7 @@
 /// | 2006 | 200 | the refundno was used before with another amount |
 /// | 2007 | 200 | the bill is not paid: nothing to refund |
 /// | 2008 | 200 | the stored-value card's balance is lower than the refund |
+/// | 2010 | 200 | the bill has no payable QR code (closed, expired, refused or not issued) — send the bill again |
 /// | 3001 | 200 | Alipay refused (business error; errmsg carries sub_code/sub_msg) |
 /// | 3002 | 200 | Alipay outcome unknown (timeout) — retry with the same bill |
 /// | 3003 | 200 | Alipay answer failed signature verification — outcome unknown, retry with the same bill |
@@ -56,6 +57,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case refundNumberReused = 2006
     case notPaid = 2007
     case cardBalanceTooLow = 2008
+    case noPayableCode = 2010
     case gatewayRefused = 3001
     case gatewayOutcomeUnknown = 3002
     case gatewaySignatureInvalid = 3003
@@ -88,12 +90,12 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     public var defaultMessage: String {
         switch self {
         case .ok: return "OK"
-        case .bodyUnreadable: return "The request body could not be read; check the JSON, XML or form syntax."
+        case .bodyUnreadable: return "The request body could not be read; check the JSON, XML, form or BSON syntax."
         case .validationFailed: return "The request is invalid."
         case .charsetInvalid: return "The request body is not valid text in its declared charset; send UTF-8."
         case .bodyTooLarge: return "The request body is too large."
         case .unsupportedMediaType:
-            return "The request's media type is not supported; send application/json, application/xml or application/x-www-form-urlencoded."
+            return "The request's media type is not supported; send application/json, application/xml, application/x-www-form-urlencoded or application/bson."
         case .xmlDeclarationRefused: return "XML with a DOCTYPE or entity declarations is refused; send the plain document."
         case .emptyBody: return "The request body is empty; send the payment parameters."
         case .requestMalformed: return "The HTTP request is malformed (request line or headers); fix the client."
@@ -113,6 +115,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .notPaid: return "This bill has not been paid; there is nothing to refund."
         case .cardBalanceTooLow:
             return "The stored-value card's balance is lower than the refund (the money has been spent); it cannot be refunded."
+        case .noPayableCode:
+            return "This bill has no payable QR code (closed, expired or not issued); send the bill again for a new one."
         case .gatewayRefused: return "Alipay refused the payment."
         case .gatewayOutcomeUnknown:
             return "The Alipay outcome is unknown (timeout); retry with the same bill number."

@@ -52,6 +52,13 @@ public enum ScanCodeValidator {
         return found
     }
 
+    /// The billnum when it keeps its own rule (present, not blank, at most 20 UTF-16 units), so an answer
+    /// may echo it; nil when the request names no usable bill — its answer then has a null tag.
+    public static func knownBillnum(_ fields: ScanCodeFields) -> String? {
+        guard let billnum = fields.billnum, text("billnum", billnum, required: true, maxLength: 20).isEmpty else { return nil }
+        return billnum
+    }
+
     /// `[Required]` and `[MaxLength]` on a string member.
     static func text(_ field: String, _ value: String?, required: Bool, maxLength: Int?) -> [ValidationViolation] {
         guard let value, !TextRules.isBlank(value) else {

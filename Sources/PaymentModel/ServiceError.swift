@@ -54,7 +54,7 @@ extension ServiceError {
 
     /// 1005; `mediaType` nil when the header was missing or unreadable.
     public static func unsupportedMediaType(_ mediaType: String?) -> ServiceError {
-        let accepted = "send application/json, application/xml or application/x-www-form-urlencoded."
+        let accepted = "send application/json, application/xml, application/x-www-form-urlencoded or application/bson."
         guard let mediaType else {
             return ServiceError(.unsupportedMediaType, message: "The request has a body but no valid Content-Type header; \(accepted)")
         }

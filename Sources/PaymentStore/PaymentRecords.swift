@@ -6,14 +6,15 @@ public import PaymentModel
 /// The payment-record store of one worker: every call is one stored procedure on the worker's own connection.
 ///
 /// Not Sendable (it owns a connection). The connection is opened on first use and again after it is lost.
-/// Deadlocks and lock wait timeouts are retried here with a short jittered back-off on top of the procedures'
-/// own retries, never past the call's deadline. A connection lost during a call is re-established and the call
-/// sent once more, which is safe because every procedure is a single transaction whose repetition returns the
-/// recorded outcome.
+///
+/// This is the one place a call is tried again: a lock wait timeout (each wait is 1 s), a deadlock the procedure's
+/// own retries did not outlast, and a lost connection (re-established first) are retried with a short jittered
+/// back-off while the call's deadline allows, and never started after it. Sending a call again is safe because
+/// every procedure is a single transaction whose repetition returns the recorded outcome.
 public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
     let connection: Connection
-    /// Attempts per call when the database reports a deadlock or lock wait timeout.
-    public var maxAttempts = 5
+    /// Attempts per call at most; the deadline ends them sooner.
+    public var maxAttempts = 1000
 
     init(connection: Connection) {
         self.connection = connection
@@ -159,8 +160,8 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
     /// The rows of the first result set of `procedure` (empty when it returns none).
     func rows(_ procedure: String, _ arguments: [SQLValue], deadline: Deadline) throws(StoreError) -> [Row] {
         let sets = try withRetries(deadline) { () throws(MariaDBError) -> [ResultSet] in
-            // Every procedure is one transaction whose repetition returns the recorded outcome.
-            try connection.call(procedure, arguments, idempotent: true)
+            // Not re-sent by the connection itself: withRetries decides, under the deadline.
+            try connection.call(procedure, arguments, idempotent: false)
         }
         return sets.first?.rows ?? []
     }
@@ -177,16 +178,21 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
         throws(StoreError) -> Result
     {
         var attempt = 1
+        var reconnected = false
         while true {
             guard !deadline.hasPassed else {
                 throw .unavailable("the request's time ran out before the database answered")
             }
             do {
                 return try body()
+            } catch let error where error.isConnectionLost && !reconnected {
+                // The server dropped the connection (a restart, an idle timeout): one more try on a new one. A server
+                // that cannot be reached twice in a row is down, and waiting would only delay the 4001.
+                reconnected = true
             } catch let error where error.isRetryable && attempt < maxAttempts {
-                // 10, 20, 40, 80 ms, each scaled by 0.5…1.5 so that colliding workers spread out, and never
-                // past the deadline.
-                let base = 0.01 * Double(1 << (attempt - 1))
+                // A lock wait (1 s each) or a deadlock: again after 10, 20, 40 … 320 ms, each scaled by 0.5…1.5 so
+                // that colliding workers spread out, and never past the deadline.
+                let base = 0.01 * Double(1 << min(attempt - 1, 5))
                 let pause = min(base * Double.random(in: 0.5...1.5), Double(deadline.remainingMilliseconds) / 1000)
                 Thread.sleep(forTimeInterval: pause)
                 attempt += 1
@@ -195,6 +201,7 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
             }
         }
     }
+
 }
 
 @available(*, unavailable)

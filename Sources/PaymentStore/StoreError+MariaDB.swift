@@ -9,6 +9,7 @@ extension StoreError {
             switch code {
             case RuleCode.alreadyPaid: self = .alreadyPaid(message)
             case RuleCode.notFound: self = .notFound
+            case RuleCode.illegalTransition: self = .conflict(message)
             case RuleCode.notPaid: self = .refundRefused(.notPaid, message)
             case RuleCode.refundAmountMismatch: self = .refundRefused(.amountMismatch, message)
             case RuleCode.refundExceedsRemaining: self = .refundRefused(.exceedsRemaining, message)

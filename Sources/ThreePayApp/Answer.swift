@@ -2,7 +2,7 @@ import ContentNegotiation
 import FastCGI
 import PaymentModel
 
-/// Builds HTTP answers in the format the client negotiated (JSON or DataContract XML), with the
+/// Builds HTTP answers in the format the client negotiated (JSON, DataContract XML or BSON), with the
 /// headers the original service sent.
 struct Answer {
     let format: NegotiatedFormat

@@ -27,7 +27,9 @@ public import PaymentStore
 /// | THREEPAY_CALLBACK_URL_1 … _7 | where the business system of that billtype wants paid bills POSTed | none (no callback) |
 /// | THREEPAY_CALLBACK_SECRET | HMAC-SHA256 key for callbacks: a file path or the secret itself | required with a URL |
 /// | THREEPAY_SWEEP_INTERVAL | seconds between sweeps inside the service (0 = only `threepay sweep` from cron) | 60 |
-/// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 20000 |
+/// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 18000 |
+/// | THREEPAY_GATEWAY_CONCURRENCY | Alipay calls under way at once; more are answered 4002 at once | 3/4 of the workers |
+/// | THREEPAY_BUSY_WAIT_MS | how long every worker must be busy before waiting requests are answered 4003 | 1000 |
 public struct Configuration: Sendable {
     public var listen: ListenAddress
     public var workers: Int
@@ -43,6 +45,11 @@ public struct Configuration: Sendable {
     public var sweepIntervalSeconds: Int
     /// How long one request may take, all waits and retries included; answered before nginx gives up.
     public var requestDeadlineMilliseconds: Int
+    /// Alipay calls under way at once in this responder (the rest are not sent: 4002), so that a hanging gateway
+    /// leaves workers for Query, health and Notify.
+    public var gatewayConcurrency: Int
+    /// How long every worker must have been busy before requests waiting for one are answered 4003.
+    public var busyWaitMilliseconds: Int
 
     public struct AlipaySettings: Sendable {
         public var gateway: String
@@ -67,6 +74,7 @@ public struct Configuration: Sendable {
         "THREEPAY_ALIPAY_CONNECT_TIMEOUT", "THREEPAY_ALIPAY_TIMEOUT", "THREEPAY_ALIPAY_CA_FILE",
         "THREEPAY_DEFAULT_CLIENT_IP", "THREEPAY_QR_TIMEOUT", "THREEPAY_CONFIG",
         "THREEPAY_CALLBACK_SECRET", "THREEPAY_SWEEP_INTERVAL", "THREEPAY_REQUEST_DEADLINE_MS",
+        "THREEPAY_GATEWAY_CONCURRENCY", "THREEPAY_BUSY_WAIT_MS",
     ]).union((1...7).map { "THREEPAY_CALLBACK_URL_\($0)" })
     static let scriptKeys: Set<String> = [
         "THREEPAY_HTTP_PORT", "THREEPAY_STATE_DIR", "THREEPAY_BUILD_CONFIG", "THREEPAY_DB_TCP_PORT",
@@ -102,7 +110,7 @@ public struct Configuration: Sendable {
         } else if StandardInput.isSocket {
             listen = .inherited
         }
-        let configuration = Configuration(
+        var configuration = Configuration(
             listen: listen,
             // Each worker holds about three descriptors (nginx, MariaDB, Alipay); libfcgi still uses
             // select() on some paths, which must never see a descriptor above 1023.
@@ -137,7 +145,12 @@ public struct Configuration: Sendable {
             sweepIntervalSeconds: reader.integer("THREEPAY_SWEEP_INTERVAL", default: 60, range: 0...86400),
             // Comfortably under nginx's fastcgi_read_timeout (30 s in the shipped snippet).
             requestDeadlineMilliseconds: reader.integer(
-                "THREEPAY_REQUEST_DEADLINE_MS", default: 20000, range: 1000...300_000))
+                "THREEPAY_REQUEST_DEADLINE_MS", default: 18000, range: 1000...300_000),
+            gatewayConcurrency: 0,
+            busyWaitMilliseconds: reader.integer("THREEPAY_BUSY_WAIT_MS", default: 1000, range: 10...60_000))
+        configuration.gatewayConcurrency = reader.integer(
+            "THREEPAY_GATEWAY_CONCURRENCY", default: max(1, configuration.workers * 3 / 4),
+            range: 1...configuration.workers)
         problems.append(contentsOf: reader.problems)
         if configuration.alipay.appID == nil {
             problems.append("THREEPAY_ALIPAY_APP_ID is required (the APPID from Alipay's open platform)")

@@ -9,13 +9,12 @@ enum BillLookupRequest {
         xmlRootName: "AliQueryParm", xmlNamespace: ScanCodeContract.xmlNamespace,
         memberNames: ["billnum", "billtype", "autoid"])
 
-    /// Reads the lookup from the body (POST) or the query string (GET, form syntax).
+    /// Reads the lookup from the body (POST, any request format) or the query string (GET, form syntax), and
+    /// checks it by `BillLookupRules` before anything is looked up.
     static func read(_ request: Request, maxBody: Int) -> Result<BillLookup, ServiceError> {
         let decoded: Result<DecodedFields, ServiceError>
         if request.method == "GET" || request.method == "HEAD" {
-            decoded = RequestBodyDecoder.decode(
-                contentType: "application/x-www-form-urlencoded; charset=utf-8", body: Array(request.query.utf8),
-                schema: schema)
+            decoded = RequestBodyDecoder.decodeQueryString(request.query, schema: schema)
         } else {
             decoded = RequestBodyDecoder.decode(
                 contentType: request.header("content-type"), body: request.body, schema: schema,
@@ -24,30 +23,21 @@ enum BillLookupRequest {
         return decoded.flatMap(lookup(from:))
     }
 
-    /// The bill named by decoded members: `autoid`, or `billnum` + `billtype`.
+    /// The bill named by decoded members, checked by `BillLookupRules`: `autoid`, or `billnum` + `billtype`.
     static func lookup(from fields: DecodedFields) -> Result<BillLookup, ServiceError> {
-        if let text = fields.string("autoid")?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            guard let autoid = Int64(text), autoid > 0 else {
-                return .failure(invalid("The field autoid must be a positive whole number."))
+        BillLookupRules.validate(
+            billnum: fields.string("billnum"), billtype: fields.string("billtype"), autoid: fields.string("autoid")
+        ).map { key in
+            switch key {
+            case .autoid(let autoid): .autoid(autoid)
+            case .bill(let billtype, let billnum): .bill(billtype: billtype.rawValue, billnum: billnum)
             }
-            return .success(.autoid(autoid))
         }
-        let billnum = fields.string("billnum").flatMap { TextRules.isBlank($0) ? nil : $0 }
-        let billtype = fields.string("billtype").flatMap { TextRules.isBlank($0) ? nil : $0 }
-        guard let billnum else { return .failure(invalid("The billnum field is required (or give autoid).")) }
-        guard let billtype, BillType(rawValue: billtype) != nil else {
-            return .failure(invalid("The field billtype must be one of 1-7 (or give autoid)."))
-        }
-        return .success(.bill(billtype: billtype, billnum: billnum))
-    }
-
-    private static func invalid(_ message: String) -> ServiceError {
-        ServiceError(.validationFailed, message: message)
     }
 }
 
 extension BillLookup {
-    /// The tag of an answer about this lookup when no record was found.
+    /// What a request named, as a tag: the Refund answer echoes it before any refund exists.
     var tag: PayQueryResult {
         switch self {
         case .autoid(let autoid): PayQueryResult(billnum: nil, billtype: nil, autoid: String(autoid))
@@ -84,8 +74,9 @@ extension Worker {
         switch flow.find(lookup, deadline: deadline) {
         case .success(let found): record = found
         case .failure(let failure):
+            // No record is known, so the answer names no bill: a null tag.
             log(failure, in: "lookup")
-            return answer.failure(failure.error, tag: lookup.tag)
+            return answer.failure(failure.error, tag: PayQueryResult?.none)
         }
         switch rule(record) {
         case .success(let current):

@@ -19,7 +19,9 @@ extension Worker {
         switch ScanCodeValidator.validate(fields) {
         case .success(let valid): bill = valid
         case .failure(let error):
-            return answer.failure(error, tag: PayScanCodeResult(billnum: fields.billnum, autoid: nil, codeurl: nil))
+            // The tag echoes the billnum only when it is a usable one; otherwise it is null.
+            let tag = ScanCodeValidator.knownBillnum(fields).map { PayScanCodeResult(billnum: $0, autoid: nil, codeurl: nil) }
+            return answer.failure(error, tag: tag)
         }
         switch flow.issueQRCode(for: bill, deadline: deadline) {
         case .success(let record):

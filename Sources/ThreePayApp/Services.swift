@@ -16,6 +16,8 @@ final class Services: Sendable {
     let alipay: AlipayConfiguration
     /// The payment rules' settings.
     let flowSettings: PaymentFlow.Settings
+    /// The Alipay calls under way at once, shared by every worker (`GatewayBulkhead`).
+    let gatewaySeats: GatewaySeats
     /// The callback signing secret, read once; nil when no callback URL is configured.
     let callbackSecret: [UInt8]?
 
@@ -35,9 +37,11 @@ final class Services: Sendable {
         alipay = AlipayConfiguration(
             gatewayURL: settings.gateway, appID: settings.appID ?? "", appPrivateKey: privateKey,
             alipayPublicKey: publicKey, notifyURL: settings.notifyURL)
+        gatewaySeats = GatewaySeats(limit: configuration.gatewayConcurrency)
         flowSettings = PaymentFlow.Settings(
             qrValiditySeconds: configuration.qrTimeout.seconds, qrTimeoutExpress: configuration.qrTimeout.alipayText,
-            defaultClientIP: configuration.defaultClientIP, sellerID: settings.sellerID)
+            defaultClientIP: configuration.defaultClientIP, sellerID: settings.sellerID,
+            recordingReserveMilliseconds: min(3000, configuration.requestDeadlineMilliseconds / 4))
         if !configuration.callbackURLs.isEmpty, let setting = configuration.callbackSecret {
             let secret = try KeySource.load(setting, setting: "THREEPAY_CALLBACK_SECRET")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -60,6 +64,12 @@ final class Services: Sendable {
             verifyTLS: true, caFile: configuration.alipay.caFile)
     }
 
+    /// Alipay's client on a new HTTP handle, behind the shared limit on calls under way.
+    func makeGateway() throws -> GatewayBulkhead {
+        let client = AlipayClient(configuration: alipay, transport: CurlTransport(client: try makeHTTPClient()))
+        return GatewayBulkhead(client: client, seats: gatewaySeats)
+    }
+
     /// A deadline for one request, or one background round, from now.
     func newDeadline() -> Deadline {
         .after(milliseconds: configuration.requestDeadlineMilliseconds)
@@ -69,8 +79,7 @@ final class Services: Sendable {
     /// URL is configured), for a thread that is not a request worker (the background duties, `threepay sweep`).
     func makeBackgroundParts() throws -> (flow: PaymentFlow, callbacks: CallbackDispatch?) {
         let records = PaymentRecords(settings: configuration.database)
-        let alipayClient = AlipayClient(configuration: alipay, transport: CurlTransport(client: try makeHTTPClient()))
-        let flow = PaymentFlow(store: records, gateway: alipayClient, settings: flowSettings)
+        let flow = PaymentFlow(store: records, gateway: try makeGateway(), settings: flowSettings)
         guard let callbackSecret else { return (flow, nil) }
         let client = try HTTPClient(connectTimeoutMilliseconds: 3000, totalTimeoutMilliseconds: 10000, verifyTLS: true)
         let poster = CallbackPoster(urls: configuration.callbackURLs, secret: callbackSecret, client: client)

@@ -2,6 +2,7 @@ import FastCGI
 import Foundation
 import MariaDB
 import PaymentFlow
+import PaymentModel
 
 /// The `threepay` command: serve (default), `--check-config`, `--help`.
 public enum ThreePayMain {
@@ -93,7 +94,14 @@ public enum ThreePayMain {
         RequestLog.note(
             "threepay listening on \(configuration.listen) with \(configuration.workers) workers, gateway \(SettingReader.displayURL(configuration.alipay.gateway))")
         do {
-            try server.run { worker in try Worker(index: worker, services: services).handle }
+            try server.run(
+                makeHandler: { worker in try Worker(index: worker, services: services).handle },
+                overflow: { request in
+                    Answer(for: request).failure(ServiceError(
+                        .serviceRestarting,
+                        message: "Every worker of the service is busy; send the same request again in a moment."))
+                },
+                overflowAfterMilliseconds: configuration.busyWaitMilliseconds)
         } catch {
             RequestLog.note("threepay stopped: \(error)")
             background.stop(waitingAtMost: 30)

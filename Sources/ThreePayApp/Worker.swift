@@ -14,8 +14,10 @@ final class Worker {
     let index: Int
     let services: Services
     let records: PaymentRecords
-    let alipay: AlipayClient
+    let gateway: GatewayBulkhead
     let flow: PaymentFlow
+    /// A connection of its own for the health check, with 1-second timeouts, opened when health is first asked.
+    lazy var healthRecords = PaymentRecords(settings: services.configuration.database.withTimeouts(seconds: 1))
     private var router = Router()
 
     init(index: Int, services: Services) throws {
@@ -23,9 +25,8 @@ final class Worker {
         self.index = index
         self.services = services
         records = PaymentRecords(settings: services.configuration.database)
-        alipay = AlipayClient(
-            configuration: services.alipay, transport: CurlTransport(client: try services.makeHTTPClient()))
-        flow = PaymentFlow(store: records, gateway: alipay, settings: services.flowSettings)
+        gateway = try services.makeGateway()
+        flow = PaymentFlow(store: records, gateway: gateway, settings: services.flowSettings)
         router.add("GET", "/api/3Pay/health") { [unowned self] in self.health($0, $1) }
         router.add("POST", "/api/3Pay/AliPay/ScanCode") { [unowned self] in self.scanCode($0, $1) }
         router.add("POST", "/api/3Pay/AliPay/Query") { [unowned self] in self.query($0, $1) }
@@ -33,6 +34,9 @@ final class Worker {
         router.add("POST", "/api/3Pay/AliPay/Cancel") { [unowned self] in self.cancel($0, $1) }
         router.add("POST", "/api/3Pay/AliPay/Refund") { [unowned self] in self.refund($0, $1) }
         router.add("POST", "/api/3Pay/AliPay/Notify") { [unowned self] in self.notify($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/QR") { [unowned self] in self.qrPicture($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/Cashier") { [unowned self] in self.cashier($0, $1) }
+        router.add("GET", "/api/3Pay/AliPay/CashierIcon") { [unowned self] in self.cashierIcon($0, $1) }
     }
 
     deinit { threadEnd() }

@@ -1,7 +1,7 @@
 import ContentNegotiation
 import XCTest
 
-/// Every worked case of the legacy negotiation table (BSON rows adapted: the service writes no BSON).
+/// Every worked case of the legacy negotiation table, BSON rows included.
 final class ContentNegotiatorTests: XCTestCase {
     private let javaDefault = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
 
@@ -21,9 +21,10 @@ final class ContentNegotiatorTests: XCTestCase {
         XCTAssertEqual(answer(nil, nil), "application/json; charset=utf-8")
     }
 
-    func testBSONContentTypeFallsBackToJSON() {
-        // Legacy answered application/bson; the service has no BSON writer, so "by type" = JSON.
-        XCTAssertEqual(answer(nil, "application/bson"), "application/json; charset=utf-8")
+    func testBSONContentTypeChoosesBSON() {
+        XCTAssertEqual(answer(nil, "application/bson"), "application/bson; charset=utf-8")
+        XCTAssertEqual(answer(nil, "Application/BSON; charset=gbk"), "application/bson; charset=utf-8")
+        XCTAssertEqual(ContentNegotiator.negotiate(accept: nil, contentType: "application/bson", xRequestedWith: nil).format, .bson)
     }
 
     func testAcceptHitBeatsContentType() {
@@ -78,11 +79,21 @@ final class ContentNegotiatorTests: XCTestCase {
         XCTAssertEqual(answer(javaDefault, "application/xml", "XMLHttpRequest"), "application/json; charset=utf-8")
     }
 
-    func testBSONAcceptMatchesNoWriter() {
-        // Legacy answered application/bson; here the entry matches nothing and the Content-Type decides.
-        XCTAssertEqual(answer("application/bson", "application/json"), "application/json; charset=utf-8")
-        XCTAssertEqual(answer("application/bson", "text/xml"), "text/xml; charset=utf-8")
-        XCTAssertEqual(answer("application/bson, application/xml;q=0.1", "application/json"), "application/xml; charset=utf-8")
+    func testBSONAccept() {
+        XCTAssertEqual(answer("application/bson", "application/json"), "application/bson; charset=utf-8")
+        XCTAssertEqual(answer("application/bson", "text/xml"), "application/bson; charset=utf-8")
+        XCTAssertEqual(answer("application/bson, application/xml;q=0.1", "application/json"), "application/bson; charset=utf-8")
+        // Equal q: the earlier writer wins, and BSON is the last one.
+        XCTAssertEqual(answer("application/bson, application/json", nil), "application/json; charset=utf-8")
+        XCTAssertEqual(answer("application/xml;q=0.5, application/bson;q=0.9", nil), "application/bson; charset=utf-8")
+        // Ranges cover BSON too, but the earlier writers win the tie.
+        XCTAssertEqual(answer("application/*", "application/bson"), "application/json; charset=utf-8")
+        XCTAssertEqual(answer("*/*", "application/bson"), "application/json; charset=utf-8")
+        // q=0 only removes the Accept hit; with none left the Content-Type decides.
+        XCTAssertEqual(answer("application/bson;q=0", "application/bson"), "application/bson; charset=utf-8")
+        XCTAssertEqual(answer("application/bson;q=0", "application/xml"), "application/xml; charset=utf-8")
+        // The X-Requested-With mapping (JSON) still beats a BSON Content-Type.
+        XCTAssertEqual(answer(nil, "application/bson", "XMLHttpRequest"), "application/json; charset=utf-8")
     }
 
     func testQualityOrderingAndCase() {

@@ -45,7 +45,7 @@ final class JSONDecodingTests: XCTestCase {
     func testAmountKinds() {
         XCTAssertEqual(fields(json, Body.utf8(#"{"paymentvalue":"1,000.50"}"#))?.paymentvalue, RawAmount(text: "1,000.50", source: .jsonString))
         XCTAssertEqual(fields(json, Body.utf8(#"{"paymentvalue":1e-1}"#))?.paymentvalue, RawAmount(text: "1e-1", source: .jsonNumber))
-        XCTAssertEqual(fields(json, Body.utf8(#"{"paymentvalue":true}"#))?.paymentvalue, RawAmount(text: "True", source: .jsonBoolean))
+        XCTAssertEqual(fields(json, Body.utf8(#"{"paymentvalue":true}"#))?.paymentvalue, RawAmount(text: "True", source: .boolean))
         XCTAssertNil(fields(json, Body.utf8(#"{"paymentvalue":null}"#))?.paymentvalue)
         let exact = "0.1234567890123456789012345678"
         XCTAssertEqual(fields(json, Body.utf8(#"{"paymentvalue":\#(exact)}"#))?.paymentvalue?.text, exact)

@@ -12,9 +12,13 @@ final class RequestBodyDecoderTests: XCTestCase {
         XCTAssertEqual(missing?.errcode, 1005)
         XCTAssertEqual(missing?.httpStatus, 415)
         XCTAssertEqual(failure("garbage", body)?.errcode, 1005)
-        XCTAssertEqual(failure("text/plain", body)?.message,
-                       "The media type 'text/plain' is not supported; send application/json, application/xml or application/x-www-form-urlencoded.")
-        XCTAssertEqual(failure("application/bson", body)?.errcode, 1005)
+        XCTAssertEqual(
+            failure("text/plain", body)?.message,
+            "The media type 'text/plain' is not supported; send application/json, application/xml, "
+                + "application/x-www-form-urlencoded or application/bson."
+        )
+        XCTAssertEqual(failure("application/bson", body)?.errcode, 1001, "a JSON text is not a BSON document")
+        XCTAssertEqual(failure("application/octet-stream", body)?.errcode, 1005)
         XCTAssertEqual(failure("multipart/form-data; boundary=x", body)?.errcode, 1005)
     }
 

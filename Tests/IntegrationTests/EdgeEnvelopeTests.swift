@@ -26,19 +26,21 @@ final class EdgeEnvelopeTests: XCTestCase {
         var codes: Set<Int> = []
         for file in files {
             let parts = file.split(separator: ".")
-            guard parts.count == 2, let errcode = Int(parts[0]), let code = ErrorCode(rawValue: errcode), ["json", "xml"].contains(parts[1]) else {
-                XCTFail("nginx/errors/\(file) is not <errcode>.json or <errcode>.xml of a known errcode")
+            let formats: [Substring: ResponseFormat] = ["json": .json, "xml": .xml, "bson": .bson]
+            guard parts.count == 2, let errcode = Int(parts[0]), let code = ErrorCode(rawValue: errcode), let format = formats[parts[1]] else {
+                XCTFail("nginx/errors/\(file) is not <errcode>.json, .xml or .bson of a known errcode")
                 continue
             }
             codes.insert(errcode)
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: EdgeFiles.errorsFolder + "/" + file)))
-            let expected = EdgeEnvelope.bytes(code, xml: parts[1] == "xml")
+            let expected = EdgeEnvelope.bytes(code, format: format)
             XCTAssertEqual(
-                String(decoding: bytes, as: UTF8.self), String(decoding: expected, as: UTF8.self),
-                "nginx/errors/\(file) differs from ThreePay's own envelope; write exactly the expected text (no newline at the end)")
+                bytes, expected,
+                "nginx/errors/\(file) differs from ThreePay's own envelope; write exactly the expected bytes (no newline at the end; "
+                    + "the .bson files come from scripts/make-bson-fixtures.sh)")
         }
-        XCTAssertEqual(codes, Set(Self.nginxStatuses.values.map(\.rawValue)), "one JSON and one XML file per errcode nginx answers with")
-        XCTAssertEqual(files.count, codes.count * 2, "each errcode has both a .json and a .xml file")
+        XCTAssertEqual(codes, Set(Self.nginxStatuses.values.map(\.rawValue)), "one file per format and errcode nginx answers with")
+        XCTAssertEqual(files.count, codes.count * 3, "each errcode has a .json, a .xml and a .bson file")
     }
 
     /// Every status nginx produces has an `error_page` line naming the right envelope, and the envelope's
@@ -98,7 +100,7 @@ final class EdgeEnvelopeTests: XCTestCase {
     /// TRACE is refused by nginx itself (405). CONNECT too: nginx 1.22 cannot read its request line (400, and
     /// then Accept is unknown: JSON); later versions refuse the method (405).
     func testMethodsNginxRefusesGetEnvelopes() throws {
-        for accept in ["application/json", "application/xml"] {
+        for accept in ["application/json", "application/xml", "application/bson"] {
             let trace = try EdgeConnection.exchange(edgeRequest("TRACE", "/api/3Pay/AliPay/ScanCode", headers: [("Accept", accept)]), port: port)
             EdgeEnvelope.assert(trace, status: 405, code: .methodNotAllowed, mediaType: accept, "TRACE [\(accept)]")
             let connect = try EdgeConnection.exchange(edgeRequest("CONNECT", "example.com:443", host: "example.com", headers: [("Accept", accept)]), port: port)
@@ -118,6 +120,7 @@ final class EdgeEnvelopeTests: XCTestCase {
         for (contentType, accept, mediaType) in [
             ("application/json", nil, "application/json"), ("application/xml", nil, "application/xml"),
             ("text/xml", "text/xml", "text/xml"), ("application/x-www-form-urlencoded", "*/*", "application/json"),
+            ("application/bson", nil, "application/bson"), ("application/json", "application/bson", "application/bson"),
         ] {
             let billnum = ScanCodeBillNumbers.next("edgebd")
             var body = ScanCodeBill.valid(billnum).json()
@@ -144,6 +147,9 @@ final class EdgeEnvelopeTests: XCTestCase {
             ("application/*, text/*", "application/xml", nil), ("text/plain", "application/xml", nil), ("text/plain", nil, nil),
             (nil, "application/xml", "XMLHttpRequest"), ("*/*", "application/xml", "XMLHttpRequest"),
             ("application/bson", "application/json", nil), ("application/bson", "text/xml", nil),
+            (nil, "application/bson", nil), ("text/plain", "application/bson; charset=utf-8", nil), ("application/bson, */*", nil, nil),
+            ("*/*", "application/bson", nil), (nil, "application/bson", "XMLHttpRequest"), ("application/xml, application/bson", nil, nil),
+            ("application/bson;q=0", "application/bson", nil),
             ("application/xml, application/json", nil, nil), ("application/json, application/xml", "application/xml", nil),
             ("text/xml, text/json", nil, nil), ("application/json;q=0", "application/xml", nil),
             ("application/json; q=0, application/xml", nil, nil), ("text/*, application/xml", nil, nil),

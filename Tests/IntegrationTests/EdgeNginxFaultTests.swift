@@ -46,7 +46,7 @@ final class EdgeNginxFaultTests: XCTestCase {
     private static let formats = ["application/json", "application/xml"]
 
     func testNothingListeningOnTheSocketGets4003With502() throws {
-        for accept in Self.formats {
+        for accept in Self.formats + ["application/bson"] {
             let reply = try nginx!.exchange(edgeRequest("POST", scanCodePath, host: "dead", headers: [("Accept", accept), ("Content-Type", "application/json")], body: Array("{}".utf8)))
             EdgeEnvelope.assert(reply, status: 502, code: .serviceRestarting, mediaType: accept, "responder socket missing [\(accept)]")
         }

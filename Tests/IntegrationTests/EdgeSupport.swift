@@ -145,7 +145,16 @@ func edgeRequest(_ method: String, _ target: String, host: String = "localhost",
 /// static envelopes must equal.
 enum EdgeEnvelope {
     static func bytes(_ code: ErrorCode, xml: Bool) -> [UInt8] {
-        UntypedEnvelope(error: ServiceError(code)).encoded(as: xml ? .xml : .json)
+        bytes(code, format: xml ? .xml : .json)
+    }
+
+    static func bytes(_ code: ErrorCode, format: ResponseFormat) -> [UInt8] {
+        UntypedEnvelope(error: ServiceError(code)).encoded(as: format)
+    }
+
+    /// The answer format a media type (`application/bson`, `text/xml`, …) stands for.
+    static func format(of mediaType: String) -> ResponseFormat {
+        mediaType.hasSuffix("/xml") ? .xml : mediaType.hasSuffix("/bson") ? .bson : .json
     }
 
     /// The answer is ThreePay's envelope for `code` with HTTP `status`, as `mediaType` (`application/json`,
@@ -156,8 +165,8 @@ enum EdgeEnvelope {
     ) {
         XCTAssertEqual(reply.status, status, "\(what): \(reply)", file: file, line: line)
         XCTAssertEqual(reply.header("Content-Type"), "\(mediaType); charset=utf-8", "\(what): \(reply)", file: file, line: line)
-        let expected = bytes(code, xml: mediaType.hasSuffix("/xml"))
-        XCTAssertEqual(reply.text, String(decoding: expected, as: UTF8.self), "\(what): the body is not ThreePay's envelope", file: file, line: line)
+        let expected = bytes(code, format: format(of: mediaType))
+        XCTAssertEqual(reply.body, expected, "\(what): the body is not ThreePay's envelope: \(reply)", file: file, line: line)
         XCTAssertEqual(reply.header("X-ThreePay-Errcode"), String(code.rawValue), what, file: file, line: line)
         XCTAssertEqual(reply.header("Cache-Control"), "no-cache", what, file: file, line: line)
         XCTAssertEqual(reply.header("Pragma"), "no-cache", what, file: file, line: line)

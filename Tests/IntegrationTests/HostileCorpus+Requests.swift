@@ -58,7 +58,7 @@ extension HostileCorpus {
         var cases: [HostileCase] = []
         let unsupported: [String?] = [
             nil, "text/plain", "text/plain; charset=utf-8", "application/octet-stream", "multipart/form-data; boundary=xyz",
-            "application/bson", "application/javascript", "application/jsonp", "application/json-patch+json",
+            "application/javascript", "application/jsonp", "application/json-patch+json",
             "application/problem+json", "application/vnd.api+json", "image/png", "text/html", "application/x-www-form-urlencodedx",
             "application/xhtml+xml", "text/csv",
         ]
@@ -86,6 +86,11 @@ extension HostileCorpus {
             ("XML body", form, { $0.xml() }, [1002]),
             ("truncated JSON", "*/*", { Array($0.json().dropLast(3)) }, [1001]),
             ("XML body", "application/*", { $0.xml() }, [1001]),
+            ("JSON body", "application/bson", { $0.json() }, [1001]),
+            ("XML body", "application/bson", { $0.xml() }, [1001]),
+            ("form body", "application/bson", { $0.form() }, [1001]),
+            ("BSON body", "application/json", { $0.bson() }, [1001, 1003]),
+            ("BSON body", form, { $0.bson() }, [1002, 1003]),
         ]
         for (label, type, render, errcodes) in mismatched {
             let number = billnum()

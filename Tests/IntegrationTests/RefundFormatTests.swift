@@ -3,8 +3,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The Refund endpoint in each request format (JSON, XML root `AliRefundParm`, form) and its validation: 1002
-/// naming the member, nothing written, nothing sent to Alipay.
+/// The Refund endpoint in each request format (JSON, XML root `AliRefundParm`, form, BSON) and its validation:
+/// 1002 naming the member, nothing written, nothing sent to Alipay.
 final class RefundFormatTests: RefundTestCase {
     typealias Format = ScanCodeTestCase.Format
 
@@ -13,23 +13,15 @@ final class RefundFormatTests: RefundTestCase {
         var members: [(name: String, value: String, token: Bool)]
 
         func render(_ format: Format) -> [UInt8] {
+            let bill = ScanCodeBill(members: members.map { ($0.name, $0.token ? .token($0.value) : .text($0.value)) })
             switch format {
-            case .json:
-                let pairs = members.map { member in
-                    ScanCodeJSONText.quoted(member.name) + ":"
-                        + (member.token ? member.value : ScanCodeJSONText.quoted(member.value))
-                }
-                return Array(("{" + pairs.joined(separator: ",") + "}").utf8)
+            case .json: return bill.json()
+            case .form: return bill.form()
+            case .bson: return bill.bson()
             case .xml:
                 let elements = members.map { "<\($0.name)>\(ScanCodeXMLText.escaped($0.value))</\($0.name)>" }
                 return Array(("<AliRefundParm xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\""
                     + ScanCodeBill.xmlNamespace + "\">" + elements.joined() + "</AliRefundParm>").utf8)
-            case .form:
-                let pairs = members.map {
-                    ScanCodeFormText.encoded(Array($0.name.utf8)) + [UInt8(ascii: "=")]
-                        + ScanCodeFormText.encoded(Array($0.value.utf8))
-                }
-                return Array(pairs.joined(separator: [UInt8(ascii: "&")]))
             }
         }
     }
@@ -58,7 +50,7 @@ final class RefundFormatTests: RefundTestCase {
             total += 150
             let expectedTotal = String(format: "%d.%02d", total / 100, total % 100)
             XCTAssertEqual(answer.errcode, 0, "\(format): \(answer.errmsg ?? "")")
-            XCTAssertEqual(answer.format, format == .xml ? .xml : .json, "\(format)")
+            XCTAssertEqual(answer.format, [.xml: .xml, .bson: .bson][format] ?? .json, "\(format)")
             XCTAssertEqual(answer.tag, [
                 "billnum": bill.bill.billnum, "billtype": "2", "autoid": String(bill.autoid), "refundno": refundno,
                 "refundvalue": "1.50", "refundedtotal": expectedTotal, "status": "refunded",
@@ -69,11 +61,13 @@ final class RefundFormatTests: RefundTestCase {
             ("autoid", String(bill.autoid), false), ("refundno", "F9", false), ("refundvalue", "0.50", false),
             ("reason", "顾客退票 & <退款>", false),
         ]), .xml)
+        total += 50
+        let expectedTotal = String(format: "%d.%02d", total / 100, total % 100)
         XCTAssertEqual(byAutoid.errcode, 0, byAutoid.errmsg ?? "")
-        XCTAssertEqual(byAutoid.tag["refundedtotal"], "5.00")
+        XCTAssertEqual(byAutoid.tag["refundedtotal"], expectedTotal)
         XCTAssertEqual(try database.refunds(autoid: bill.autoid).last?["reason"], "顾客退票 & <退款>")
-        try assertRefunds(bill, database, ["F0 REFUNDED 1.50", "F1 REFUNDED 1.50", "F2 REFUNDED 1.50", "F9 REFUNDED 0.50"],
-                          total: "5.00")
+        try assertRefunds(bill, database, Format.allCases.indices.map { "F\($0) REFUNDED 1.50" } + ["F9 REFUNDED 0.50"],
+                          total: expectedTotal)
     }
 
     func testInvalidRefundsAreRefusedNamingTheMember() async throws {
@@ -164,7 +158,7 @@ struct RefundAnswer {
         errcode = envelope.errcode
         errmsg = envelope.errmsg
         switch envelope.format {
-        case .json:
+        case .json, .bson:
             tag = (envelope.tag ?? [:]).compactMapValues { $0 }
         case .xml:
             var members: [String: String] = [:]

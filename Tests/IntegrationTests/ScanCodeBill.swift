@@ -4,7 +4,7 @@ import TestSupport
 /// The ScanCode endpoint's path behind nginx.
 let scanCodePath = "/api/3Pay/AliPay/ScanCode"
 
-/// A ScanCode request's members, in the order they are written, renderable as JSON, XML or a form.
+/// A ScanCode request's members, in the order they are written, renderable as JSON, XML, a form or BSON (`bson()`).
 struct ScanCodeBill {
     /// One member value.
     enum Value {

@@ -2,9 +2,9 @@ import CurlClient
 import Foundation
 import TestSupport
 
-/// An answer envelope read back from JSON or DataContract XML.
+/// An answer envelope read back from JSON, DataContract XML or BSON.
 struct ScanCodeEnvelope {
-    enum Format { case json, xml }
+    enum Format { case json, xml, bson }
 
     let format: Format
     let errcode: Int
@@ -16,7 +16,7 @@ struct ScanCodeEnvelope {
     var autoid: String? { tag?["autoid"] ?? nil }
     var codeurl: String? { tag?["codeurl"] ?? nil }
 
-    /// Reads the reply by its Content-Type; throws when it is neither a JSON nor an XML envelope.
+    /// Reads the reply by its Content-Type; throws when it is not a JSON, XML or BSON envelope.
     static func parse(_ reply: HTTPReply) throws -> ScanCodeEnvelope {
         let contentType = reply.header("Content-Type")?.lowercased() ?? ""
         if contentType.hasPrefix("application/json") || contentType.hasPrefix("text/json") {
@@ -24,6 +24,9 @@ struct ScanCodeEnvelope {
         }
         if contentType.hasPrefix("application/xml") || contentType.hasPrefix("text/xml") {
             return try xml(reply.text)
+        }
+        if contentType.hasPrefix("application/bson") {
+            return try bson(reply.body)
         }
         throw TestFailure("not an envelope (HTTP \(reply.status), Content-Type '\(contentType)'): \(reply.text.prefix(200))")
     }

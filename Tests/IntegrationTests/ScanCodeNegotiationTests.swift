@@ -53,8 +53,16 @@ final class ScanCodeNegotiationTests: ScanCodeTestCase {
              answer: "application/xml; charset=utf-8"),
         Case(name: "XMLHttpRequest with */*", accept: "*/*", contentType: "application/xml", format: .xml,
              requestedWith: "XMLHttpRequest", answer: "application/json; charset=utf-8"),
-        Case(name: "BSON is not offered: the Content-Type decides", accept: "application/bson",
-             contentType: "application/xml", format: .xml, answer: "application/xml; charset=utf-8"),
+        Case(name: "Accept BSON with XML", accept: "application/bson",
+             contentType: "application/xml", format: .xml, answer: "application/bson; charset=utf-8"),
+        Case(name: "no Accept, BSON", accept: nil, contentType: "application/bson", format: .bson,
+             answer: "application/bson; charset=utf-8"),
+        Case(name: "Accept JSON with BSON", accept: "application/json", contentType: "application/bson", format: .bson,
+             answer: "application/json; charset=utf-8"),
+        Case(name: "*/* beats the BSON Content-Type", accept: "*/*", contentType: "application/bson", format: .bson,
+             answer: "application/json; charset=utf-8"),
+        Case(name: "XMLHttpRequest with a BSON body", accept: nil, contentType: "application/bson", format: .bson,
+             requestedWith: "XMLHttpRequest", answer: "application/json; charset=utf-8"),
     ]
 
     /// Every case with a request that fails validation (no gateway call): the answer's
@@ -69,7 +77,8 @@ final class ScanCodeNegotiationTests: ScanCodeTestCase {
             XCTAssertEqual(reply.header("Content-Type"), item.answer, item.name)
             let answer = try envelope(reply)
             XCTAssertEqual(answer.errcode, 1002, item.name)
-            XCTAssertEqual(answer.format, item.answer.contains("xml") ? .xml : .json, item.name)
+            let format: ScanCodeEnvelope.Format = item.answer.contains("xml") ? .xml : item.answer.contains("bson") ? .bson : .json
+            XCTAssertEqual(answer.format, format, item.name)
             XCTAssertEqual(answer.billnum, billnum, item.name)
             try assertNoRecord([billnum], item.name)
         }

@@ -27,13 +27,14 @@ class ScanCodeTestCase: XCTestCase {
     }
 
     enum Format: String, CaseIterable {
-        case json, xml, form
+        case json, xml, form, bson
 
         var contentType: String {
             switch self {
             case .json: return "application/json"
             case .xml: return "application/xml"
             case .form: return "application/x-www-form-urlencoded"
+            case .bson: return "application/bson"
             }
         }
 
@@ -42,6 +43,7 @@ class ScanCodeTestCase: XCTestCase {
             case .json: return bill.json()
             case .xml: return bill.xml()
             case .form: return bill.form()
+            case .bson: return bill.bson()
             }
         }
     }

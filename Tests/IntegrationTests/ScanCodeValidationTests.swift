@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Every validation rule of the ScanCode request, in JSON, XML and form bodies: errcode 1002, an
+/// Every validation rule of the ScanCode request, in JSON, XML, form and BSON bodies: errcode 1002, an
 /// errmsg naming the member, and no record written. Boundary values just inside the rules pass.
 final class ScanCodeValidationTests: ScanCodeTestCase {
     struct Rule {

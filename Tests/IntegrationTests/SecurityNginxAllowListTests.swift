@@ -41,6 +41,7 @@ final class SecurityNginxAllowListTests: XCTestCase {
         }
         assertRefusedByNginx(try client.get(base + "/api/3Pay/health"), "health")
         assertRefusedByNginx(try client.get(base + "/api/3Pay/AliPay/Query?autoid=1"), "Query")
+        for path in cashierScreenPaths { assertRefusedByNginx(try client.get(base + path), path) }
         XCTAssertEqual(try database.count(billnums: [billnum]), 0, "a refused ScanCode wrote a record")
 
         assertReachesNotify(base)
@@ -57,10 +58,20 @@ final class SecurityNginxAllowListTests: XCTestCase {
         let health = try client.get(base + "/api/3Pay/health")
         XCTAssertEqual(health.status, 200, health.text)
         XCTAssertEqual(health.errcode, 0)
+        for path in cashierScreenPaths {
+            let screen = try client.get(base + path)
+            XCTAssertNotNil(screen.header("X-ThreePay-Errcode"), "\(path) did not reach ThreePay: \(screen.status)")
+        }
         assertReachesNotify(base)
     }
 
     // MARK: Helpers
+
+    /// The cashier page, its icon and the QR picture: for the merchant's screens, under the same list.
+    private let cashierScreenPaths = [
+        "/api/3Pay/AliPay/Cashier?autoid=1", "/api/3pay/alipay/cashier?autoid=1", "/api/3Pay/AliPay/CashierIcon",
+        "/api/3Pay/AliPay/QR?autoid=1", "/API/3PAY/ALIPAY/QR?autoid=1&format=svg",
+    ]
 
     /// Renders the shipped snippet and starts an nginx with it; returns its base URL.
     private func start(extraAllow: [String]) throws -> String {

@@ -48,7 +48,7 @@ final class PaidTests: XCTestCase {
         XCTAssertTrue(try store.recordPaid(outTradeNo: record.outTradeNo, tradeNo: "A1", totalAmount: record.paymentvalue,
                                            paidAt: nil, buyerID: nil, source: .sweep))
         let paid = try store.find(autoid: record.autoid)
-        XCTAssertRule(try store.recordPaid(outTradeNo: record.outTradeNo, tradeNo: "B2",
+        XCTAssertConflict(try store.recordPaid(outTradeNo: record.outTradeNo, tradeNo: "B2",
                                            totalAmount: record.paymentvalue, paidAt: nil, buyerID: nil,
                                            source: .notify),
                       containing: "is already paid under another trade_no")

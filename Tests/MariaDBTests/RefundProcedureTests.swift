@@ -176,7 +176,7 @@ final class RefundProcedureTests: RefundStoreTestCase {
     func testARefundedRefundCannotBeRecordedFailedAndUnknownRefundsAreNotFound() throws {
         let paid = try Receipts.pay(store, billtype: "2", amount: "10.00")
         let refund = try store.refund(paid, "R1", "4.00")
-        XCTAssertRule(try store.recordRefundFailed(refund.refundID), containing: "Refund R1 is REFUNDED: cannot record failed")
+        XCTAssertConflict(try store.recordRefundFailed(refund.refundID), containing: "Refund R1 is REFUNDED: cannot record failed")
         XCTAssertErrno(try connection.call(ProcedureNames.refundFailed, [.int(refund.refundID), .null, .null, .null],
                                            idempotent: false), 50003, "is REFUNDED")
         XCTAssertEqual(try store.recordRefundPending(refund.refundID).status, .refunded, "a late pending is ignored")

@@ -125,3 +125,17 @@ extension BeginOutcome {
         }
     }
 }
+
+/// Asserts that `body` throws `StoreError.conflict` (a transition the record's status does not allow, 50003)
+/// whose message contains `fragment`.
+func XCTAssertConflict<T>(
+    _ body: @autoclosure () throws -> T, containing fragment: String, file: StaticString = #filePath,
+    line: UInt = #line
+) {
+    XCTAssertThrowsError(try body(), file: file, line: line) { error in
+        guard case .conflict(let message) = error as? StoreError else {
+            return XCTFail("expected StoreError.conflict, got \(error)", file: file, line: line)
+        }
+        XCTAssertTrue(message.contains(fragment), "message: \(message)", file: file, line: line)
+    }
+}

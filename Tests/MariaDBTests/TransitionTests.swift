@@ -40,12 +40,12 @@ final class TransitionTests: XCTestCase {
         let store = try TestDatabase.store()
         let closed = try newRecord(store)
         try store.recordClosed(autoid: closed.autoid)
-        XCTAssertRule(try store.recordQrIssued(autoid: closed.autoid, codeURL: "u", validitySeconds: 60),
+        XCTAssertConflict(try store.recordQrIssued(autoid: closed.autoid, codeURL: "u", validitySeconds: 60),
                       containing: "is CLOSED: cannot record qr_issued")
 
         let failed = try newRecord(store)
         try store.recordQrFailed(autoid: failed.autoid, code: "40004", subCode: nil, message: nil)
-        XCTAssertRule(try store.recordQrIssued(autoid: failed.autoid, codeURL: "u", validitySeconds: 60),
+        XCTAssertConflict(try store.recordQrIssued(autoid: failed.autoid, codeURL: "u", validitySeconds: 60),
                       containing: "is QR_FAILED")
 
         let paid = try newRecord(store)
@@ -79,8 +79,8 @@ final class TransitionTests: XCTestCase {
         // A repeat is harmless; closing a record that never had a trade is not a legal move.
         XCTAssertEqual(try store.recordQrFailed(autoid: record.autoid, code: "40004", subCode: nil, message: nil)
             .status, .qrFailed)
-        XCTAssertRule(try store.recordClosed(autoid: record.autoid), containing: "is QR_FAILED: cannot record closed")
-        XCTAssertRule(try store.recordUnknown(autoid: record.autoid, reason: "timeout"), containing: "is QR_FAILED")
+        XCTAssertConflict(try store.recordClosed(autoid: record.autoid), containing: "is QR_FAILED: cannot record closed")
+        XCTAssertConflict(try store.recordUnknown(autoid: record.autoid, reason: "timeout"), containing: "is QR_FAILED")
     }
 
     func testUnknownOutcomeCanBeResumedAndThenIssued() throws {
@@ -107,7 +107,7 @@ final class TransitionTests: XCTestCase {
         let record = try newRecord(store)
         XCTAssertEqual(try store.recordClosed(autoid: record.autoid).status, .closed)
         XCTAssertEqual(try store.recordClosed(autoid: record.autoid).status, .closed)
-        XCTAssertRule(try store.recordUnknown(autoid: record.autoid, reason: "r"), containing: "is CLOSED")
+        XCTAssertConflict(try store.recordUnknown(autoid: record.autoid, reason: "r"), containing: "is CLOSED")
         XCTAssertStoreError(try store.recordClosed(autoid: Int64.max), .notFound)
     }
 

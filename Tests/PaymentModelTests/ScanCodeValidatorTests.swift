@@ -122,7 +122,7 @@ final class ScanCodeValidatorTests: XCTestCase {
         XCTAssertEqual(check("1,000", .formValue), ["The value '1,000' is not valid for paymentvalue."])
         XCTAssertEqual(check("1,000.50", .jsonString), [])
         XCTAssertEqual(check(" 5e2 ", .formValue), [])
-        XCTAssertEqual(check("True", .jsonBoolean), ["The value 'True' is not valid for paymentvalue."])
+        XCTAssertEqual(check("True", .boolean), ["The value 'True' is not valid for paymentvalue."])
         XCTAssertEqual(check("", .jsonString), ["The paymentvalue field is required."])
         XCTAssertEqual(check(" ", .xmlText), ["The paymentvalue field is required."])
         var fields = valid()
@@ -186,5 +186,17 @@ final class ScanCodeValidatorTests: XCTestCase {
     func testEmptyFieldsReportEveryRequiredMember() {
         let found = ScanCodeValidator.violations(in: ScanCodeFields()).map(\.field)
         XCTAssertEqual(found, ["billnum", "billtype", "body", "paytype", "paymentvalue"])
+    }
+}
+
+/// Which billnum a failed ScanCode may echo in its tag.
+final class KnownBillnumTests: XCTestCase {
+    func testOnlyAUsableBillnumIsEchoed() {
+        XCTAssertEqual(ScanCodeValidator.knownBillnum(ScanCodeFields(billnum: "B1")), "B1")
+        XCTAssertEqual(ScanCodeValidator.knownBillnum(ScanCodeFields(billnum: String(repeating: "x", count: 20))), String(repeating: "x", count: 20))
+        XCTAssertNil(ScanCodeValidator.knownBillnum(ScanCodeFields()))
+        XCTAssertNil(ScanCodeValidator.knownBillnum(ScanCodeFields(billnum: "")))
+        XCTAssertNil(ScanCodeValidator.knownBillnum(ScanCodeFields(billnum: " \t\u{3000}")))
+        XCTAssertNil(ScanCodeValidator.knownBillnum(ScanCodeFields(billnum: String(repeating: "x", count: 21))))
     }
 }

@@ -14,6 +14,7 @@ final class ServiceErrorTests: XCTestCase {
             (.gatewayOutcomeUnknown, 3002, 200), (.gatewaySignatureInvalid, 3003, 200), (.gatewayAnswerMalformed, 3004, 200),
             (.databaseUnavailable, 4001, 503), (.gatewayUnavailable, 4002, 503), (.serviceRestarting, 4003, 503),
             (.serviceTimedOut, 4004, 504), (.internalError, 5000, 500),
+            (.noPayableCode, 2010, 200),
         ]
         XCTAssertEqual(table.count, ErrorCode.allCases.count)
         for (code, errcode, status) in table {

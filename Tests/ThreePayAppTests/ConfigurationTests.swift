@@ -188,3 +188,27 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(SettingReader.displayURL("not a url"), "not a url")
     }
 }
+
+/// The responder's deadline and nginx's patience, as shipped: the responder must have answered (a database
+/// that stopped answering costs at most two statement timeouts beyond the deadline) before nginx gives up.
+final class DeadlineAgainstNginxTests: XCTestCase {
+    func testTheDefaultDeadlineEndsBeforeTheShippedFastCGIReadTimeout() throws {
+        let snippet = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("nginx/threepay-location.conf")
+        let text = try String(contentsOf: snippet, encoding: .utf8)
+        let timeouts = text.split(separator: "\n").compactMap { line -> Int? in
+            let words = line.split(whereSeparator: { $0 == " " || $0 == ";" })
+            guard words.first == "fastcgi_read_timeout", words.count >= 2, words[1].hasSuffix("s") else { return nil }
+            return Int(words[1].dropLast())
+        }
+        XCTAssertFalse(timeouts.isEmpty, "the snippet sets fastcgi_read_timeout")
+        let configuration = try Configuration.load(environment: [
+            "THREEPAY_ALIPAY_APP_ID": "2021000000000001", "THREEPAY_ALIPAY_APP_PRIVATE_KEY": "k",
+            "THREEPAY_ALIPAY_PUBLIC_KEY": "k", "THREEPAY_DB_SOCKET": "/tmp/x.sock",
+        ]).get()
+        let worstCase = configuration.requestDeadlineMilliseconds + 2 * configuration.database.timeoutSeconds * 1000
+        for seconds in timeouts {
+            XCTAssertLessThan(worstCase, seconds * 1000, "the responder answers before nginx's \(seconds) s")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import BSON
 import ContentNegotiation
 import PaymentModel
 
@@ -26,7 +27,7 @@ private let tightLimits = DecodingLimits(maxBodyBytes: 512, maxDepth: 4)
 /// - mode 2 (`0x80-0xBF`): `Content-Type` line, LF, body (any charset name reaches iconv);
 /// - mode 3 (`0xC0-0xFF`): `Accept` LF `Content-Type` LF `X-Requested-With` for negotiation;
 ///   selector bits 0-2 make each header absent.
-/// Every decoded body is validated, and every outcome is encoded as an answer in both formats.
+/// Every decoded body is validated, and every outcome is encoded as an answer in every format.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func bodyDecodersFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let (selector, rest) = fuzzBytes(data, size).splitSelector() else { return 0 }
@@ -44,7 +45,7 @@ public func bodyDecodersFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
         }
         let negotiated = ContentNegotiator.negotiate(accept: header(0), contentType: header(1), xRequestedWith: header(2))
         fuzzCheck(negotiated.contentType.hasSuffix("; charset=utf-8"), "answer charset")
-        _ = UntypedEnvelope(errcode: 1005, errmsg: "x", tag: nil).encoded(as: negotiated.format)
+        checkAnswer(UntypedEnvelope(errcode: 1005, errmsg: "x", tag: nil).encoded(as: negotiated.format), negotiated.format)
     }
     return 0
 }
@@ -53,19 +54,24 @@ public func bodyDecodersFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
 private func decodeAndAnswer(_ contentType: String?, _ body: [UInt8], _ limits: DecodingLimits) {
     let outcome = decodeScanCode(contentType: contentType, body: body, limits: limits)
         .flatMap(ScanCodeValidator.validate)
-    for format in [ResponseFormat.json, .xml] {
+    for format in [ResponseFormat.json, .xml, .bson] {
         switch outcome {
         case .success(let request):
             let tag = PayScanCodeResult(billnum: request.billnum, autoid: request.paymentvalue.description,
                                         codeurl: request.detail ?? request.body)
-            checkUTF8(Envelope.success(tag).encoded(as: format))
+            checkAnswer(Envelope.success(tag).encoded(as: format), format)
         case .failure(let error):
-            checkUTF8(Envelope<PayScanCodeResult>(error: error).encoded(as: format))
+            checkAnswer(Envelope<PayScanCodeResult>(error: error).encoded(as: format), format)
         }
     }
 }
 
-/// Answers are always valid UTF-8; anything else is a finding.
-private func checkUTF8(_ bytes: [UInt8]) {
-    fuzzCheck(String(validating: bytes, as: UTF8.self) != nil, "answer is not UTF-8")
+/// JSON and XML answers are always valid UTF-8; a BSON answer is a document of errcode, errmsg and tag that
+/// reads back. Anything else is a finding.
+private func checkAnswer(_ bytes: [UInt8], _ format: ResponseFormat) {
+    guard format == .bson else {
+        return fuzzCheck(String(validating: bytes, as: UTF8.self) != nil, "answer is not UTF-8")
+    }
+    let members = try? BSONReader.members(of: bytes, maxDepth: 2)
+    fuzzCheck(members?.map(\.name) == ["errcode", "errmsg", "tag"], "BSON answer does not read back")
 }
