@@ -9,8 +9,6 @@ import XCTest
 /// payment and each refund — and Claim hands a refund's callback out with the refund's fields. Each test in a
 /// database of its own, since Claim takes callbacks from the whole outbox.
 final class RefundCallbackTests: IsolatedDatabaseTestCase {
-    private let deadline = Deadline.after(milliseconds: 60_000)
-
     func testEachRefundIsCalledBackOnceWithItsNumberAmountTimeAndTotal() throws {
         let paid = try Receipts.pay(store, billtype: "5", amount: "10.00", tradeNo: "CBR1")
         let payment = try XCTUnwrap(store.claimCallbacks(limit: 10, leaseSeconds: 60).first)
@@ -19,7 +17,7 @@ final class RefundCallbackTests: IsolatedDatabaseTestCase {
 
         let refundedAt = Date(timeIntervalSince1970: 1_767_323_045.5)
         let own = try store.startRefund(paid, "R1", "3.00")
-        try store.recordRefunded(refundID: own.refundID, refundedAt: refundedAt, deadline: deadline)
+        try store.recordRefunded(own.refundID, at: refundedAt)
         let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260102000000000001", total: "5.00"))
         // Repeats of both add no callback.
         try store.recordRefunded(own.refundID)

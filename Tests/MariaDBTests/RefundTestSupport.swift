@@ -27,9 +27,10 @@ extension PaymentRecords {
         try beginRefund(.autoid(record.autoid), refundno, amount, reason: reason, leaseMilliseconds: leaseMilliseconds)
     }
 
+    /// Records the refund refunded, at `time` as Alipay reported it (nil: now).
     @discardableResult
-    func recordRefunded(_ refundID: Int64) throws(StoreError) -> RefundRecord {
-        try recordRefunded(refundID: refundID, refundedAt: nil, deadline: refundDeadline)
+    func recordRefunded(_ refundID: Int64, at time: Date? = nil) throws(StoreError) -> RefundRecord {
+        try recordRefunded(refundID: refundID, refundedAt: time, deadline: refundDeadline)
     }
 
     @discardableResult
