@@ -5,14 +5,19 @@
 /// the moment it is seen, and only the five predefined entities and numeric character references
 /// exist. It reads the XML declaration, comments, processing instructions, CDATA sections and
 /// namespace declarations; normalises line ends; checks characters against XML 1.0's `Char`; limits
-/// element depth. Names are checked loosely: ASCII letters, digits, `_ - .`, one `:` separating a
-/// prefix, and any non-ASCII character.
+/// element depth, the attributes on one element and the elements in the document. Names are checked
+/// loosely: ASCII letters, digits, `_ - .`, one `:` separating a prefix, and any non-ASCII character.
+///
+/// Every byte is looked at a bounded number of times, and repeated attributes and namespace prefixes
+/// are found by hashing, so the cost is linear in the document whatever its shape.
 struct XMLReader {
     enum Failure: Error, Equatable {
         /// A DOCTYPE or other markup declaration: refused (1006), never interpreted.
         case declarationRefused
         /// Not well-formed (1001), with a reason and byte offset.
         case malformed(String, offset: Int)
+        /// Well-formed so far but over one of the counts in `DecodingLimits` (1001), which it names.
+        case overLimit(String, offset: Int)
     }
 
     /// The `<?xml …?>` declaration's pseudo-attributes.
@@ -24,20 +29,26 @@ struct XMLReader {
 
     private let bytes: [UInt8]
     private var position = 0
-    private let maxDepth: Int
+    private let limits: DecodingLimits
+    /// Elements read so far.
+    private var elementCount = 0
+    /// The namespace URIs in scope: for each prefix ("" for the default namespace) the declarations of the
+    /// open elements, innermost last. An element pushes what it declares and pops it at its end tag, so a
+    /// declaration costs the same however many are in scope.
+    private var namespaces: [String: [String]] = ["xml": [XMLNamespaces.xml], "": [""]]
 
-    private init(_ bytes: [UInt8], maxDepth: Int) {
+    private init(_ bytes: [UInt8], limits: DecodingLimits) {
         self.bytes = bytes
-        self.maxDepth = maxDepth
+        self.limits = limits
     }
 
     /// Parses a whole document: optional declaration, misc, one root element, misc.
-    static func parse(_ utf8: [UInt8], maxDepth: Int) throws(Failure) -> (declaration: Declaration?, root: XMLElement) {
-        var reader = XMLReader(utf8, maxDepth: maxDepth)
+    static func parse(_ utf8: [UInt8], limits: DecodingLimits) throws(Failure) -> (declaration: Declaration?, root: XMLElement) {
+        var reader = XMLReader(utf8, limits: limits)
         let declaration = try reader.xmlDeclaration()
         try reader.misc()
         guard reader.peek == UInt8(ascii: "<") else { throw reader.malformed("expected the root element") }
-        let root = try reader.element(depth: 1, scope: ["xml": XMLNamespaces.xml, "": ""])
+        let root = try reader.element(depth: 1)
         try reader.misc()
         guard reader.atEnd else { throw reader.malformed("unexpected content after the root element") }
         return (declaration, root)
@@ -49,7 +60,7 @@ struct XMLReader {
         guard raw.starts(with: Array("<?xml".utf8)) else { return nil }
         let window = Array(raw.prefix(512))
         guard let end = window.firstIndex(of: UInt8(ascii: ">")), window[..<end].allSatisfy({ $0 < 0x80 }) else { return nil }
-        var reader = XMLReader(Array(window[...end]), maxDepth: 1)
+        var reader = XMLReader(Array(window[...end]), limits: DecodingLimits(maxDepth: 1))
         return (try? reader.xmlDeclaration())??.encoding
     }
 
@@ -162,48 +173,73 @@ struct XMLReader {
 
     // MARK: - Elements
 
-    private mutating func element(depth: Int, scope: [String: String]) throws(Failure) -> XMLElement {
-        guard depth <= maxDepth else { throw malformed("elements nested deeper than \(maxDepth) levels") }
+    private mutating func element(depth: Int) throws(Failure) -> XMLElement {
+        guard depth <= limits.maxDepth else { throw malformed("elements nested deeper than \(limits.maxDepth) levels") }
+        elementCount += 1
+        guard elementCount <= limits.maxElements else {
+            throw .overLimit("more than \(limits.maxElements) elements in the XML document", offset: position)
+        }
         position += 1
         guard let elementName = qualifiedName() else { throw malformed("invalid element name") }
-        var scope = scope
         var raw: [(name: String, value: String)] = []
+        var rawNames: Set<String> = []
+        var declared: [String] = []
         while true {
             let spaced = skipSpace() > 0
             if peek == UInt8(ascii: ">") || looksAt("/>") { break }
+            guard raw.count < limits.maxAttributes else {
+                throw .overLimit("more than \(limits.maxAttributes) attributes on one XML element", offset: position)
+            }
             guard spaced, let attributeName = qualifiedName() else { throw malformed("invalid attribute") }
             skipSpace()
             guard take("=") else { throw malformed("expected '=' after an attribute name") }
             skipSpace()
             let value = try attributeValue()
-            guard !raw.contains(where: { $0.name == attributeName }) else { throw malformed("duplicate attribute") }
+            guard rawNames.insert(attributeName).inserted else { throw malformed("duplicate attribute") }
             raw.append((attributeName, value))
+            // A declaration applies to the element's own name and to all its attributes, whatever their order.
             if attributeName == "xmlns" {
-                scope[""] = value
+                declare("", value, into: &declared)
             } else if attributeName.hasPrefix("xmlns:") {
                 let prefix = String(attributeName.dropFirst(6))
                 guard !value.isEmpty, prefix != "xmlns", prefix != "xml" else { throw malformed("invalid namespace declaration") }
-                scope[prefix] = value
+                declare(prefix, value, into: &declared)
             }
         }
-        let (namespace, localName) = try resolve(elementName, scope, isAttribute: false)
+        let (namespace, localName) = try resolve(elementName, isAttribute: false)
         var attributes: [XMLAttribute] = []
+        var resolvedNames: Set<XMLAttribute.Name> = []
         for (attributeName, value) in raw where attributeName != "xmlns" && !attributeName.hasPrefix("xmlns:") {
-            let (attributeNamespace, attributeLocal) = try resolve(attributeName, scope, isAttribute: true)
-            guard !attributes.contains(where: { $0.namespace == attributeNamespace && $0.localName == attributeLocal }) else {
+            let (attributeNamespace, attributeLocal) = try resolve(attributeName, isAttribute: true)
+            guard resolvedNames.insert(XMLAttribute.Name(namespace: attributeNamespace, localName: attributeLocal)).inserted else {
                 throw malformed("duplicate attribute")
             }
             attributes.append(XMLAttribute(namespace: attributeNamespace, localName: attributeLocal, value: value))
         }
         var element = XMLElement(namespace: namespace, localName: localName, attributes: attributes, children: [])
-        if take("/>") { return element }
+        if take("/>") {
+            endScope(declared)
+            return element
+        }
         position += 1
-        try content(of: &element, elementName: elementName, depth: depth, scope: scope)
+        try content(of: &element, elementName: elementName, depth: depth)
+        endScope(declared)
         return element
     }
 
+    /// Brings `prefix` into scope as `uri` until the element that declares it ends.
+    private mutating func declare(_ prefix: String, _ uri: String, into declared: inout [String]) {
+        namespaces[prefix, default: []].append(uri)
+        declared.append(prefix)
+    }
+
+    /// Takes back the namespace declarations of an element that has ended.
+    private mutating func endScope(_ declared: [String]) {
+        for prefix in declared { namespaces[prefix]?.removeLast() }
+    }
+
     /// Reads children up to and including the matching end tag.
-    private mutating func content(of element: inout XMLElement, elementName: String, depth: Int, scope: [String: String]) throws(Failure) {
+    private mutating func content(of element: inout XMLElement, elementName: String, depth: Int) throws(Failure) {
         var text: [UInt8] = []
         func flush() {
             guard !text.isEmpty else { return }
@@ -229,7 +265,7 @@ struct XMLReader {
                 try processingInstruction()
             } else if peek == UInt8(ascii: "<") {
                 flush()
-                element.children.append(.element(try self.element(depth: depth + 1, scope: scope)))
+                element.children.append(.element(try self.element(depth: depth + 1)))
             } else if peek == UInt8(ascii: "&") {
                 try reference(into: &text)
             } else if looksAt("]]>") {
@@ -274,13 +310,15 @@ struct XMLReader {
     private mutating func literalCharacter(into text: inout [UInt8], inAttribute: Bool) throws(Failure) {
         let start = position
         try checkCharacter()
-        var character = Array(bytes[start..<position])
-        if character == [0x0D] {
+        switch bytes[start] {
+        case 0x0D:
             if peek == 0x0A { position += 1 }
-            character = [0x0A]
+            text.append(inAttribute ? 0x20 : 0x0A)
+        case 0x0A, 0x09:
+            text.append(inAttribute ? 0x20 : bytes[start])
+        default:
+            text.append(contentsOf: bytes[start..<position])
         }
-        if inAttribute, character == [0x0A] || character == [0x09] { character = [0x20] }
-        text.append(contentsOf: character)
     }
 
     /// Steps over one UTF-8 character after checking it is an XML 1.0 `Char`.
@@ -302,9 +340,8 @@ struct XMLReader {
         guard peek == UInt8(ascii: ";") else { throw malformed("invalid entity reference") }
         let body = String(decoding: bytes[start..<position], as: UTF8.self)
         position += 1
-        let predefined = ["lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'"]
-        if let replacement = predefined[body] {
-            text.append(contentsOf: Array(replacement.utf8))
+        if let replacement = XMLReader.predefinedEntities[body] {
+            text.append(replacement)
             return
         }
         var scalarValue: UInt32? = nil
@@ -320,6 +357,12 @@ struct XMLReader {
         }
         text.append(contentsOf: Array(String(Character(scalar)).utf8))
     }
+
+    /// The five entities XML predefines, by name.
+    private static let predefinedEntities: [String: UInt8] = [
+        "lt": UInt8(ascii: "<"), "gt": UInt8(ascii: ">"), "amp": UInt8(ascii: "&"), "quot": UInt8(ascii: "\""),
+        "apos": UInt8(ascii: "'"),
+    ]
 
     /// XML 1.0 `Char`.
     static func isXMLChar(_ value: UInt32) -> Bool {
@@ -357,11 +400,12 @@ struct XMLReader {
         }
     }
 
-    /// Splits a qualified name and resolves its prefix; unprefixed attributes have no namespace.
-    private func resolve(_ qualifiedName: String, _ scope: [String: String], isAttribute: Bool) throws(Failure) -> (String, String) {
+    /// Splits a qualified name and resolves its prefix with the declarations in scope; unprefixed
+    /// attributes have no namespace.
+    private func resolve(_ qualifiedName: String, isAttribute: Bool) throws(Failure) -> (String, String) {
         let parts = qualifiedName.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2 else { return (isAttribute ? "" : scope[""] ?? "", qualifiedName) }
-        guard let namespace = scope[String(parts[0])] else { throw malformed("undeclared namespace prefix") }
+        guard parts.count == 2 else { return (isAttribute ? "" : namespaces[""]?.last ?? "", qualifiedName) }
+        guard let namespace = namespaces[String(parts[0])]?.last else { throw malformed("undeclared namespace prefix") }
         return (namespace, String(parts[1]))
     }
 }

@@ -3,6 +3,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Byte offset in the UTF-8 text.
     public let offset: Int
     public let reason: String
+    /// Set when the text broke no grammar rule but went over the caller's `maxMembers`; `reason` names the count.
+    public var isOverLimit = false
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
@@ -19,8 +21,10 @@ public struct JSONMember: Sendable, Equatable {
 /// Both modes read the grammar strictly: comments, single quotes, unquoted names, trailing commas, leading zeros,
 /// raw control characters in strings, unpaired surrogate escapes and text after the root value are refused
 /// with a reason. Nesting deeper than `maxDepth` (the root container counts as 1) is refused before it is
-/// entered, so the recursion stays shallow. Every value is read once and strings are built by appending, so the
-/// cost is linear in the text. Number literals are kept as written.
+/// entered, so the recursion stays shallow; an object with more than `maxMembers` members, or an array with more
+/// than `maxMembers` values, is refused at the first one too many. Every value is read once, strings are built by
+/// appending and repeated names are found by hashing, so the cost is linear in the text. Number literals are kept
+/// as written.
 public struct JSONParser {
     public enum Mode: Sendable {
         /// Alipay's replies, `biz_content` and the sandbox: a repeated member name anywhere is refused, since
@@ -38,19 +42,21 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private let mode: Mode
     private let maxDepth: Int
+    private let maxMembers: Int
     private var position = 0
 
-    private init(_ bytes: [UInt8], mode: Mode, maxDepth: Int) {
+    private init(_ bytes: [UInt8], mode: Mode, maxDepth: Int, maxMembers: Int) {
         self.bytes = bytes
         self.mode = mode
         self.maxDepth = maxDepth
+        self.maxMembers = maxMembers
     }
 
     /// Parses one complete JSON text of any kind.
     public static func parse(
-        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth
+        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth, maxMembers: Int = .max
     ) throws(JSONParseError) -> JSONNode {
-        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth)
+        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth, maxMembers: maxMembers)
         parser.skipWhiteSpace()
         let value = try parser.value(depth: 0)
         try parser.end()
@@ -65,9 +71,9 @@ public struct JSONParser {
     /// The members of a root object in text order, each with the bytes of its value; nil when the text is the
     /// literal `null`. Any other root is refused (after it has been read, so a syntax error inside is named first).
     public static func rootMembers(
-        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth
+        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth, maxMembers: Int = .max
     ) throws(JSONParseError) -> [JSONMember]? {
-        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth)
+        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth, maxMembers: maxMembers)
         parser.skipWhiteSpace()
         var members: [JSONMember]? = nil
         switch parser.peek {
@@ -89,6 +95,14 @@ public struct JSONParser {
 
     private func failure(_ reason: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(offset: offset ?? position, reason: reason)
+    }
+
+    /// Counts one more member or value of a container; past `maxMembers`, the failure names `what` it counts.
+    private func count(_ read: inout Int, _ what: String) throws(JSONParseError) {
+        read += 1
+        guard read <= maxMembers else {
+            throw JSONParseError(offset: position, reason: "more than \(maxMembers) \(what)", isOverLimit: true)
+        }
     }
 
     private mutating func end() throws(JSONParseError) {
@@ -150,8 +164,10 @@ public struct JSONParser {
             return
         }
         var names = Set<String>()
+        var read = 0
         while true {
             skipWhiteSpace()
+            try count(&read, "members in one JSON object")
             switch peek {
             case UInt8(ascii: "\""): break
             case UInt8(ascii: "}"): throw failure("trailing commas are not accepted")
@@ -188,9 +204,11 @@ public struct JSONParser {
             position += 1
             return elements
         }
+        var read = 0
         while true {
             skipWhiteSpace()
             if peek == UInt8(ascii: "]") { throw failure("trailing commas are not accepted") }
+            try count(&read, "values in one JSON array")
             elements.append(try value(depth: depth))
             skipWhiteSpace()
             if peek == UInt8(ascii: ",") {
