@@ -152,9 +152,11 @@ struct XMLReader {
 
     private mutating func comment() throws(Failure) {
         position += 4
-        while !atEnd {
-            if take("-->") { return }
-            if looksAt("--") { throw malformed("'--' inside a comment") }
+        while let byte = peek {
+            if byte == UInt8(ascii: "-") {
+                if take("-->") { return }
+                if looksAt("--") { throw malformed("'--' inside a comment") }
+            }
             try checkCharacter()
         }
         throw malformed("unterminated comment")
@@ -164,8 +166,8 @@ struct XMLReader {
         position += 2
         guard let target = name() else { throw malformed("invalid processing instruction") }
         guard target.lowercased() != "xml" else { throw malformed("misplaced XML declaration") }
-        while !atEnd {
-            if take("?>") { return }
+        while let byte = peek {
+            if byte == UInt8(ascii: "?"), take("?>") { return }
             try checkCharacter()
         }
         throw malformed("unterminated processing instruction")
@@ -182,8 +184,8 @@ struct XMLReader {
         position += 1
         guard let elementName = qualifiedName() else { throw malformed("invalid element name") }
         var raw: [(name: String, value: String)] = []
-        var rawNames: Set<String> = []
-        var declared: [String] = []
+        // The prefixes this element declares; a repeated plain attribute is found once names are resolved.
+        var declared: Set<String> = []
         while true {
             let spaced = skipSpace() > 0
             if peek == UInt8(ascii: ">") || looksAt("/>") { break }
@@ -195,20 +197,20 @@ struct XMLReader {
             guard take("=") else { throw malformed("expected '=' after an attribute name") }
             skipSpace()
             let value = try attributeValue()
-            guard rawNames.insert(attributeName).inserted else { throw malformed("duplicate attribute") }
             raw.append((attributeName, value))
             // A declaration applies to the element's own name and to all its attributes, whatever their order.
             if attributeName == "xmlns" {
-                declare("", value, into: &declared)
+                try declare("", value, into: &declared)
             } else if attributeName.hasPrefix("xmlns:") {
                 let prefix = String(attributeName.dropFirst(6))
                 guard !value.isEmpty, prefix != "xmlns", prefix != "xml" else { throw malformed("invalid namespace declaration") }
-                declare(prefix, value, into: &declared)
+                try declare(prefix, value, into: &declared)
             }
         }
         let (namespace, localName) = try resolve(elementName, isAttribute: false)
         var attributes: [XMLAttribute] = []
         var resolvedNames: Set<XMLAttribute.Name> = []
+        if raw.count > 1 { resolvedNames.reserveCapacity(raw.count) }
         for (attributeName, value) in raw where attributeName != "xmlns" && !attributeName.hasPrefix("xmlns:") {
             let (attributeNamespace, attributeLocal) = try resolve(attributeName, isAttribute: true)
             guard resolvedNames.insert(XMLAttribute.Name(namespace: attributeNamespace, localName: attributeLocal)).inserted else {
@@ -227,14 +229,15 @@ struct XMLReader {
         return element
     }
 
-    /// Brings `prefix` into scope as `uri` until the element that declares it ends.
-    private mutating func declare(_ prefix: String, _ uri: String, into declared: inout [String]) {
+    /// Brings `prefix` into scope as `uri` until the element that declares it ends; a prefix declared twice on
+    /// one element is a repeated attribute.
+    private mutating func declare(_ prefix: String, _ uri: String, into declared: inout Set<String>) throws(Failure) {
+        guard declared.insert(prefix).inserted else { throw malformed("duplicate attribute") }
         namespaces[prefix, default: []].append(uri)
-        declared.append(prefix)
     }
 
     /// Takes back the namespace declarations of an element that has ended.
-    private mutating func endScope(_ declared: [String]) {
+    private mutating func endScope(_ declared: Set<String>) {
         for prefix in declared { namespaces[prefix]?.removeLast() }
     }
 
@@ -246,31 +249,34 @@ struct XMLReader {
             element.children.append(.text(String(decoding: text, as: UTF8.self)))
             text.removeAll()
         }
-        while !atEnd {
-            if looksAt("</") {
-                position += 2
-                guard qualifiedName() == elementName else { throw malformed("mismatched end tag") }
-                skipSpace()
-                guard take(">") else { throw malformed("invalid end tag") }
-                flush()
-                return
-            } else if looksAt("<!--") {
-                try comment()
-            } else if looksAt("<![CDATA[") {
-                position += 9
-                try cdata(into: &text)
-            } else if looksAt("<!") {
-                throw markupDeclaration()
-            } else if looksAt("<?") {
-                try processingInstruction()
-            } else if peek == UInt8(ascii: "<") {
-                flush()
-                element.children.append(.element(try self.element(depth: depth + 1)))
-            } else if peek == UInt8(ascii: "&") {
+        while let byte = peek {
+            switch byte {
+            case UInt8(ascii: "<"):
+                if looksAt("</") {
+                    position += 2
+                    guard qualifiedName() == elementName else { throw malformed("mismatched end tag") }
+                    skipSpace()
+                    guard take(">") else { throw malformed("invalid end tag") }
+                    flush()
+                    return
+                } else if looksAt("<!--") {
+                    try comment()
+                } else if looksAt("<![CDATA[") {
+                    position += 9
+                    try cdata(into: &text)
+                } else if looksAt("<!") {
+                    throw markupDeclaration()
+                } else if looksAt("<?") {
+                    try processingInstruction()
+                } else {
+                    flush()
+                    element.children.append(.element(try self.element(depth: depth + 1)))
+                }
+            case UInt8(ascii: "&"):
                 try reference(into: &text)
-            } else if looksAt("]]>") {
+            case UInt8(ascii: "]") where looksAt("]]>"):
                 throw malformed("']]>' in text")
-            } else {
+            default:
                 try literalCharacter(into: &text, inAttribute: false)
             }
         }
@@ -278,8 +284,8 @@ struct XMLReader {
     }
 
     private mutating func cdata(into text: inout [UInt8]) throws(Failure) {
-        while !atEnd {
-            if take("]]>") { return }
+        while let byte = peek {
+            if byte == UInt8(ascii: "]"), take("]]>") { return }
             try literalCharacter(into: &text, inAttribute: false)
         }
         throw malformed("unterminated CDATA section")
@@ -309,6 +315,12 @@ struct XMLReader {
     /// Copies one literal character, normalising line ends (and, in attributes, white space to spaces).
     private mutating func literalCharacter(into text: inout [UInt8], inAttribute: Bool) throws(Failure) {
         let start = position
+        if bytes[start] >= 0x20, bytes[start] < 0x80 {
+            // Printable ASCII, the common case: nothing to check or normalise.
+            text.append(bytes[start])
+            position += 1
+            return
+        }
         try checkCharacter()
         switch bytes[start] {
         case 0x0D:
@@ -381,11 +393,16 @@ struct XMLReader {
 
     /// A name with at most one `:`, which must separate two non-empty parts.
     private mutating func qualifiedName() -> String? {
+        let start = position
         guard let name = name() else { return nil }
-        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }), let first = parts.last?.utf8.first,
-              XMLReader.isNameByte(first, first: true)
-        else { return nil }
+        var colon: Int? = nil
+        for index in start..<position where bytes[index] == UInt8(ascii: ":") {
+            guard colon == nil else { return nil }
+            colon = index
+        }
+        if let colon {
+            guard colon > start, colon + 1 < position, XMLReader.isNameByte(bytes[colon + 1], first: true) else { return nil }
+        }
         return name
     }
 
@@ -403,9 +420,10 @@ struct XMLReader {
     /// Splits a qualified name and resolves its prefix with the declarations in scope; unprefixed
     /// attributes have no namespace.
     private func resolve(_ qualifiedName: String, isAttribute: Bool) throws(Failure) -> (String, String) {
-        let parts = qualifiedName.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2 else { return (isAttribute ? "" : namespaces[""]?.last ?? "", qualifiedName) }
-        guard let namespace = namespaces[String(parts[0])]?.last else { throw malformed("undeclared namespace prefix") }
-        return (namespace, String(parts[1]))
+        guard let colon = qualifiedName.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+            return (isAttribute ? "" : namespaces[""]?.last ?? "", qualifiedName)
+        }
+        guard let namespace = namespaces[String(qualifiedName[..<colon])]?.last else { throw malformed("undeclared namespace prefix") }
+        return (namespace, String(qualifiedName[qualifiedName.utf8.index(after: colon)...]))
     }
 }
