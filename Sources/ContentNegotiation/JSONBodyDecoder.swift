@@ -18,7 +18,7 @@ enum JSONBodyDecoder {
         let members: [JSONMember]
         do {
             guard let read = try JSONParser.rootMembers(
-                text.utf8, mode: .jsonNET, maxDepth: limits.maxDepth, maxMembers: limits.maxMembers
+                text.utf8, mode: .jsonNET, maxDepth: limits.maxDepth, maxMembers: limits.maxMembers, nestedContents: false
             ) else {
                 return .failure(.emptyBody)
             }

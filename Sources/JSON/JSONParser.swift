@@ -43,13 +43,16 @@ public struct JSONParser {
     private let mode: Mode
     private let maxDepth: Int
     private let maxMembers: Int
+    /// Whether the members and elements of containers are kept (false: checked, then dropped).
+    private let keepsContents: Bool
     private var position = 0
 
-    private init(_ bytes: [UInt8], mode: Mode, maxDepth: Int, maxMembers: Int) {
+    private init(_ bytes: [UInt8], mode: Mode, maxDepth: Int, maxMembers: Int, keepsContents: Bool = true) {
         self.bytes = bytes
         self.mode = mode
         self.maxDepth = maxDepth
         self.maxMembers = maxMembers
+        self.keepsContents = keepsContents
     }
 
     /// Parses one complete JSON text of any kind.
@@ -70,10 +73,15 @@ public struct JSONParser {
 
     /// The members of a root object in text order, each with the bytes of its value; nil when the text is the
     /// literal `null`. Any other root is refused (after it has been read, so a syntax error inside is named first).
+    ///
+    /// With `nestedContents` false, a member whose value is an object or array comes back as an empty `.object`
+    /// or `.array`: what it held is read and checked like the rest, but not kept (for a caller that only binds
+    /// scalar members, this saves building a tree it would throw away).
     public static func rootMembers(
-        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth, maxMembers: Int = .max
+        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth, maxMembers: Int = .max,
+        nestedContents: Bool = true
     ) throws(JSONParseError) -> [JSONMember]? {
-        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth, maxMembers: maxMembers)
+        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth, maxMembers: maxMembers, keepsContents: nestedContents)
         parser.skipWhiteSpace()
         var members: [JSONMember]? = nil
         switch parser.peek {
@@ -124,7 +132,8 @@ public struct JSONParser {
         switch peek {
         case UInt8(ascii: "{"):
             var members: [(String, JSONNode)] = []
-            try object(depth: depth + 1) { name, value, _ in members.append((name, value)) }
+            let keeps = keepsContents
+            try object(depth: depth + 1) { name, value, _ in if keeps { members.append((name, value)) } }
             return .object(members)
         case UInt8(ascii: "["):
             return .array(try array(depth: depth + 1))
@@ -209,7 +218,8 @@ public struct JSONParser {
             skipWhiteSpace()
             if peek == UInt8(ascii: "]") { throw failure("trailing commas are not accepted") }
             try count(&read, "values in one JSON array")
-            elements.append(try value(depth: depth))
+            let element = try value(depth: depth)
+            if keepsContents { elements.append(element) }
             skipWhiteSpace()
             if peek == UInt8(ascii: ",") {
                 position += 1
@@ -260,7 +270,19 @@ public struct JSONParser {
     private mutating func string() throws(JSONParseError) -> String {
         let start = position
         position += 1
-        var text: [UInt8] = []
+        // Most strings hold no escape or control character: validate them in place, without a copy.
+        var end = position
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let decoded = String(validating: bytes[position..<end], as: UTF8.self) else {
+                throw failure("a string is not valid UTF-8", at: start)
+            }
+            position = end + 1
+            return decoded
+        }
+        // Otherwise the plain part so far is copied, and the rest read byte by byte.
+        var text = Array(bytes[position..<end])
+        position = end
         while let byte = peek {
             position += 1
             switch byte {
