@@ -296,7 +296,16 @@ struct XMLReader {
             throw malformed("attribute values must be quoted")
         }
         position += 1
-        var value: [UInt8] = []
+        // Most values are printable ASCII without references: taken as they stand, without a copy.
+        var end = position
+        while end < bytes.count, bytes[end] != quote, bytes[end] >= 0x20, bytes[end] < 0x80, bytes[end] != UInt8(ascii: "&"),
+              bytes[end] != UInt8(ascii: "<") { end += 1 }
+        if end < bytes.count, bytes[end] == quote {
+            defer { position = end + 1 }
+            return String(decoding: bytes[position..<end], as: UTF8.self)
+        }
+        var value = Array(bytes[position..<end])
+        position = end
         while let byte = peek, byte != quote {
             if byte == UInt8(ascii: "<") { throw malformed("'<' in an attribute value") }
             if byte == UInt8(ascii: "&") {
