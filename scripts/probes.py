@@ -783,8 +783,8 @@ def run_probe(number, title, issue_saw, body):
         stop = stack.interrupt()
     head = [f"### Probe {number}: {title}", "",
             f"Issue #14 saw: {issue_saw}", "",
-            f"Load average at the start: {', '.join(load)} (2 shared cores). {stop_report(stop)}", ""]
-    return "\n".join(head) + text + "\n", stop
+            f"Load average at the start: {', '.join(load)} ({os.cpu_count()} cores, shared with other work).", ""]
+    return "\n".join(head) + text + "\nStopped as a terminal stops it: " + stop_report(stop) + "\n", stop
 
 
 async def probe_responder_kill(probe):
@@ -1123,11 +1123,22 @@ async def probe_slow_peers(probe):
     return "\n".join(lines)
 
 
+def hostile_members():
+    members = Bill("unused", 1).members()
+    del members["billnum"]
+    return members
+
+
+def at_the_cap(kind):
+    """The most extra items the responder still reads in full (ContentNegotiation's DecodingLimits: 64 attributes on
+    an element, the namespace declaration included; 256 members in an object or fields in a form)."""
+    return 64 - 1 if kind == "XML attributes" else 256 - len(hostile_members())
+
+
 def hostile_body(kind, count):
     """A bill without its billnum (answered 1002 once read, so that nothing but reading it costs) carrying `count`
     extra XML root attributes, JSON members or form fields."""
-    members = Bill("unused", 1).members()
-    del members["billnum"]
+    members = hostile_members()
     if kind == "XML attributes":
         attributes = "".join(f' a{i}="x"' for i in range(count))
         elements = "".join(f"<{name}>{value}</{name}>" for name, value in sorted(members.items()))
@@ -1141,18 +1152,30 @@ def hostile_body(kind, count):
 
 
 HOSTILE_KINDS = ("XML attributes", "JSON members", "form fields")
-HOSTILE_SIZES = (0, 1350, 2700, 5400)
+HOSTILE_SIZES = (0, 1350, 2700, 5400)  # the issue's sizes
+
+
+def cpu_nanoseconds(pid):
+    """CPU time of all of a process's threads, in ns (the scheduler's own count: finer than /proc/<pid>/stat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as handle:
+                total += int(handle.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
 
 
 async def probe_hostile_bodies(probe):
     stack = probe.stack
 
     async def measure(make):
-        """25 requests one after another: latencies and the responder's CPU time per request."""
+        """50 requests one after another: latencies and the responder's CPU time per request."""
         responder = stack.pid("threepay")
-        cpu_before = shared.cpu_seconds(responder)
-        replies = [await make() for _ in range(25)]
-        cpu = (shared.cpu_seconds(responder) - cpu_before) / len(replies) * 1000
+        cpu_before = cpu_nanoseconds(responder)
+        replies = [await make() for _ in range(50)]
+        cpu = (cpu_nanoseconds(responder) - cpu_before) / len(replies) / 1e6
         codes = {}
         for reply in replies:
             codes[reply.label] = codes.get(reply.label, 0) + 1
@@ -1171,7 +1194,7 @@ async def probe_hostile_bodies(probe):
              "1.0×", f"{normal_cpu:.1f} ms", "1.0×", normal_codes]]
     bodies = {}
     for kind in HOSTILE_KINDS:
-        for size in HOSTILE_SIZES:
+        for size in (0, at_the_cap(kind)) + HOSTILE_SIZES[1:]:
             body, media = bodies[(kind, size)] = hostile_body(kind, size)
             latency, cpu, codes = await measure(
                 lambda: exchange("POST", SCANCODE, body, [("Content-Type", media)]))
@@ -1184,40 +1207,52 @@ async def probe_hostile_bodies(probe):
     events = {}
     hostile = []
 
-    async def hostile_client(index, until):
+    async def hostile_client(index, until, interval):
+        """Back to back (interval 0), or one request every `interval` s."""
         turn = index
         while probe.now() < until:
+            due = time.monotonic() + interval
             body, media = bodies[(HOSTILE_KINDS[turn % len(HOSTILE_KINDS)], HOSTILE_SIZES[-1])]
             turn += 1
             reply = await exchange("POST", SCANCODE, body, [("Content-Type", media)])
             reply.sent -= probe.start
             hostile.append(reply)
+            await asyncio.sleep(max(0, due - time.monotonic()))
 
     async def fault():
         await asyncio.sleep(10)
         events["on"] = probe.now()
-        await asyncio.gather(*(hostile_client(i, events["on"] + 30) for i in range(16)))
+        await asyncio.gather(*(hostile_client(i, events["on"] + 20, 0) for i in range(16)))
+        events["paced"] = probe.now()
+        # The rate the issue's 16 clients reached at 160 ms a request: 100/s in all.
+        await asyncio.gather(*(hostile_client(i, events["paced"] + 20, 0.16) for i in range(16)))
         events["off"] = probe.now()
 
     start_load = probe.now()
-    await asyncio.gather(probe.load(50), fault())
-    on, off = events["on"], events["off"]
-    phases = [("before (10 s)", start_load, on), ("16 hostile clients (30 s)", on, off), ("after (10 s)", off, 1e9)]
+    await asyncio.gather(probe.load(60), fault())
+    on, paced, off = events["on"], events["paced"], events["off"]
+    phases = [("before (10 s)", start_load, on), ("16 clients back to back (20 s)", on, paced),
+              ("16 clients, 100/s in all (20 s)", paced, off), ("after (10 s)", off, 1e9)]
     codes = {}
     for reply in hostile:
         codes[reply.label] = codes.get(reply.label, 0) + 1
+    fast = [r for r in hostile if on <= r.sent < paced]
+    slow = [r for r in hostile if paced <= r.sent < off]
     lines = [
         "What was done: 25 requests one after another of each body, the responder's CPU time read from /proc before "
         "and after: a normal ScanCode, and a bill without its billnum (so that reading it is all it costs) with 0, "
-        "1,350, 2,700 or 5,400 extra items (root attributes ` aN=\"x\"`, members `\"mN\":0`, fields `&fN=`); then "
-        f"{RATE:.0f} normal bills/s (JSON) for 50 s, and from +10 s to +40 s 16 clients sending the 5,400-item bodies "
-        "(the three kinds in turn) back to back.", "",
+        "as many as the caps allow, 1,350, 2,700 or 5,400 extra items (root attributes ` aN=\"x\"`, members `\"mN\":0`, fields `&fN=`); then "
+        f"{RATE:.0f} normal bills/s (JSON) for 60 s; from +10 s 16 clients send the 5,400-item bodies (the three "
+        "kinds in turn) back to back for 20 s, then for 20 s more at 100 requests/s in all (each client one every "
+        "160 ms: the rate the issue's clients reached). The load generator shares the 2 cores.", "",
         cost, "",
         "Normal ScanCode while the 16 clients send:", "",
         answer_table(probe.replies, phases), "",
         latency_table(probe.replies, phases), "",
-        f"The hostile requests: {len(hostile):,} in {off - on:.0f} s ({len(hostile) / (off - on):.0f}/s), p50 "
-        f"{ms(pct([r.latency_ms for r in hostile], 0.5))}, p99 {ms(pct([r.latency_ms for r in hostile], 0.99))}; "
+        f"The hostile requests: back to back {len(fast):,} in {paced - on:.0f} s ({len(fast) / (paced - on):.0f}/s, p50 "
+        f"{ms(pct([r.latency_ms for r in fast], 0.5))}, p99 {ms(pct([r.latency_ms for r in fast], 0.99))}), paced "
+        f"{len(slow):,} in {off - paced:.0f} s ({len(slow) / (off - paced):.0f}/s, p50 "
+        f"{ms(pct([r.latency_ms for r in slow], 0.5))}, p99 {ms(pct([r.latency_ms for r in slow], 0.99))}); "
         + "; ".join(f"{v:,} × {k}" for k, v in codes.items()) + ".", "",
         "Reconciliation:", "",
         await resolve_and_reconcile(probe), ""]
@@ -1387,6 +1422,14 @@ def main(arguments):
     os.makedirs(os.path.join(STATE, "results"), exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     report = os.path.join(STATE, "results", f"probes-{stamp}.md")
+    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    machine = shared.machine()
+    preamble = (f"Run {stamp} of `scripts/probes.py {' '.join(arguments)}` at commit {revision or 'unknown'}, "
+                f"{machine.get('cpu_model', 'unknown CPU')}, {machine.get('cpus')} cores, {machine.get('memory_mb')} MB; "
+                f"stack in {os.path.relpath(STATE, ROOT)} on 127.0.0.1:{PORT}, release build.\n")
+    print(preamble, flush=True)
+    with open(report, "a") as handle:
+        handle.write(preamble + "\n")
     failed = False
     for number in chosen:
         name, title, issue_saw, body = PROBES[number]
