@@ -230,6 +230,11 @@ def read_to_end(connection, seconds):
 
 # --- statistics and tables ----------------------------------------------------------------------------
 
+def utc_text():
+    """Now in UTC as MariaDB writes DATETIME(3) (the procedures stamp rows with UTC_TIMESTAMP(3))."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
 def pct(values, q):
     values = sorted(values)
     if not values:
@@ -759,6 +764,11 @@ async def resolve_and_reconcile(probe, exclude=()):
     return "\n".join(lines)
 
 
+async def with_reconciliation(probe, lines, exclude=(), heading="Reconciliation:"):
+    """A probe's Markdown: its lines, then the reconciliation once the fault is over."""
+    return "\n".join(lines + [heading, "", await resolve_and_reconcile(probe, exclude), ""])
+
+
 def stop_report(stop):
     parts = [f"SIGINT to the process group (Ctrl-C): exit status {stop['status']} after {stop['seconds']:.1f} s"]
     parts.append("every process gone" if not stop["alive"] else f"still running: {', '.join(stop['alive'])}")
@@ -831,9 +841,8 @@ async def probe_responder_kill(probe):
                 ", ".join(same), "yes" if stack.process.poll() is None else "no"]]), "",
         "The supervisor's lines in `stack.log` (also on the terminal):", "",
         "\n".join(f"    {line}" for line in said), "",
-        "Reconciliation:", "",
-        await resolve_and_reconcile(probe), ""]
-    return "\n".join(lines)
+    ]
+    return await with_reconciliation(probe, lines)
 
 
 async def probe_db_freeze(probe):
@@ -845,13 +854,15 @@ async def probe_db_freeze(probe):
     async def fault():
         await asyncio.sleep(10)
         events["stop"] = probe.now()
+        events["stop_utc"] = utc_text()
         os.kill(mariadbd, signal.SIGSTOP)
         try:
             await asyncio.sleep(35)
         finally:
+            # Taken before the thaw: a row stamped later was written after it.
+            events["cont_utc"] = utc_text()
             os.kill(mariadbd, signal.SIGCONT)
         events["cont"] = probe.now()
-        events["cont_utc"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
     async def load_then_stop():
         await probe.load(65)
@@ -868,10 +879,11 @@ async def probe_db_freeze(probe):
     late = [r for r in probe.replies if r.latency_ms > 30000]
     # Records the database wrote when it thawed: statements a worker had sent before it gave up.
     failed = [b.billnum for b in probe.bills.values() if b.reply is not None and not b.reply.ok]
-    thawed = {row[0]: (row[1], row[2]) for row in stack.rows(
-        "SELECT billnum, status, created_at >= '" + events["cont_utc"] + "' FROM T_3Pay_Offline_ReceiveMoney")}
-    failed_records = [thawed[b] for b in failed if b in thawed]
-    written_after = sum(1 for _, after in failed_records if after == "1")
+    when = {row[0]: (row[1], row[2]) for row in stack.rows(
+        f"SELECT billnum, status, CASE WHEN created_at < '{events['stop_utc']}' THEN 'before' "
+        f"WHEN created_at >= '{events['cont_utc']}' THEN 'after' ELSE 'during' END FROM T_3Pay_Offline_ReceiveMoney")}
+    failed_records = [when[b] for b in failed if b in when]
+    written = {moment: sum(1 for _, m in failed_records if m == moment) for moment in ("before", "during", "after")}
     lines = [
         f"What was done: {RATE:.0f} new bills/s to ScanCode for 65 s; `kill -STOP` of mariadbd at +{stop:.1f} s, "
         f"`kill -CONT` 35 s later; `GET {HEALTH}` every 0.5 s throughout.", "",
@@ -889,11 +901,10 @@ async def probe_db_freeze(probe):
         f"Failed bills with a record: {len(failed_records)} ("
         + ", ".join(f"{status} {sum(1 for s, _ in failed_records if s == status)}"
                     for status in sorted({s for s, _ in failed_records}))
-        + f"); {written_after} of these records were created after the thaw (the worker's call, sent before it "
-        "answered, ran when the database woke up).", "",
-        "Reconciliation:", "",
-        await resolve_and_reconcile(probe), ""]
-    return "\n".join(lines)
+        + f"); created before the freeze {written['before']}, after the thaw {written['after']} (a call the worker "
+        f"had sent before it answered, run when the database woke up), in between {written['during']}.", "",
+    ]
+    return await with_reconciliation(probe, lines)
 
 
 async def probe_row_lock(probe):
@@ -970,9 +981,10 @@ async def probe_row_lock(probe):
         "Every other bill:", "",
         answer_table(probe.replies, phases), "",
         latency_table(probe.replies, phases), "",
-        "Reconciliation (the held bill's own records are checked above; it is left out of the resolution):", "",
-        await resolve_and_reconcile(probe, exclude={held.billnum}), ""]
-    return "\n".join(lines)
+    ]
+    return await with_reconciliation(probe, lines, exclude={held.billnum},
+                                     heading="Reconciliation (the held bill's own records are checked above; it is "
+                                             "left out of the resolution):")
 
 
 async def probe_gateway_hang(probe):
@@ -1033,9 +1045,8 @@ async def probe_gateway_hang(probe):
         f"First 4002/4003 answer: {f'+{busy_from:.1f} s into the fault' if busy_from is not None else 'none'}.", "",
         "Meanwhile (requests sent while the gateway hangs):", "",
         table(["request", "count", "p50", "p90", "p99", "max", "answers"], lookups), "",
-        "Reconciliation:", "",
-        await resolve_and_reconcile(probe), ""]
-    return "\n".join(lines)
+    ]
+    return await with_reconciliation(probe, lines)
 
 
 class HalfOpenPeers(threading.Thread):
@@ -1118,9 +1129,8 @@ async def probe_slow_peers(probe):
                 f"{int(statistics.median(held)) if held else 0:,}", full]]), "",
         answer_table(probe.replies, phases), "",
         latency_table(probe.replies, phases), "",
-        "Reconciliation:", "",
-        await resolve_and_reconcile(probe), ""]
-    return "\n".join(lines)
+    ]
+    return await with_reconciliation(probe, lines)
 
 
 def hostile_members():
@@ -1239,7 +1249,7 @@ async def probe_hostile_bodies(probe):
     fast = [r for r in hostile if on <= r.sent < paced]
     slow = [r for r in hostile if paced <= r.sent < off]
     lines = [
-        "What was done: 25 requests one after another of each body, the responder's CPU time read from /proc before "
+        "What was done: 50 requests one after another of each body, the responder's CPU time read from /proc before "
         "and after: a normal ScanCode, and a bill without its billnum (so that reading it is all it costs) with 0, "
         "as many as the caps allow, 1,350, 2,700 or 5,400 extra items (root attributes ` aN=\"x\"`, members `\"mN\":0`, fields `&fN=`); then "
         f"{RATE:.0f} normal bills/s (JSON) for 60 s; from +10 s 16 clients send the 5,400-item bodies (the three "
@@ -1254,9 +1264,8 @@ async def probe_hostile_bodies(probe):
         f"{len(slow):,} in {off - paced:.0f} s ({len(slow) / (off - paced):.0f}/s, p50 "
         f"{ms(pct([r.latency_ms for r in slow], 0.5))}, p99 {ms(pct([r.latency_ms for r in slow], 0.99))}); "
         + "; ".join(f"{v:,} × {k}" for k, v in codes.items()) + ".", "",
-        "Reconciliation:", "",
-        await resolve_and_reconcile(probe), ""]
-    return "\n".join(lines)
+    ]
+    return await with_reconciliation(probe, lines)
 
 
 async def probe_nginx_errors(probe):
@@ -1266,15 +1275,20 @@ async def probe_nginx_errors(probe):
 
     def row(case, negotiation, reply, status_expected):
         if reply.error:
-            rows.append([case, negotiation, "–", "–", reply.error, "–"])
+            rows.append([case, negotiation, "–", "–", reply.error, "–", "–"])
             return
         body = reply.body.decode("utf-8", "replace").replace("|", "\\|")
-        if len(body) > 90:
-            body = body[:87] + "…"
+        if len(body) > 60:
+            body = body[:57] + "…"
+        static = os.path.join(ROOT, "nginx", "errors", f"{reply.errcode}.{reply.content_type.split(';')[0].split('/')[-1]}")
+        if os.path.exists(static) and open(static, "rb").read() == reply.body:
+            body = f"= nginx/errors/{os.path.basename(static)}"
+        else:
+            body = f"`{body}`"
         envelope = "HTML page" if reply.html else ("envelope" if reply.errcode is not None else "not an envelope")
         rows.append([case, negotiation, f"{reply.status}" + ("" if reply.status == status_expected else f" (expected {status_expected})"),
                      reply.content_type or "–", f"{envelope} {reply.errcode if reply.errcode is not None else ''}".strip(),
-                     f"`{body}`"])
+                     reply.headers.get("x-threepay-errcode", "–"), body])
 
     async def raw(data, timeout=40.0):
         return await exchange(None, None, raw=data, timeout=timeout)
@@ -1305,7 +1319,7 @@ async def probe_nginx_errors(probe):
             reply = Reply(0, 0, *parse_answer(answer))
             row(label, "XML", reply, 408)
         else:
-            rows.append([label, "XML", "–", "–", f"no answer: connection {ending} after {time.monotonic() - clock:.1f} s", "–"])
+            rows.append([label, "XML", "–", "–", f"no answer: connection {ending} after {time.monotonic() - clock:.1f} s", "–", "–"])
 
     # 429: limit_conn (256 requests in progress per address; loopback is exempt): 256 requests from 127.0.0.2
     # whose bodies never come, then one more of each format.
@@ -1363,13 +1377,13 @@ async def probe_nginx_errors(probe):
 
     # 500: nginx's own internal error needs a broken nginx (its body folder gone: EdgeNginxFaultTests); with the
     # shipped body buffer equal to the body limit no body reaches the disk, so no request provokes it.
-    rows.append(["500 nginx internal error", "–", "–", "–", "not reachable from a client with the shipped settings", "–"])
+    rows.append(["500 nginx internal error", "–", "–", "–", "not reachable from a client with the shipped settings", "–", "–"])
     html = sum(1 for r in rows if r[4].startswith("HTML"))
     lines = [
         "What was done: each error provoked from outside, with `Accept: application/json` and `Accept: application/xml` "
         "(raw requests over a socket; the responder killed with its supervisor stopped for 502, the database frozen "
         "for the responder's 503, the responder stopped with `kill -STOP` for 504).", "",
-        table(["case", "asked", "status", "Content-Type", "body is", "body"], rows), "",
+        table(["case", "asked", "status", "Content-Type", "body is", "X-ThreePay-Errcode", "body"], rows), "",
         f"HTML pages: {html}.", ""]
     return "\n".join(lines)
 
