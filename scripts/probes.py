@@ -42,7 +42,7 @@ from types import SimpleNamespace
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "soak"))
-import soak as shared  # noqa: E402  (the soak driver's process, database and receipt helpers)
+import soak as shared  # noqa: E402  (the soak driver's bill, process, database and receipt helpers)
 
 STATE = os.path.abspath(os.environ.get("PROBES_STATE_DIR") or os.path.join(ROOT, "var", "probes"))
 PORT = int(os.environ.get("PROBES_PORT") or 18191)
@@ -399,25 +399,21 @@ def build():
 
 # --- the load -----------------------------------------------------------------------------------------
 
-class Bill:
-    __slots__ = ("billnum", "number", "billtype", "amount", "cardno", "reply", "autoid", "codeurl", "paid", "kind")
+class Bill(shared.Bill):
+    """The soak's bill (billtypes 1-7 in turn, type 7 with its own card, exact amounts), numbered by the probe."""
+
+    __slots__ = ("number", "reply", "kind")
 
     def __init__(self, billnum, number, kind="load"):
-        self.billnum, self.number, self.kind = billnum, number, kind
-        self.billtype = str(1 + number % 7)
-        self.amount = f"{1 + number % 89}.{(number * 7) % 100:02d}"
-        self.cardno = "C" + billnum if self.billtype == "7" else None
-        self.reply = self.autoid = self.codeurl = None
-        self.paid = False
+        billtype = str(1 + number % 7)
+        super().__init__(billnum, billtype, f"{1 + number % 89}.{(number * 7) % 100:02d}",
+                         "C" + billnum if billtype == "7" else None, None)
+        self.number, self.kind, self.reply = number, kind, None
 
     def members(self):
-        members = {"billnum": self.billnum, "billtype": self.billtype, "body": "probe", "paytype": "01",
-                   "paymentvalue": self.amount, "clientip": "10.0.0.10"}
-        if self.cardno:
-            members["cardno"] = self.cardno
-        return members
+        return dict(self.json(), body="probe")
 
-    def json(self):
+    def payload(self):
         return json.dumps(self.members()).encode()
 
 
@@ -453,7 +449,7 @@ class Probe:
         return task
 
     async def scancode(self, bill, body=None, headers=None, scheduled=None):
-        reply = await exchange("POST", SCANCODE, body if body is not None else bill.json(),
+        reply = await exchange("POST", SCANCODE, body if body is not None else bill.payload(),
                                headers or [("Content-Type", "application/json")], started_at=scheduled)
         reply.sent -= self.start
         bill.reply = reply
@@ -580,7 +576,7 @@ async def send_again(bills):
 
     async def one(bill):
         async with gate:
-            reply = await exchange("POST", SCANCODE, bill.json(), [("Content-Type", "application/json")])
+            reply = await exchange("POST", SCANCODE, bill.payload(), [("Content-Type", "application/json")])
             reply_bill[id(reply)] = bill
             return reply
 
@@ -1193,14 +1189,14 @@ async def probe_hostile_bodies(probe):
 
     async def normal_scancode():
         bill = probe.new_bill("cost")
-        reply = await exchange("POST", SCANCODE, bill.json(), [("Content-Type", "application/json")])
+        reply = await exchange("POST", SCANCODE, bill.payload(), [("Content-Type", "application/json")])
         reply_bill[id(reply)] = bill
         bill.reply = reply
         probe.resends.append(reply)  # reconciled with the rest, not counted in the load's tables
         return reply
 
     normal_latency, normal_cpu, normal_codes = await measure(normal_scancode)
-    rows = [["normal ScanCode (a valid JSON bill, issued)", "–", f"{len(Bill('x', 1).json())} B", ms(normal_latency),
+    rows = [["normal ScanCode (a valid JSON bill, issued)", "–", f"{len(Bill('x', 1).payload())} B", ms(normal_latency),
              "1.0×", f"{normal_cpu:.1f} ms", "1.0×", normal_codes]]
     bodies = {}
     for kind in HOSTILE_KINDS:
@@ -1349,7 +1345,7 @@ async def probe_nginx_errors(probe):
         os.kill(responder, signal.SIGKILL)
         await asyncio.sleep(0.3)
         for name, accept in accepts:
-            row("502 responder down", name, await exchange("POST", SCANCODE, Bill(probe.prefix + "X", 1).json(),
+            row("502 responder down", name, await exchange("POST", SCANCODE, Bill(probe.prefix + "X", 1).payload(),
                                                           [("Accept", accept), ("Content-Type", "application/json")]), 502)
     finally:
         os.kill(supervisor, signal.SIGCONT)
