@@ -28,7 +28,7 @@ struct Router {
     }
 
     /// Paths compare without case and without a trailing slash.
-    private static func key(_ path: String) -> String {
+    static func key(_ path: String) -> String {
         var lowered = path.lowercased()
         while lowered.count > 1, lowered.hasSuffix("/") { lowered.removeLast() }
         return lowered

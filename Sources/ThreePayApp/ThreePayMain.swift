@@ -91,13 +91,14 @@ public enum ThreePayMain {
             fail("the database lacks these stored procedures: \(missing.joined(separator: ", ")) (apply sql/ — see sql/README.md)")
         }
         let background = BackgroundDuties.start(services: services)
+        let doormanHealth = DoormanHealth(services: services)
         RequestLog.note(
             "threepay listening on \(configuration.listen) with \(configuration.workers) workers, gateway \(SettingReader.displayURL(configuration.alipay.gateway))")
         do {
             try server.run(
                 makeHandler: { worker in try Worker(index: worker, services: services).handle },
                 overflow: { request in
-                    Answer(for: request).failure(ServiceError(
+                    doormanHealth.answer(request) ?? Answer(for: request).failure(ServiceError(
                         .serviceRestarting,
                         message: "Every worker of the service is busy; send the same request again in a moment."))
                 },

@@ -180,4 +180,63 @@ final class FaultDeadlineTests: XCTestCase {
         let finished = try await hanging
         XCTAssertEqual(finished, [0, 0])
     }
+
+    /// Every worker busy (held at the gateway) and the database frozen: health is answered by the doorman, and it
+    /// says what matters, the database (4001), not the overload (4003).
+    func testWhenEveryWorkerIsBusyAndTheDatabaseIsFrozenHealthSays4001() async throws {
+        guard LifecycleProcesses.hasPrivateDatabase else { throw XCTSkip("needs the stack's private MariaDB") }
+        let pidText = try String(contentsOfFile: TestStack.stateDir + "/mariadb.pid", encoding: .utf8)
+        let mariadbd = try XCTUnwrap(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let responder = try await TestResponder.start([
+            "THREEPAY_WORKERS": "2", "THREEPAY_GATEWAY_CONCURRENCY": "2", "THREEPAY_BUSY_WAIT_MS": "200",
+            "THREEPAY_ALIPAY_TIMEOUT": "60000", "THREEPAY_REQUEST_DEADLINE_MS": "120000",
+        ])
+        defer { responder.stop() }
+        try await StackSandbox.run {
+            try $0.setFaults(["mode": "hang", "applied": true, "count": 2, "hang_ms": 3_600_000])
+        }
+        let answered = SharedCounter()
+        let run = ScanCodeBillNumbers.next("DH")
+        async let hanging = withThrowingTaskGroup(of: Int?.self) { group in
+            for number in 0..<2 {
+                group.addTask {
+                    let reply = try await Self.scanCode(run + "\(number)", amount: "1.00")
+                    answered.increment()
+                    return reply.errcode
+                }
+            }
+            var all: [Int?] = []
+            for try await errcode in group { all.append(errcode) }
+            return all
+        }
+        try await Poll.eventually("both workers held at the gateway", seconds: 30) {
+            try await StackSandbox.run { try $0.faults() }["count"] == "0"
+        }
+
+        XCTAssertEqual(kill(mariadbd, SIGSTOP), 0)
+        var frozen = true
+        defer { if frozen { kill(mariadbd, SIGCONT) } }
+        let checked = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
+        XCTAssertEqual(checked.status, 503, checked.text)
+        XCTAssertEqual(checked.errcode, 4001, "the database, not the overload: \(checked.text)")
+        XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
+        XCTAssertTrue(try String(contentsOfFile: "/proc/\(mariadbd)/status", encoding: .utf8).contains("State:\tT"),
+                      "answered while the database was still frozen")
+        kill(mariadbd, SIGCONT)
+        frozen = false
+
+        // Thawed, with the workers still busy: the overload again.
+        let thawed = try await Poll.eventualValue("health after the thaw", seconds: 30, every: 0.5) { () -> HTTPReply? in
+            let reply = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
+            return reply.errcode == 4003 ? reply : nil
+        }
+        XCTAssertEqual(thawed.status, 503)
+        XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
+
+        try await StackSandbox.run { sandbox in
+            try sandbox.resetFaults(until: "the hanging calls answered") { answered.value == 2 }
+        }
+        let finished = try await hanging
+        XCTAssertEqual(finished, [0, 0])
+    }
 }
