@@ -83,7 +83,8 @@ class Settings:
 
     def as_dict(self):
         keys = ["BENCH_SECONDS", "BENCH_REPS", "BENCH_WARMUP", "BENCH_CONCURRENCY", "BENCH_LATENCIES",
-                "BENCH_WORKERS", "BENCH_KEEP_CONN", "BENCH_KEEPALIVE", "BENCH_HELLO_THREADS"]
+                "BENCH_WORKERS", "BENCH_GATEWAY_CONCURRENCY", "BENCH_BUSY_WAIT_MS", "BENCH_KEEP_CONN",
+                "BENCH_KEEPALIVE", "BENCH_HELLO_THREADS"]
         return {
             "seconds_per_point": self.seconds,
             "repetitions": self.reps,
@@ -103,6 +104,8 @@ class Settings:
             "http_port": self.port,
             "responder_workers": os.environ.get("THREEPAY_WORKERS", "64 (default)"),
             "sandbox_workers": os.environ.get("THREEPAY_SANDBOX_WORKERS", "64 (default)"),
+            "gateway_concurrency": os.environ.get("THREEPAY_GATEWAY_CONCURRENCY", "3/4 of the workers (default)"),
+            "busy_wait_ms": os.environ.get("THREEPAY_BUSY_WAIT_MS", "1000 (default)"),
             "build_config": os.environ.get("THREEPAY_BUILD_CONFIG", "release"),
             "issue_defaults": self.is_default,
             "environment": {key: os.environ[key] for key in keys if key in os.environ},

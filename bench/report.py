@@ -409,7 +409,7 @@ def markdown(data):
     out = [f"# ThreePay ScanCode benchmark — {data['started_at']}", ""]
     if not settings.get("issue_defaults"):
         out += ["**Custom settings** (not the issue's method: 20 s × 3 repetitions, 5 s warm-up, "
-                "c16/64/256 × 0/50 ms): numbers are indicative only.", ""]
+                "c1/16/64/256 × 0/50 ms): numbers are indicative only.", ""]
     if headline(data):
         out += [f"**{headline(data)}**", ""]
     out += ["## Goals", "", "Each goal is a ratio of a ScanCode figure to a floor measured in the same run "
@@ -456,7 +456,9 @@ def markdown(data):
             f"- {versions.get('libfcgi')}, {versions.get('libcurl')}, {versions.get('libmariadb')}, "
             f"python {versions.get('python')}",
             "", "## Settings", "",
-            f"- responder workers {settings['responder_workers']}, sandbox workers {settings['sandbox_workers']}, "
+            f"- responder workers {settings['responder_workers']} (gateway seats "
+            f"{settings.get('gateway_concurrency', '3/4 of the workers')}, busy wait "
+            f"{settings.get('busy_wait_ms', 1000)} ms), sandbox workers {settings['sandbox_workers']}, "
             f"wrk threads {settings['wrk_threads']} (timeout {settings['wrk_timeout_s']} s), port {settings['http_port']}",
             f"- floor: {settings['floor_seconds']} s per measurement, health at c{settings['health_concurrency']}, "
             f"CALLs and minimal pairs at concurrency {settings['call_concurrency']}, FastCGI hello at "

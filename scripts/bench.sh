@@ -13,6 +13,8 @@
 #   BENCH_HELLO_CONCURRENCY ("1 16") BENCH_HELLO_THREADS (64)  the FastCGI hello floor (bench/fcgi-hello.c)
 #   BENCH_PORT (18480) BENCH_STATE_DIR (var/bench) BENCH_RESULTS_DIR (bench/results)
 #   BENCH_WORKERS (256) BENCH_SANDBOX_WORKERS (300)           responder and sandbox worker threads
+#   BENCH_GATEWAY_CONCURRENCY BENCH_BUSY_WAIT_MS               the responder's THREEPAY_GATEWAY_CONCURRENCY and
+#                                                              THREEPAY_BUSY_WAIT_MS (unset: its defaults)
 #   BENCH_KEEP_CONN (0) BENCH_KEEPALIVE (16)                   1: nginx keeps FastCGI connections to the responder
 #                                                              (and the hello) open, KEEPALIVE idle ones per worker
 #   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with
@@ -34,6 +36,10 @@ export THREEPAY_HTTP_PORT="${BENCH_PORT:-18480}"
 export THREEPAY_BUILD_CONFIG=release
 export THREEPAY_WORKERS="${BENCH_WORKERS:-256}"
 export THREEPAY_SANDBOX_WORKERS="${BENCH_SANDBOX_WORKERS:-300}"
+# The responder's gateway seats (default 3/4 of the workers: more Alipay calls at once are answered 4002) and
+# its patience with a full house (4003), for measuring small worker pools.
+if [ -n "${BENCH_GATEWAY_CONCURRENCY:-}" ]; then export THREEPAY_GATEWAY_CONCURRENCY="$BENCH_GATEWAY_CONCURRENCY"; fi
+if [ -n "${BENCH_BUSY_WAIT_MS:-}" ]; then export THREEPAY_BUSY_WAIT_MS="$BENCH_BUSY_WAIT_MS"; fi
 # No sandbox state file: it rewrites the whole trade book after changes, which would spend the CPU the
 # benchmark measures. A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
 export THREEPAY_SANDBOX_STATE=" "
