@@ -4,8 +4,9 @@
 scripts/bench.sh builds, starts the stack and then runs this file; it can also be run by hand against a
 stack that scripts/stack.sh started with the same THREEPAY_STATE_DIR and THREEPAY_HTTP_PORT. It measures
 the floor (RSA signatures, the health route, the procedures' CALL rate), then every (gateway latency,
-concurrency) point, reconciles each repetition against the database and the sandbox, and writes the
-report (bench/report.py renders it). See bench/README.md.
+concurrency) point, reconciles each repetition against the database and the sandbox, measures what the
+largest hostile body of each kind costs against a normal request (bench/hostile.py), and writes the report
+(bench/report.py renders it). See bench/README.md.
 """
 
 import json
@@ -24,6 +25,7 @@ from datetime import datetime, timezone
 
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402  (bench/hostile.py)
 import report  # noqa: E402  (bench/report.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,6 +80,8 @@ class Settings:
         self.profile_seconds = env_int("BENCH_PROFILE_SECONDS", 10)
         self.keep_conn = os.environ.get("BENCH_KEEP_CONN", "0") == "1"
         self.baseline = os.environ.get("BENCH_BASELINE", BASELINE)
+        self.hostile = os.environ.get("BENCH_HOSTILE", "1") != "0"
+        self.hostile_seconds = env_int("BENCH_HOSTILE_SECONDS", min(self.seconds, 10))
         self.is_default = (self.seconds, self.reps, self.warmup, self.concurrency, self.latencies) == (
             20, 3, 5, [1, 16, 64, 256], [0, 50])
 
@@ -93,6 +97,7 @@ class Settings:
             "gateway_latency_ms": self.latencies,
             "floor_seconds": self.floor_seconds,
             "profile_seconds": self.profile_seconds if self.profile else None,
+            "hostile_seconds": self.hostile_seconds if self.hostile else None,
             "health_concurrency": self.health_concurrency,
             "call_concurrency": self.call_concurrency,
             "hello_concurrency": self.hello_concurrency,
@@ -631,6 +636,12 @@ def medians(reps):
     }
 
 
+# --- hostile bodies ----------------------------------------------------------------------------------
+
+# The responder's default THREEPAY_MAX_BODY, which the benchmark's stack runs with (bench.sh sets no other).
+HOSTILE_BODY_LIMIT = 65_536
+
+
 # --- profile -----------------------------------------------------------------------------------------
 
 PROFILE_CONCURRENCY = 64
@@ -816,6 +827,11 @@ def main():
             log(f"point: gateway latency {latency} ms, concurrency {connections}: warm-up {settings.warmup} s, "
                 f"{settings.reps} × {settings.seconds} s")
             data["points"].append(run_point(settings, stack, run_dir, token, index, latency, connections))
+
+    if settings.hostile:
+        sandbox_prepare(settings, 0)
+        data["hostile"] = hostile.measure(settings.port, stack.pids["responder"], settings.hostile_seconds, token,
+                                          HOSTILE_BODY_LIMIT, lambda prefix: bill_counts(settings, prefix)[0], log)
 
     if settings.profile:
         data["profile"] = profile(settings, stack, run_dir, token)

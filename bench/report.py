@@ -332,6 +332,40 @@ def headline(data):
     return text
 
 
+def hostile_rows(data):
+    """The normal request, then each hostile body: responder CPU and client time per request, and both as ratios
+    to the normal request's."""
+    hostile = data.get("hostile")
+    if not hostile:
+        return None
+    header = ["body", "bytes", "answers", "requests", "responder CPU ms/req", "× normal", "ms/req", "× normal",
+              "p99 ms"]
+    normal = hostile["normal"]
+    answers = lambda entry: ", ".join(f"{k}: {v}" for k, v in sorted(entry["answers"].items()))  # noqa: E731
+    rows = [["normal ScanCode, JSON (database and gateway)", "–", answers(normal), _fmt(normal["requests"]),
+             _fmt(normal["responder_cpu_ms_per_request"], 3), "1", _fmt(normal["ms_per_request"], 3), "1",
+             _fmt(normal["p99_ms"], 2)]]
+    for kind in hostile["kinds"]:
+        shown = answers(kind) + ("" if kind["as_expected"] else f" (expected {kind['expected']} only)")
+        if kind["records"]:
+            shown += f", {kind['records']} RECORDS WRITTEN"
+        rows.append([kind["label"], _fmt(kind["bytes"]), shown, _fmt(kind["requests"]),
+                     _fmt(kind["responder_cpu_ms_per_request"], 3), _fmt(kind["cpu_ratio"], 2),
+                     _fmt(kind["ms_per_request"], 3), _fmt(kind["time_ratio"], 2), _fmt(kind["p99_ms"], 2)])
+    return header, rows
+
+
+def hostile_intro(data):
+    hostile = data["hostile"]
+    normal = hostile["normal"]
+    return (f"One client, requests one after another through nginx for {hostile['seconds']} s per line. Each hostile "
+            f"body is the largest of its kind the responder reads in full (under the {hostile['body_limit']:,}-byte "
+            "body limit, at the caps of 64 attributes per XML element, 1,000 elements, 256 members, values or "
+            "fields, depth 32) and lacks the amount, so it is read whole and answered 1002 without the database; "
+            "the probe's body is refused at its 65th attribute (1001). Ratios are to the normal request "
+            f"({normal['ok']} answered OK, {normal['records']} records).")
+
+
 # How perf names the stack's processes (comm is cut to 15 characters) and what a library's share means.
 PROFILE_PROCESSES = {"threepay": "responder", "threepay-sandbo": "sandbox", "mariadbd": "mariadbd",
                      "nginx": "nginx", "wrk": "wrk"}
@@ -389,6 +423,10 @@ def table(data):
     parts.append(_text_table(*point_rows(data)))
     parts.append("\nCPU per request by process (medians)")
     parts.append(_text_table(*cpu_rows(data)))
+    rows = hostile_rows(data)
+    if rows:
+        parts.append("\nHostile bodies against a normal request (" + hostile_intro(data) + ")")
+        parts.append(_text_table(*rows))
     rows = profile_rows(data)
     if rows:
         parts.append("\nWhere the CPU goes (" + profile_intro(data) + ")")
@@ -442,6 +480,9 @@ def markdown(data):
         out += ["Failed answers by HTTP status / errcode: "
                 + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())), ""]
     out += ["## Floor", ""] + [f"- {line}" for line in floor_lines(data)] + [""]
+    rows = hostile_rows(data)
+    if rows:
+        out += ["## Hostile bodies against a normal request", "", hostile_intro(data), "", _md_table(*rows), ""]
     rows = profile_rows(data)
     if rows:
         out += ["## Where the CPU goes", "", profile_intro(data), "", _md_table(*rows), ""]

@@ -2,7 +2,8 @@
 # ThreePay's ScanCode benchmark (`make bench`): builds the release binaries, starts a private stack on
 # loopback (MariaDB, the sandbox gateway, the responder, nginx) in its own state folder and port, runs
 # bench/bench.py (the floor, then wrk at every concurrency × gateway latency, reconciled after each
-# repetition), prints the table, writes bench/results/<time>.{md,json}, and stops the stack.
+# repetition, then the largest hostile body of each kind against a normal request), prints the table, writes
+# bench/results/<time>.{md,json}, and stops the stack.
 # How to read and reproduce the numbers: bench/README.md.
 #
 # Settings (environment; defaults are the method):
@@ -19,6 +20,7 @@
 #                                                              (and the hello) open, KEEPALIVE idle ones per worker
 #   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with
 #   BENCH_SKIP_BUILD (0) BENCH_FRESH_DB (1: empty the payment tables first) BENCH_KEEP_STACK (0)
+#   BENCH_HOSTILE (1) BENCH_HOSTILE_SECONDS (min(BENCH_SECONDS,10)) hostile bodies against a normal request
 #   BENCH_PROFILE (1) BENCH_PROFILE_SECONDS (10)               perf profile of the stack at c64, 0 ms, after the points
 #   BENCH_ENFORCE (0: 1 makes a missed target exit non-zero)
 # Quick smoke run: BENCH_SECONDS=3 BENCH_REPS=1 BENCH_WARMUP=1 scripts/bench.sh

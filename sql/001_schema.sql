@@ -66,11 +66,12 @@ CREATE TABLE IF NOT EXISTS T_3Pay_Offline_Bill (
 -- Upgrades go below this line, each re-runnable, e.g.
 -- ALTER TABLE T_3Pay_Offline_ReceiveMoney ADD COLUMN IF NOT EXISTS store_id VARCHAR(32) NULL AFTER cardno;
 
--- The bill's lease: the request that is issuing or voiding the bill's QR code holds it (its own token) until it
--- records the outcome or its deadline passes; Begin answers 'busy' to every other request meanwhile, so
--- requests for one bill take turns instead of voiding each other's codes.
-ALTER TABLE T_3Pay_Offline_Bill
-    ADD COLUMN IF NOT EXISTS lease_token VARCHAR(64) NULL AFTER current_autoid,
+-- The lease on a bill's current record: the request that is issuing or voiding the bill's QR code holds it (its
+-- own token) until it records the outcome or its deadline passes; Begin answers 'busy' to every other request
+-- meanwhile, so requests for one bill take turns instead of voiding each other's codes. It lives on the record so
+-- that recording the outcome is one UPDATE of one row. Not part of the record's answer.
+ALTER TABLE T_3Pay_Offline_ReceiveMoney
+    ADD COLUMN IF NOT EXISTS lease_token VARCHAR(64) NULL AFTER paid_source,
     ADD COLUMN IF NOT EXISTS lease_until DATETIME(3) NULL AFTER lease_token;
 
 -- Refunds (sql/050_refunds.sql): the total refunded on a paid record, kept by the refund procedures in the

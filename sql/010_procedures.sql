@@ -3,7 +3,9 @@
 --
 -- Conventions (details and the status life cycle: sql/README.md):
 -- * Every procedure that returns a record returns the columns of V_3Pay_Offline_ReceiveMoney, in that order
---   (Begin and Paid put one extra column in front: `action` / `changed`).
+--   (Begin and Paid put one extra column in front: `action` / `changed`). The ones on every ScanCode's path
+--   (Begin, _QrIssued, _QrFailed, _Unknown, _Closed) write the columns out instead of reading the view, which the
+--   server parses again on every use; MariaDBTests' ProcedureColumnsTests keeps the two lists equal.
 -- * Rule violations raise SQLSTATE '45000' with an English MESSAGE_TEXT and a MYSQL_ERRNO naming the kind:
 --     50001 already paid · 50002 invalid argument · 50003 not allowed in the record's current status
 --     50004 no such record · 50005 paid amount differs from the recorded amount
@@ -25,13 +27,17 @@ DELIMITER $$
 --                 (status INITIATED/UNKNOWN) precreate the same out_trade_no again;
 --   'close_first' the bill's payable record differs (amount, or card number for billtype 7) or has expired:
 --                 close that trade at Alipay, record it with _Closed, then call Begin again;
---   'busy'        another request holds the bill's lease (it is issuing or voiding the bill's QR code): nothing
---                 changed; call Begin again shortly (the record columns are the bill's current record, if any).
+--   'busy'        another request holds the lease on the bill's current record (it is issuing or voiding the
+--                 bill's QR code): nothing changed; call Begin again shortly (the record columns are that record).
 -- With a p_lease_token, every answer that leaves Alipay work to do ('new', 'close_first', 'existing' without a QR
--- code) also gives the caller the bill's lease for p_lease_ms milliseconds; the caller hands the token to the
--- procedure that records the outcome (_QrIssued, _QrFailed, _Unknown, _Closed), which releases it. A lease whose
--- time has passed counts as free. A NULL token neither takes nor respects a lease.
--- Raises 50001 when the bill is already paid, 50002 for invalid arguments.
+-- code) also gives the caller the lease on the record concerned for p_lease_ms milliseconds; the procedure that
+-- records the outcome (_QrIssued, _QrFailed, _Unknown, _Closed) gives it back. A lease whose time has passed counts
+-- as free. A NULL token neither takes nor respects a lease.
+-- Raises 50001 when the bill is already paid, 50002 for invalid arguments (the first broken rule in the order the
+-- CASE below lists them).
+--
+-- A new bill — the common case — costs four statements: the bill row, the record, its out_trade_no, the bill's
+-- pointer to it.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Begin(
     IN p_billnum             VARCHAR(255),
     IN p_billtype            VARCHAR(255),
@@ -48,78 +54,46 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Begin(
 )
 MODIFIES SQL DATA
 BEGIN
-    DECLARE v_attempt  INT DEFAULT 0;
-    DECLARE v_lease    VARCHAR(64);
+    DECLARE v_attempt     INT DEFAULT 0;
+    DECLARE v_done        BOOLEAN DEFAULT FALSE;
+    DECLARE v_now         DATETIME(3);
+    DECLARE v_current     BIGINT UNSIGNED;
+    DECLARE v_status      VARCHAR(16);
+    DECLARE v_amount      DECIMAL(12,2);
+    DECLARE v_cardno      VARCHAR(20);
+    DECLARE v_deadline    DATETIME(3);
+    DECLARE v_lease       VARCHAR(64);
     DECLARE v_lease_until DATETIME(3);
-    DECLARE v_changed_bill BOOLEAN;
-    DECLARE v_done     BOOLEAN DEFAULT FALSE;
-    DECLARE v_now      DATETIME(3);
-    DECLARE v_current  BIGINT UNSIGNED;
-    DECLARE v_status   VARCHAR(16);
-    DECLARE v_amount   DECIMAL(12,2);
-    DECLARE v_cardno   VARCHAR(20);
-    DECLARE v_deadline DATETIME(3);
-    DECLARE v_autoid   BIGINT UNSIGNED;
-    DECLARE v_action   VARCHAR(16);
-    DECLARE v_msg      VARCHAR(128);
+    DECLARE v_autoid      BIGINT UNSIGNED;
+    DECLARE v_action      VARCHAR(16);
+    DECLARE v_msg         VARCHAR(128);
 
-    IF p_billtype IS NULL OR p_billtype NOT IN ('1', '2', '3', '4', '5', '6', '7') THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'billtype must be one of 1, 2, 3, 4, 5, 6, 7';
-    END IF;
-    IF p_billnum IS NULL OR TRIM(p_billnum) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'billnum is required';
-    END IF;
-    IF CHAR_LENGTH(p_billnum) > 20 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'billnum must be at most 20 characters';
-    END IF;
-    IF p_body IS NULL OR TRIM(p_body) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'body is required';
-    END IF;
-    IF CHAR_LENGTH(p_body) > 512 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'body must be at most 512 characters';
-    END IF;
-    IF p_paytype IS NULL OR TRIM(p_paytype) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paytype is required';
-    END IF;
-    IF CHAR_LENGTH(p_paytype) > 2 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paytype must be at most 2 characters';
-    END IF;
-    IF p_paymentvalue IS NULL THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paymentvalue is required';
-    END IF;
-    IF p_paymentvalue <= 0 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'paymentvalue must be greater than 0';
-    END IF;
-    IF p_paymentvalue <> ROUND(p_paymentvalue, 2) THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
-            MESSAGE_TEXT = 'paymentvalue must have at most 2 decimal places';
-    END IF;
-    IF p_paymentvalue > 100000000 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
-            MESSAGE_TEXT = 'paymentvalue must not exceed 100000000.00';
-    END IF;
-    IF CHAR_LENGTH(p_detail) > 2000 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'detail must be at most 2000 characters';
-    END IF;
-    IF p_clientip IS NULL OR TRIM(p_clientip) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'clientip is required';
-    END IF;
-    IF CHAR_LENGTH(p_clientip) > 45 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'clientip must be at most 45 characters';
-    END IF;
-    IF p_billtype = '7' AND (p_cardno IS NULL OR TRIM(p_cardno) = '') THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'cardno is required for billtype 7';
-    END IF;
-    IF CHAR_LENGTH(p_cardno) > 20 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'cardno must be at most 20 characters';
-    END IF;
-    IF p_qr_validity_seconds IS NULL OR p_qr_validity_seconds NOT BETWEEN 1 AND 7200 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
-            MESSAGE_TEXT = 'QR validity must be between 1 and 7200 seconds';
-    END IF;
-    IF p_lease_token IS NOT NULL AND (p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 1 AND 600000) THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
-            MESSAGE_TEXT = 'lease must be between 1 and 600000 milliseconds';
+    -- Every argument rule in one expression: the first one broken names itself.
+    SET v_msg = CASE
+        WHEN p_billtype IS NULL OR p_billtype NOT IN ('1', '2', '3', '4', '5', '6', '7')
+            THEN 'billtype must be one of 1, 2, 3, 4, 5, 6, 7'
+        WHEN p_billnum IS NULL OR TRIM(p_billnum) = '' THEN 'billnum is required'
+        WHEN CHAR_LENGTH(p_billnum) > 20 THEN 'billnum must be at most 20 characters'
+        WHEN p_body IS NULL OR TRIM(p_body) = '' THEN 'body is required'
+        WHEN CHAR_LENGTH(p_body) > 512 THEN 'body must be at most 512 characters'
+        WHEN p_paytype IS NULL OR TRIM(p_paytype) = '' THEN 'paytype is required'
+        WHEN CHAR_LENGTH(p_paytype) > 2 THEN 'paytype must be at most 2 characters'
+        WHEN p_paymentvalue IS NULL THEN 'paymentvalue is required'
+        WHEN p_paymentvalue <= 0 THEN 'paymentvalue must be greater than 0'
+        WHEN p_paymentvalue <> ROUND(p_paymentvalue, 2) THEN 'paymentvalue must have at most 2 decimal places'
+        WHEN p_paymentvalue > 100000000 THEN 'paymentvalue must not exceed 100000000.00'
+        WHEN CHAR_LENGTH(p_detail) > 2000 THEN 'detail must be at most 2000 characters'
+        WHEN p_clientip IS NULL OR TRIM(p_clientip) = '' THEN 'clientip is required'
+        WHEN CHAR_LENGTH(p_clientip) > 45 THEN 'clientip must be at most 45 characters'
+        WHEN p_billtype = '7' AND (p_cardno IS NULL OR TRIM(p_cardno) = '') THEN 'cardno is required for billtype 7'
+        WHEN CHAR_LENGTH(p_cardno) > 20 THEN 'cardno must be at most 20 characters'
+        WHEN p_qr_validity_seconds IS NULL OR p_qr_validity_seconds NOT BETWEEN 1 AND 7200
+            THEN 'QR validity must be between 1 and 7200 seconds'
+        WHEN p_lease_token IS NOT NULL AND (p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 1 AND 600000)
+            THEN 'lease must be between 1 and 600000 milliseconds'
+    END;
+    IF v_msg IS NOT NULL THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = v_msg;
     END IF;
 
     attempts: LOOP
@@ -140,80 +114,72 @@ BEGIN
 
             START TRANSACTION;
             SET v_now = UTC_TIMESTAMP(3);
-            -- The bill row is the lock point: concurrent Begin calls for one bill queue up here.
+            SET v_status = NULL;
+            SET v_action = NULL;
+            -- The bill row is the lock point: concurrent Begin calls for one bill queue up here. A new row (1 row
+            -- affected) means a new bill: no record to look at.
             INSERT INTO T_3Pay_Offline_Bill (billtype, billnum, created_at, updated_at)
                 VALUES (p_billtype, p_billnum, v_now, v_now)
                 ON DUPLICATE KEY UPDATE billtype = billtype;
-            SELECT current_autoid, lease_token, lease_until INTO v_current, v_lease, v_lease_until
-              FROM T_3Pay_Offline_Bill
-             WHERE billtype = p_billtype AND billnum = p_billnum
-               FOR UPDATE;
-
-            SET v_status = NULL;
-            SET v_action = NULL;
-            IF p_lease_token IS NOT NULL AND v_lease IS NOT NULL AND v_lease <> p_lease_token
-               AND v_lease_until > v_now THEN
-                -- Another request is issuing or voiding this bill's code: nothing changes, the caller waits.
-                SET v_autoid = v_current;
-                SET v_action = 'busy';
-            ELSE
+            IF ROW_COUNT() <> 1 THEN
+                SELECT current_autoid INTO v_current
+                  FROM T_3Pay_Offline_Bill
+                 WHERE billtype = p_billtype AND billnum = p_billnum
+                   FOR UPDATE;
                 IF v_current IS NOT NULL THEN
                     -- A record without a QR code yet (INITIATED/UNKNOWN) expires one validity period after creation.
                     SELECT status, paymentvalue, cardno,
-                           COALESCE(qr_expires_at, created_at + INTERVAL p_qr_validity_seconds SECOND)
-                      INTO v_status, v_amount, v_cardno, v_deadline
+                           COALESCE(qr_expires_at, created_at + INTERVAL p_qr_validity_seconds SECOND),
+                           lease_token, lease_until
+                      INTO v_status, v_amount, v_cardno, v_deadline, v_lease, v_lease_until
                       FROM T_3Pay_Offline_ReceiveMoney
                      WHERE autoid = v_current
                        FOR UPDATE;
                 END IF;
+            END IF;
 
-                IF v_status = 'PAID' THEN
-                    SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
-                    SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
-                ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
-                    SET v_autoid = v_current;
-                    IF v_amount = p_paymentvalue
-                       AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
-                       AND v_deadline > v_now THEN
-                        SET v_action = 'existing';
-                    ELSE
-                        SET v_action = 'close_first';
-                    END IF;
-                ELSE
-                    -- No record yet, or the current one is QR_FAILED/CLOSED: start a new attempt.
-                    INSERT INTO T_3Pay_Offline_ReceiveMoney
-                        (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, status,
-                         created_at, updated_at)
-                    VALUES
-                        (p_billnum, p_billtype, p_body, p_paytype, p_paymentvalue, p_detail, p_clientip,
-                         NULLIF(p_cardno, ''), 'INITIATED', v_now, v_now);
-                    SET v_autoid = LAST_INSERT_ID();
-                    UPDATE T_3Pay_Offline_ReceiveMoney
-                       SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
-                                                 LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
-                     WHERE autoid = v_autoid;
-                    SET v_action = 'new';
-                END IF;
-
+            IF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') AND p_lease_token IS NOT NULL
+               AND v_lease IS NOT NULL AND v_lease <> p_lease_token AND v_lease_until > v_now THEN
+                -- Another request is issuing or voiding this bill's code: nothing changes, the caller waits.
+                SET v_autoid = v_current;
+                SET v_action = 'busy';
+            ELSEIF v_status = 'PAID' THEN
+                SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
+                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
+            ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
+                SET v_autoid = v_current;
+                SET v_action = IF(v_amount = p_paymentvalue AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
+                                  AND v_deadline > v_now, 'existing', 'close_first');
                 -- Alipay work left to do: the caller holds the lease until it records the outcome. Nothing left
                 -- (the QR code is handed back): a lease this caller held is given back.
-                IF p_lease_token IS NOT NULL AND (v_action <> 'existing' OR v_status <> 'QR_ISSUED') THEN
-                    SET v_lease = p_lease_token;
-                    SET v_lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND;
-                    SET v_changed_bill = TRUE;
+                IF p_lease_token IS NOT NULL AND (v_action = 'close_first' OR v_status <> 'QR_ISSUED') THEN
+                    UPDATE T_3Pay_Offline_ReceiveMoney
+                       SET lease_token = p_lease_token,
+                           lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND
+                     WHERE autoid = v_autoid;
                 ELSEIF v_lease IS NOT NULL AND v_lease <=> p_lease_token THEN
-                    SET v_lease = NULL;
-                    SET v_lease_until = NULL;
-                    SET v_changed_bill = TRUE;
-                ELSE
-                    SET v_changed_bill = (v_action = 'new');
+                    UPDATE T_3Pay_Offline_ReceiveMoney SET lease_token = NULL, lease_until = NULL
+                     WHERE autoid = v_autoid;
                 END IF;
-                IF v_changed_bill THEN
-                    UPDATE T_3Pay_Offline_Bill
-                       SET current_autoid = v_autoid, lease_token = v_lease, lease_until = v_lease_until,
-                           updated_at = v_now
-                     WHERE billtype = p_billtype AND billnum = p_billnum;
-                END IF;
+            ELSE
+                -- No record yet, or the current one is QR_FAILED/CLOSED: start a new attempt, leased to the caller.
+                INSERT INTO T_3Pay_Offline_ReceiveMoney
+                    (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, status, lease_token,
+                     lease_until, created_at, updated_at)
+                VALUES
+                    (p_billnum, p_billtype, p_body, p_paytype, p_paymentvalue, p_detail, p_clientip,
+                     NULLIF(p_cardno, ''), 'INITIATED', p_lease_token,
+                     CASE WHEN p_lease_token IS NOT NULL THEN v_now + INTERVAL p_lease_ms * 1000 MICROSECOND END,
+                     v_now, v_now);
+                SET v_autoid = LAST_INSERT_ID();
+                UPDATE T_3Pay_Offline_ReceiveMoney
+                   SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
+                                             LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
+                 WHERE autoid = v_autoid;
+                UPDATE T_3Pay_Offline_Bill
+                   SET current_autoid = v_autoid, updated_at = v_now
+                 WHERE billtype = p_billtype AND billnum = p_billnum;
+                SET v_action = 'new';
             END IF;
             COMMIT;
             SET v_done = TRUE;
@@ -224,15 +190,24 @@ BEGIN
         DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
     END LOOP;
 
-    -- 'busy' for a bill without a record yet still answers one row (its record columns NULL).
-    SELECT v_action AS action, v.*
-      FROM (SELECT 1 AS one) answer
-      LEFT JOIN V_3Pay_Offline_ReceiveMoney v ON v.autoid = v_autoid;
+    -- The view's columns written out (see the conventions above). 'busy' for a bill without a record yet still
+    -- answers one row (its record columns NULL).
+    IF v_autoid IS NULL THEN
+        SELECT v_action AS action, v.*
+          FROM (SELECT 1 AS one) answer
+          LEFT JOIN V_3Pay_Offline_ReceiveMoney v ON FALSE;
+    ELSE
+        SELECT v_action AS action, autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno,
+               out_trade_no, codeurl, status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no,
+               paid_amount, paid_at, buyer_id, paid_source, created_at, updated_at, refunded_amount
+          FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = v_autoid;
+    END IF;
 END$$
 
--- Applies one gateway event to a record (shared by _QrIssued, _QrFailed, _Unknown and _Closed; returns nothing).
--- p_event: 'qr_issued' | 'qr_failed' | 'unknown' | 'closed'. See the transition table in sql/README.md.
--- p_lease_token: the bill lease Begin gave the caller, released in the same transaction (NULL: none held).
+-- Applies one gateway event to a record when the one-UPDATE path of _QrIssued, _QrFailed, _Unknown or _Closed did
+-- not (a repeat, a record in another status, no such record): it decides by the transition table in
+-- sql/README.md and raises 50004 / 50001 / 50003 where the table says so. A lease p_lease_token holds on the record
+-- is given back. Returns nothing. p_event: 'qr_issued' | 'qr_failed' | 'unknown' | 'closed'.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Transition(
     IN p_autoid              BIGINT UNSIGNED,
     IN p_event               VARCHAR(16),
@@ -246,8 +221,6 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Transition(
 MODIFIES SQL DATA
 BEGIN
     DECLARE v_attempt INT DEFAULT 0;
-    DECLARE v_billtype CHAR(1);
-    DECLARE v_billnum  VARCHAR(20);
     DECLARE v_done    BOOLEAN DEFAULT FALSE;
     DECLARE v_now     DATETIME(3);
     DECLARE v_status  VARCHAR(16);
@@ -274,16 +247,6 @@ BEGIN
             START TRANSACTION;
             SET v_now = UTC_TIMESTAMP(3);
             SET v_status = NULL;
-            IF p_lease_token IS NOT NULL THEN
-                -- The bill row before the record, the lock order of Begin and Paid. A record's bill never changes,
-                -- so it may be read before locking.
-                SELECT billtype, billnum INTO v_billtype, v_billnum
-                  FROM T_3Pay_Offline_ReceiveMoney
-                 WHERE autoid = p_autoid;
-                UPDATE T_3Pay_Offline_Bill
-                   SET lease_token = NULL, lease_until = NULL
-                 WHERE billtype = v_billtype AND billnum = v_billnum AND lease_token = p_lease_token;
-            END IF;
             SELECT status, out_trade_no INTO v_status, v_trade
               FROM T_3Pay_Offline_ReceiveMoney
              WHERE autoid = p_autoid
@@ -311,25 +274,23 @@ BEGIN
             ELSEIF v_target = 'ILLEGAL' THEN
                 SET v_msg = CONCAT('Payment record ', p_autoid, ' is ', v_status, ': cannot record ', p_event);
                 SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50003, MESSAGE_TEXT = v_msg;
-            ELSEIF v_target = 'QR_ISSUED' THEN
+            ELSE
                 UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET status = 'QR_ISSUED', codeurl = p_codeurl,
-                       qr_expires_at = v_now + INTERVAL p_qr_validity_seconds SECOND,
-                       gateway_code = NULL, gateway_sub_code = NULL, gateway_msg = NULL, updated_at = v_now
-                 WHERE autoid = p_autoid;
-            ELSEIF v_target = 'QR_FAILED' THEN
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET status = 'QR_FAILED', gateway_code = p_code, gateway_sub_code = p_sub_code,
-                       gateway_msg = p_msg, updated_at = v_now
-                 WHERE autoid = p_autoid;
-            ELSEIF v_target = 'UNKNOWN' THEN
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET status = 'UNKNOWN', gateway_code = NULL, gateway_sub_code = NULL, gateway_msg = p_msg,
-                       updated_at = v_now
-                 WHERE autoid = p_autoid;
-            ELSEIF v_target = 'CLOSED' THEN
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET status = 'CLOSED', updated_at = v_now
+                   SET status = COALESCE(v_target, status),
+                       codeurl = IF(v_target = 'QR_ISSUED', p_codeurl, codeurl),
+                       qr_expires_at = IF(v_target = 'QR_ISSUED', v_now + INTERVAL p_qr_validity_seconds SECOND,
+                                          qr_expires_at),
+                       gateway_code = CASE v_target WHEN 'QR_FAILED' THEN p_code
+                                                    WHEN 'QR_ISSUED' THEN NULL WHEN 'UNKNOWN' THEN NULL
+                                                    ELSE gateway_code END,
+                       gateway_sub_code = CASE v_target WHEN 'QR_FAILED' THEN p_sub_code
+                                                        WHEN 'QR_ISSUED' THEN NULL WHEN 'UNKNOWN' THEN NULL
+                                                        ELSE gateway_sub_code END,
+                       gateway_msg = CASE v_target WHEN 'QR_FAILED' THEN p_msg WHEN 'UNKNOWN' THEN p_msg
+                                                   WHEN 'QR_ISSUED' THEN NULL ELSE gateway_msg END,
+                       lease_until = IF(lease_token = p_lease_token, NULL, lease_until),
+                       lease_token = IF(lease_token = p_lease_token, NULL, lease_token),
+                       updated_at = IF(v_target IS NULL, updated_at, v_now)
                  WHERE autoid = p_autoid;
             END IF;
             COMMIT;
@@ -342,7 +303,9 @@ BEGIN
     END LOOP;
 END$$
 
--- Records the QR code Alipay returned for the record's out_trade_no; it expires after p_qr_validity_seconds.
+-- Records the QR code Alipay returned for the record's out_trade_no; it expires after p_qr_validity_seconds, and
+-- the lease p_lease_token holds on the record is given back. One UPDATE when the record is INITIATED, UNKNOWN or
+-- QR_ISSUED (the usual case), else _Transition decides.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrIssued(
     IN p_autoid              BIGINT UNSIGNED,
     IN p_codeurl             TEXT,
@@ -351,22 +314,36 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrIssued(
 )
 MODIFIES SQL DATA
 BEGIN
-    IF p_codeurl IS NULL OR TRIM(p_codeurl) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'codeurl is required';
+    DECLARE v_msg VARCHAR(64) DEFAULT CASE
+        WHEN p_codeurl IS NULL OR TRIM(p_codeurl) = '' THEN 'codeurl is required'
+        WHEN CHAR_LENGTH(p_codeurl) > 1024 THEN 'codeurl must be at most 1024 characters'
+        WHEN p_qr_validity_seconds IS NULL OR p_qr_validity_seconds NOT BETWEEN 1 AND 7200
+            THEN 'QR validity must be between 1 and 7200 seconds'
+    END;
+    IF v_msg IS NOT NULL THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = v_msg;
     END IF;
-    IF CHAR_LENGTH(p_codeurl) > 1024 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'codeurl must be at most 1024 characters';
+    UPDATE T_3Pay_Offline_ReceiveMoney
+       SET status = 'QR_ISSUED', codeurl = p_codeurl,
+           qr_expires_at = UTC_TIMESTAMP(3) + INTERVAL p_qr_validity_seconds SECOND, gateway_code = NULL,
+           gateway_sub_code = NULL, gateway_msg = NULL,
+           -- lease_until first: it reads lease_token before the next line clears it.
+           lease_until = IF(lease_token = p_lease_token, NULL, lease_until),
+           lease_token = IF(lease_token = p_lease_token, NULL, lease_token),
+           updated_at = UTC_TIMESTAMP(3)
+     WHERE autoid = p_autoid AND status IN ('INITIATED', 'UNKNOWN', 'QR_ISSUED');
+    IF ROW_COUNT() = 0 THEN
+        CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_issued', p_codeurl, p_qr_validity_seconds,
+                                                     NULL, NULL, NULL, p_lease_token);
     END IF;
-    IF p_qr_validity_seconds IS NULL OR p_qr_validity_seconds NOT BETWEEN 1 AND 7200 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
-            MESSAGE_TEXT = 'QR validity must be between 1 and 7200 seconds';
-    END IF;
-    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_issued', p_codeurl, p_qr_validity_seconds,
-                                                 NULL, NULL, NULL, p_lease_token);
-    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+    SELECT autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, out_trade_no,
+           codeurl, status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no, paid_amount,
+           paid_at, buyer_id, paid_source, created_at, updated_at, refunded_amount
+      FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
--- Records that Alipay refused the precreate (a definite business answer). Long texts are cut to the column size.
+-- Records that Alipay refused the precreate (a definite business answer), giving back the lease p_lease_token holds
+-- on the record. Long texts are cut to the column size.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrFailed(
     IN p_autoid      BIGINT UNSIGNED,
     IN p_code        VARCHAR(255),
@@ -376,13 +353,24 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_QrFailed(
 )
 MODIFIES SQL DATA
 BEGIN
-    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_failed', NULL, NULL,
-                                                 LEFT(p_code, 32), LEFT(p_sub_code, 64), LEFT(p_msg, 512),
-                                                 p_lease_token);
-    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+    UPDATE T_3Pay_Offline_ReceiveMoney
+       SET status = 'QR_FAILED', gateway_code = LEFT(p_code, 32), gateway_sub_code = LEFT(p_sub_code, 64),
+           gateway_msg = LEFT(p_msg, 512), lease_until = IF(lease_token = p_lease_token, NULL, lease_until),
+           lease_token = IF(lease_token = p_lease_token, NULL, lease_token), updated_at = UTC_TIMESTAMP(3)
+     WHERE autoid = p_autoid AND status IN ('INITIATED', 'UNKNOWN');
+    IF ROW_COUNT() = 0 THEN
+        CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'qr_failed', NULL, NULL,
+                                                     LEFT(p_code, 32), LEFT(p_sub_code, 64), LEFT(p_msg, 512),
+                                                     p_lease_token);
+    END IF;
+    SELECT autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, out_trade_no,
+           codeurl, status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no, paid_amount,
+           paid_at, buyer_id, paid_source, created_at, updated_at, refunded_amount
+      FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
--- Records that the precreate outcome is unknown (timeout, transport failure, system error at Alipay).
+-- Records that the precreate outcome is unknown (timeout, transport failure, system error at Alipay), giving back
+-- the lease p_lease_token holds on the record.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Unknown(
     IN p_autoid      BIGINT UNSIGNED,
     IN p_reason      TEXT,
@@ -390,20 +378,41 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Unknown(
 )
 MODIFIES SQL DATA
 BEGIN
-    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'unknown', NULL, NULL, NULL, NULL, LEFT(p_reason, 512),
-                                                 p_lease_token);
-    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+    UPDATE T_3Pay_Offline_ReceiveMoney
+       SET status = 'UNKNOWN', gateway_code = NULL, gateway_sub_code = NULL, gateway_msg = LEFT(p_reason, 512),
+           lease_until = IF(lease_token = p_lease_token, NULL, lease_until),
+           lease_token = IF(lease_token = p_lease_token, NULL, lease_token), updated_at = UTC_TIMESTAMP(3)
+     WHERE autoid = p_autoid AND status IN ('INITIATED', 'UNKNOWN');
+    IF ROW_COUNT() = 0 THEN
+        CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'unknown', NULL, NULL, NULL, NULL,
+                                                     LEFT(p_reason, 512), p_lease_token);
+    END IF;
+    SELECT autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, out_trade_no,
+           codeurl, status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no, paid_amount,
+           paid_at, buyer_id, paid_source, created_at, updated_at, refunded_amount
+      FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
--- Records that the trade was closed (or cancelled) at Alipay. A paid record never changes (50001).
+-- Records that the trade was closed (or cancelled) at Alipay. A paid record never changes (50001). The lease
+-- p_lease_token holds on the record is given back; with p_lease_token NULL nothing about the lease changes.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Closed(
     IN p_autoid      BIGINT UNSIGNED,
     IN p_lease_token VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
-    CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'closed', NULL, NULL, NULL, NULL, NULL, p_lease_token);
-    SELECT * FROM V_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+    UPDATE T_3Pay_Offline_ReceiveMoney
+       SET status = 'CLOSED', lease_until = IF(lease_token = p_lease_token, NULL, lease_until),
+           lease_token = IF(lease_token = p_lease_token, NULL, lease_token), updated_at = UTC_TIMESTAMP(3)
+     WHERE autoid = p_autoid AND status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN');
+    IF ROW_COUNT() = 0 THEN
+        CALL Sp_3Pay_Offline_ReceiveMoney_Transition(p_autoid, 'closed', NULL, NULL, NULL, NULL, NULL,
+                                                     p_lease_token);
+    END IF;
+    SELECT autoid, billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, out_trade_no,
+           codeurl, status, qr_expires_at, gateway_code, gateway_sub_code, gateway_msg, trade_no, paid_amount,
+           paid_at, buyer_id, paid_source, created_at, updated_at, refunded_amount
+      FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
 END$$
 
 -- Records a payment exactly once. Returns one row: changed (1 = recorded now, 0 = already recorded with the same
@@ -572,9 +581,9 @@ DELIMITER ;
 
 DELIMITER $$
 
--- Gives back a bill's lease that p_lease_token holds (a request that took it with Begin and then stopped without
--- recording an outcome: the old code could not be voided, a payment was found instead). Returns nothing; a lease
--- held by another token, or none, is left as it is.
+-- Gives back the lease p_lease_token holds on any of a bill's records (a request that took it with Begin and then
+-- stopped without recording an outcome: the old code could not be voided, a payment was found instead). Returns
+-- nothing; a lease held by another token, or none, is left as it is.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Bill_Release(
     IN p_billtype    VARCHAR(255),
     IN p_billnum     VARCHAR(255),
@@ -582,7 +591,7 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Bill_Release(
 )
 MODIFIES SQL DATA
 BEGIN
-    UPDATE T_3Pay_Offline_Bill
+    UPDATE T_3Pay_Offline_ReceiveMoney
        SET lease_token = NULL, lease_until = NULL
      WHERE billtype = p_billtype AND billnum = p_billnum AND lease_token = p_lease_token;
 END$$

@@ -671,8 +671,8 @@ END$$
 
 -- Records a refund Alipay reports for a trade of ours (a refund notification's out_biz_no and refund_fee, or
 -- the refund a cancel made): the refund with that out_request_no if ThreePay asked for it, otherwise a new
--- refund (source p_source, refundno = out_request_no) of what Alipay's total adds to the refunded total
--- (p_refund_total NULL: the rest of the payment). Recorded as _Refunded records a refund. The payment must be
+-- refund (source p_source, refundno = out_request_no, see below) of what Alipay's total adds to the refunded
+-- total (p_refund_total NULL: the rest of the payment). Recorded as _Refunded records a refund. The payment must be
 -- recorded first (50007). Returns changed + the refund's columns; no row when there is nothing new to record.
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_External(
     IN p_out_trade_no   VARCHAR(255),
@@ -694,6 +694,7 @@ BEGIN
     DECLARE v_total    DECIMAL(12,2);
     DECLARE v_refund   BIGINT UNSIGNED;
     DECLARE v_amount   DECIMAL(65,30);
+    DECLARE v_refundno VARCHAR(32);
     DECLARE v_changed  INT DEFAULT 0;
     DECLARE v_msg      VARCHAR(160);
 
@@ -743,11 +744,18 @@ BEGIN
             IF v_refund IS NULL THEN
                 SET v_amount = COALESCE(p_refund_total, v_paid) - v_total;
                 IF v_amount > 0 THEN
+                    -- Its refundno is Alipay's number, unless the bill has a refund of that number already (the
+                    -- merchant's own refundno "1" and a portal refund numbered "1"): then 'AP' + a unique number.
+                    SET v_refundno = LEFT(p_out_request_no, 32);
+                    IF EXISTS (SELECT 1 FROM T_3Pay_Offline_Refund
+                                WHERE billtype = v_billtype AND billnum = v_billnum AND refundno = v_refundno) THEN
+                        SET v_refundno = CONCAT('AP', UUID_SHORT());
+                    END IF;
                     INSERT INTO T_3Pay_Offline_Refund
                         (autoid, billtype, billnum, refundno, out_request_no, amount, status, source, created_at,
                          updated_at)
                     VALUES
-                        (v_autoid, v_billtype, v_billnum, LEFT(p_out_request_no, 32), p_out_request_no, v_amount,
+                        (v_autoid, v_billtype, v_billnum, v_refundno, p_out_request_no, v_amount,
                          'PENDING', p_source, v_now, v_now);
                     SET v_refund = LAST_INSERT_ID();
                 END IF;

@@ -5,6 +5,8 @@ public enum BSONReadError: Error, Sendable, Equatable {
     case malformed(reason: String, offset: Int)
     /// Documents or arrays nested deeper than the limit (the outermost document is level 1).
     case tooDeep(limit: Int, offset: Int)
+    /// A document or array with more members than the limit; the offset is the first one too many.
+    case tooManyMembers(limit: Int, offset: Int, inArray: Bool)
     /// A key or string value that is not valid UTF-8.
     case invalidUTF8(offset: Int)
 }

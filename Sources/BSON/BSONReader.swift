@@ -3,21 +3,22 @@ internal import CBSONShims
 
 /// Reads a BSON document with libbson's iterator, checking every length, terminator and type code.
 ///
-/// Embedded documents and arrays are read as well, at most `maxDepth` levels deep, so a malformed or
-/// over-deep value anywhere is refused and the cost is linear in the input. Pointers stay in this file;
+/// Embedded documents and arrays are read as well, at most `maxDepth` levels deep and each with at most
+/// `maxMembers` members, so a malformed, over-deep or over-long value anywhere is refused and the cost is linear
+/// in the input. Pointers stay in this file;
 /// the iterators only ever point into the caller's array while it is borrowed.
 public enum BSONReader {
     /// The members of the document `bytes` holds, in document order (repeated keys kept).
     ///
     /// `bytes` must be exactly one document: its declared length is the array's length and it ends
     /// with a NUL byte. Keys and strings must be valid UTF-8.
-    public static func members(of bytes: [UInt8], maxDepth: Int) throws(BSONReadError) -> [BSONMember] {
+    public static func members(of bytes: [UInt8], maxDepth: Int, maxMembers: Int = .max) throws(BSONReadError) -> [BSONMember] {
         let outcome: Result<[BSONMember], BSONReadError> = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, let iterator = Iterator(base, buffer.count) else {
                 return .failure(wholeDocumentError(bytes))
             }
-            let walker = Walker(origin: base, maxDepth: maxDepth)
-            return Result { () throws(BSONReadError) in try walker.members(iterator, depth: 1, start: base) }
+            let walker = Walker(origin: base, maxDepth: maxDepth, maxMembers: maxMembers)
+            return Result { () throws(BSONReadError) in try walker.members(iterator, depth: 1, start: base, inArray: false) }
         }
         return try outcome.get()
     }
@@ -51,17 +52,21 @@ public enum BSONReader {
         deinit { threepay_bson_iter_free(pointer) }
     }
 
-    /// One read, remembering where the outermost document starts (for offsets) and the depth limit.
+    /// One read, remembering where the outermost document starts (for offsets) and the limits.
     private struct Walker {
         let origin: UnsafePointer<UInt8>
         let maxDepth: Int
+        let maxMembers: Int
 
         /// The members under `iterator`, a fresh iterator over the document starting at `start`.
-        func members(_ iterator: Iterator, depth: Int, start: UnsafePointer<UInt8>) throws(BSONReadError) -> [BSONMember] {
+        func members(
+            _ iterator: Iterator, depth: Int, start: UnsafePointer<UInt8>, inArray: Bool
+        ) throws(BSONReadError) -> [BSONMember] {
             let cursor = iterator.pointer
             var found: [BSONMember] = []
             while bson_iter_next(cursor) {
                 let offset = start - origin + Int(bson_iter_offset(cursor))
+                guard found.count < maxMembers else { throw .tooManyMembers(limit: maxMembers, offset: offset, inArray: inArray) }
                 let key = UnsafeRawBufferPointer(start: bson_iter_key(cursor), count: Int(bson_iter_key_len(cursor)))
                 guard let name = String(validating: key, as: UTF8.self) else { throw .invalidUTF8(offset: offset) }
                 found.append(BSONMember(name, try value(cursor, depth: depth, offset: offset)))
@@ -111,7 +116,7 @@ public enum BSONReader {
             guard let data, let child = Iterator(data, Int(length)) else {
                 throw .malformed(reason: "an embedded document has an invalid length or terminator", offset: offset)
             }
-            return try members(child, depth: depth, start: data)
+            return try members(child, depth: depth, start: data, inArray: isArray)
         }
     }
 }

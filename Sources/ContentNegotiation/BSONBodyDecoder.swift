@@ -7,13 +7,14 @@ import PaymentModel
 /// (case variants included); unknown members are ignored; null clears a member. A string feeds a member as
 /// text; an int32, int64 or double as a number (a double with the 15 significant digits .NET kept, see
 /// `DotNetDouble`); a boolean as `True`/`False`. An embedded document or array, or another BSON type, for a
-/// member is refused (1001). A Decimal128 anywhere is refused (1001), as Json.NET refused it. Strings are
+/// member is refused (1001), as is a body nested deeper than `limits.maxDepth` or with a document or array over
+/// `limits.maxMembers`. A Decimal128 anywhere is refused (1001), as Json.NET refused it. Strings are
 /// UTF-8 whatever charset the Content-Type names; invalid UTF-8 or a NUL character in a member is 1003.
 enum BSONBodyDecoder {
     static func decode(_ body: [UInt8], schema: RequestSchema, limits: DecodingLimits) -> Result<DecodedFields, ServiceError> {
         let members: [BSONMember]
         do {
-            members = try BSONReader.members(of: body, maxDepth: limits.maxDepth)
+            members = try BSONReader.members(of: body, maxDepth: limits.maxDepth, maxMembers: limits.maxMembers)
         } catch {
             return .failure(failure(error))
         }
@@ -48,6 +49,9 @@ enum BSONBodyDecoder {
             return .bodyUnreadable("invalid BSON, \(reason) (at byte \(offset)).")
         case let .tooDeep(limit, offset):
             return .bodyUnreadable("invalid BSON, documents nested deeper than \(limit) levels (at byte \(offset)).")
+        case let .tooManyMembers(limit, offset, inArray):
+            return .overLimit(inArray ? "more than \(limit) values in one BSON array" : "more than \(limit) members in one BSON document",
+                              offset: offset)
         case .invalidUTF8:
             return ServiceError(.charsetInvalid, message: "The request body holds a BSON key or string that is not valid UTF-8.")
         }

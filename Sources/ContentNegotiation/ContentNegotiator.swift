@@ -122,14 +122,16 @@ public enum ContentNegotiator {
 
     /// Accept entries by q descending (missing or unreadable q = 1); on equal q a concrete type
     /// precedes `type/*`, which precedes `*/*`; otherwise header order (stable).
+    /// Each entry's quality and specificity are read once, before sorting, not in every comparison.
     static func sortedByQuality(_ entries: [MediaType]) -> [MediaType] {
         func specificity(_ type: MediaType) -> Int { type.isAllRange ? 0 : type.isSubtypeRange ? 1 : 2 }
-        return entries.enumerated().sorted { lhs, rhs in
-            let (lq, rq) = (lhs.element.quality ?? 1, rhs.element.quality ?? 1)
-            if lq != rq { return lq > rq }
-            let (ls, rs) = (specificity(lhs.element), specificity(rhs.element))
-            if ls != rs { return ls > rs }
+        let keyed = entries.enumerated().map { offset, type in
+            (type: type, quality: type.quality ?? 1, specificity: specificity(type), offset: offset)
+        }
+        return keyed.sorted { lhs, rhs in
+            if lhs.quality != rhs.quality { return lhs.quality > rhs.quality }
+            if lhs.specificity != rhs.specificity { return lhs.specificity > rhs.specificity }
             return lhs.offset < rhs.offset
-        }.map(\.element)
+        }.map(\.type)
     }
 }

@@ -7,14 +7,21 @@ import PaymentModel
 /// charset (UTF-8 by default; strictly — invalid bytes are 1003 instead of the legacy silent U+FFFD).
 /// A GBK-family charset decodes the whole body as UTF-8 when every piece is valid UTF-8, otherwise
 /// as GB18030. Charsets that are not ASCII-compatible (UTF-16/32) cannot carry a form: 1003.
-/// A query string is read the same way (`source` only changes the wording of failures).
+/// More than `limits.maxMembers` pairs is 1001. A query string is read the same way (`source` only changes the
+/// wording of failures).
 enum FormBodyDecoder {
     static func decode(
-        _ body: [UInt8], charset: Charset?, schema: RequestSchema, source: TextDecoder.Source = .body
+        _ body: [UInt8], charset: Charset?, schema: RequestSchema, limits: DecodingLimits, source: TextDecoder.Source = .body
     ) -> Result<DecodedFields, ServiceError> {
         guard !body.allSatisfy(XMLReader.isSpace) else { return .failure(.emptyBody) }
         if let charset, !charset.isASCIICompatible { return .failure(.charsetUnsupported(charset.name)) }
-        let rawPairs = FormReader.pairs(body)
+        let rawPairs: [(key: [UInt8], value: [UInt8])]
+        switch FormReader.pairs(body, maxPairs: limits.maxMembers) {
+        case let .success(pairs): rawPairs = pairs
+        case let .failure(tooMany):
+            let what = "more than \(limits.maxMembers) fields" + (source == .body ? " in the form" : "")
+            return .failure(.overLimit(what, offset: tooMany.offset, in: source))
+        }
         var effective = charset ?? Charset("utf-8")
         if effective.family == .gbk {
             let allUTF8 = rawPairs.allSatisfy {

@@ -6,13 +6,32 @@ import JSON
 /// `+` becomes a space, then `%XX` becomes that byte. A `%` not followed by two hex digits stays as
 /// it is, as the legacy parser left it; `%uXXXX` is not decoded. Charset decoding happens afterwards.
 enum FormReader {
-    static func pairs(_ body: [UInt8]) -> [(key: [UInt8], value: [UInt8])] {
-        body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { segment in
-            if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
-                return (percentDecode(segment[..<equals]), percentDecode(segment[(equals + 1)...]))
+    /// A body with more than the allowed number of pairs; `offset` is where the first one too many starts.
+    struct TooManyPairs: Error {
+        let offset: Int
+    }
+
+    /// The pairs in body order; stops at the first pair beyond `maxPairs`.
+    static func pairs(_ body: [UInt8], maxPairs: Int) -> Result<[(key: [UInt8], value: [UInt8])], TooManyPairs> {
+        var pairs: [(key: [UInt8], value: [UInt8])] = []
+        var start = body.startIndex
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "&")) ?? body.endIndex
+            if end > start {
+                guard pairs.count < maxPairs else { return .failure(TooManyPairs(offset: start)) }
+                pairs.append(pair(body[start..<end]))
             }
-            return (percentDecode(segment[...]), [])
+            start = end + 1
         }
+        return .success(pairs)
+    }
+
+    /// One `key=value` segment, both sides percent-decoded.
+    static func pair(_ segment: ArraySlice<UInt8>) -> (key: [UInt8], value: [UInt8]) {
+        if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
+            return (percentDecode(segment[..<equals]), percentDecode(segment[(equals + 1)...]))
+        }
+        return (percentDecode(segment), [])
     }
 
     static func percentDecode(_ bytes: ArraySlice<UInt8>) -> [UInt8] {

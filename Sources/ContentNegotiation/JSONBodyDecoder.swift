@@ -5,7 +5,8 @@ import PaymentModel
 ///
 /// Names: exact match first, then ASCII case-insensitive; the last occurrence wins (case variants
 /// included); unknown members are ignored. A string, number or boolean feeds a member (numbers
-/// keep their token text); `null` clears it; an object or array for a member is refused (1001).
+/// keep their token text); `null` clears it; an object or array for a member is refused (1001), as is a body
+/// nested deeper than `limits.maxDepth` or with an object or array over `limits.maxMembers`.
 enum JSONBodyDecoder {
     static func decode(_ body: [UInt8], charset: Charset?, schema: RequestSchema, limits: DecodingLimits) -> Result<DecodedFields, ServiceError> {
         let text: TextDecoder.Decoded
@@ -16,11 +17,14 @@ enum JSONBodyDecoder {
         guard !text.utf8.allSatisfy(XMLReader.isSpace) else { return .failure(.emptyBody) }
         let members: [JSONMember]
         do {
-            guard let read = try JSONParser.rootMembers(text.utf8, mode: .jsonNET, maxDepth: limits.maxDepth) else {
+            guard let read = try JSONParser.rootMembers(
+                text.utf8, mode: .jsonNET, maxDepth: limits.maxDepth, maxMembers: limits.maxMembers, nestedContents: false
+            ) else {
                 return .failure(.emptyBody)
             }
             members = read
         } catch {
+            if error.isOverLimit { return .failure(.overLimit(error.reason, offset: error.offset)) }
             return .failure(.bodyUnreadable("invalid JSON, \(error.reason) (at byte \(error.offset))."))
         }
         var values: [String: FieldValue] = [:]

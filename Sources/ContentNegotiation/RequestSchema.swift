@@ -21,12 +21,14 @@ public struct RequestSchema: Sendable, Hashable {
 
     /// The contract member a form key binds to (ASCII case-insensitive).
     func formMember(for key: String) -> String? {
-        memberNames.first { $0.utf8.count == key.utf8.count && asciiLowercased($0) == asciiLowercased(key) }
+        memberNames.first { name in
+            name.utf8.count == key.utf8.count && zip(name.utf8, key.utf8).allSatisfy { asciiLowercased($0) == asciiLowercased($1) }
+        }
     }
 
     /// Lower-cases A–Z only: .NET's OrdinalIgnoreCase on these ASCII member names.
-    private func asciiLowercased(_ text: String) -> [UInt8] {
-        text.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
+    private func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
 }
 

@@ -7,7 +7,8 @@ import PaymentModel
 /// case-sensitive as DataContractSerializer's were, so `<BillNum>` is ignored like any unknown or
 /// foreign-namespace element. The first occurrence of a member wins. `i:nil="true"` gives null,
 /// `<billnum/>` gives "". Text is not trimmed. A member holding child elements, or non-space text
-/// directly in the root, is refused (1001). DOCTYPE and other declarations are refused (1006).
+/// directly in the root, is refused (1001), as is a document over the depth, attribute or element counts of
+/// `DecodingLimits`. DOCTYPE and other declarations are refused (1006).
 ///
 /// Charset: a BOM wins; else the Content-Type charset; else the encoding the XML declaration names
 /// (when the bytes are ASCII-compatible); else UTF-8. The declaration's encoding must then agree with
@@ -27,13 +28,15 @@ enum XMLBodyDecoder {
         guard !text.utf8.allSatisfy(XMLReader.isSpace) else { return .failure(.emptyBody) }
         let document: (declaration: XMLReader.Declaration?, root: XMLElement)
         do {
-            document = try XMLReader.parse(text.utf8, maxDepth: limits.maxDepth)
+            document = try XMLReader.parse(text.utf8, limits: limits)
         } catch {
             switch error {
             case .declarationRefused:
                 return .failure(.xmlDeclarationRefused)
             case let .malformed(reason, offset):
                 return .failure(.bodyUnreadable("invalid XML, \(reason) (at byte \(offset))."))
+            case let .overLimit(what, offset):
+                return .failure(.overLimit(what, offset: offset))
             }
         }
         if let encoding = document.declaration?.encoding {

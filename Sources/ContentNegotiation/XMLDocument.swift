@@ -24,6 +24,12 @@ struct XMLElement: Equatable {
 
 /// An attribute other than a namespace declaration.
 struct XMLAttribute: Equatable {
+    /// An expanded name (namespace URI and local name): two attributes of one element may not share one.
+    struct Name: Hashable {
+        let namespace: String
+        let localName: String
+    }
+
     let namespace: String
     let localName: String
     let value: String

@@ -5,14 +5,19 @@
 /// the moment it is seen, and only the five predefined entities and numeric character references
 /// exist. It reads the XML declaration, comments, processing instructions, CDATA sections and
 /// namespace declarations; normalises line ends; checks characters against XML 1.0's `Char`; limits
-/// element depth. Names are checked loosely: ASCII letters, digits, `_ - .`, one `:` separating a
-/// prefix, and any non-ASCII character.
+/// element depth, the attributes on one element and the elements in the document. Names are checked
+/// loosely: ASCII letters, digits, `_ - .`, one `:` separating a prefix, and any non-ASCII character.
+///
+/// Every byte is looked at a bounded number of times, and repeated attributes and namespace prefixes
+/// are found by hashing, so the cost is linear in the document whatever its shape.
 struct XMLReader {
     enum Failure: Error, Equatable {
         /// A DOCTYPE or other markup declaration: refused (1006), never interpreted.
         case declarationRefused
         /// Not well-formed (1001), with a reason and byte offset.
         case malformed(String, offset: Int)
+        /// Well-formed so far but over one of the counts in `DecodingLimits` (1001), which it names.
+        case overLimit(String, offset: Int)
     }
 
     /// The `<?xml …?>` declaration's pseudo-attributes.
@@ -24,20 +29,26 @@ struct XMLReader {
 
     private let bytes: [UInt8]
     private var position = 0
-    private let maxDepth: Int
+    private let limits: DecodingLimits
+    /// Elements read so far.
+    private var elementCount = 0
+    /// The namespace URIs in scope: for each prefix ("" for the default namespace) the declarations of the
+    /// open elements, innermost last. An element pushes what it declares and pops it at its end tag, so a
+    /// declaration costs the same however many are in scope.
+    private var namespaces: [String: [String]] = ["xml": [XMLNamespaces.xml], "": [""]]
 
-    private init(_ bytes: [UInt8], maxDepth: Int) {
+    private init(_ bytes: [UInt8], limits: DecodingLimits) {
         self.bytes = bytes
-        self.maxDepth = maxDepth
+        self.limits = limits
     }
 
     /// Parses a whole document: optional declaration, misc, one root element, misc.
-    static func parse(_ utf8: [UInt8], maxDepth: Int) throws(Failure) -> (declaration: Declaration?, root: XMLElement) {
-        var reader = XMLReader(utf8, maxDepth: maxDepth)
+    static func parse(_ utf8: [UInt8], limits: DecodingLimits) throws(Failure) -> (declaration: Declaration?, root: XMLElement) {
+        var reader = XMLReader(utf8, limits: limits)
         let declaration = try reader.xmlDeclaration()
         try reader.misc()
         guard reader.peek == UInt8(ascii: "<") else { throw reader.malformed("expected the root element") }
-        let root = try reader.element(depth: 1, scope: ["xml": XMLNamespaces.xml, "": ""])
+        let root = try reader.element(depth: 1)
         try reader.misc()
         guard reader.atEnd else { throw reader.malformed("unexpected content after the root element") }
         return (declaration, root)
@@ -49,7 +60,7 @@ struct XMLReader {
         guard raw.starts(with: Array("<?xml".utf8)) else { return nil }
         let window = Array(raw.prefix(512))
         guard let end = window.firstIndex(of: UInt8(ascii: ">")), window[..<end].allSatisfy({ $0 < 0x80 }) else { return nil }
-        var reader = XMLReader(Array(window[...end]), maxDepth: 1)
+        var reader = XMLReader(Array(window[...end]), limits: DecodingLimits(maxDepth: 1))
         return (try? reader.xmlDeclaration())??.encoding
     }
 
@@ -141,9 +152,11 @@ struct XMLReader {
 
     private mutating func comment() throws(Failure) {
         position += 4
-        while !atEnd {
-            if take("-->") { return }
-            if looksAt("--") { throw malformed("'--' inside a comment") }
+        while let byte = peek {
+            if byte == UInt8(ascii: "-") {
+                if take("-->") { return }
+                if looksAt("--") { throw malformed("'--' inside a comment") }
+            }
             try checkCharacter()
         }
         throw malformed("unterminated comment")
@@ -153,8 +166,8 @@ struct XMLReader {
         position += 2
         guard let target = name() else { throw malformed("invalid processing instruction") }
         guard target.lowercased() != "xml" else { throw malformed("misplaced XML declaration") }
-        while !atEnd {
-            if take("?>") { return }
+        while let byte = peek {
+            if byte == UInt8(ascii: "?"), take("?>") { return }
             try checkCharacter()
         }
         throw malformed("unterminated processing instruction")
@@ -162,79 +175,108 @@ struct XMLReader {
 
     // MARK: - Elements
 
-    private mutating func element(depth: Int, scope: [String: String]) throws(Failure) -> XMLElement {
-        guard depth <= maxDepth else { throw malformed("elements nested deeper than \(maxDepth) levels") }
+    private mutating func element(depth: Int) throws(Failure) -> XMLElement {
+        guard depth <= limits.maxDepth else { throw malformed("elements nested deeper than \(limits.maxDepth) levels") }
+        elementCount += 1
+        guard elementCount <= limits.maxElements else {
+            throw .overLimit("more than \(limits.maxElements) elements in the XML document", offset: position)
+        }
         position += 1
         guard let elementName = qualifiedName() else { throw malformed("invalid element name") }
-        var scope = scope
         var raw: [(name: String, value: String)] = []
+        // The prefixes this element declares; a repeated plain attribute is found once names are resolved.
+        var declared: Set<String> = []
         while true {
             let spaced = skipSpace() > 0
             if peek == UInt8(ascii: ">") || looksAt("/>") { break }
+            guard raw.count < limits.maxAttributes else {
+                throw .overLimit("more than \(limits.maxAttributes) attributes on one XML element", offset: position)
+            }
             guard spaced, let attributeName = qualifiedName() else { throw malformed("invalid attribute") }
             skipSpace()
             guard take("=") else { throw malformed("expected '=' after an attribute name") }
             skipSpace()
             let value = try attributeValue()
-            guard !raw.contains(where: { $0.name == attributeName }) else { throw malformed("duplicate attribute") }
             raw.append((attributeName, value))
+            // A declaration applies to the element's own name and to all its attributes, whatever their order.
             if attributeName == "xmlns" {
-                scope[""] = value
+                try declare("", value, into: &declared)
             } else if attributeName.hasPrefix("xmlns:") {
                 let prefix = String(attributeName.dropFirst(6))
                 guard !value.isEmpty, prefix != "xmlns", prefix != "xml" else { throw malformed("invalid namespace declaration") }
-                scope[prefix] = value
+                try declare(prefix, value, into: &declared)
             }
         }
-        let (namespace, localName) = try resolve(elementName, scope, isAttribute: false)
+        let (namespace, localName) = try resolve(elementName, isAttribute: false)
         var attributes: [XMLAttribute] = []
+        var resolvedNames: Set<XMLAttribute.Name> = []
+        if raw.count > 1 { resolvedNames.reserveCapacity(raw.count) }
         for (attributeName, value) in raw where attributeName != "xmlns" && !attributeName.hasPrefix("xmlns:") {
-            let (attributeNamespace, attributeLocal) = try resolve(attributeName, scope, isAttribute: true)
-            guard !attributes.contains(where: { $0.namespace == attributeNamespace && $0.localName == attributeLocal }) else {
+            let (attributeNamespace, attributeLocal) = try resolve(attributeName, isAttribute: true)
+            guard resolvedNames.insert(XMLAttribute.Name(namespace: attributeNamespace, localName: attributeLocal)).inserted else {
                 throw malformed("duplicate attribute")
             }
             attributes.append(XMLAttribute(namespace: attributeNamespace, localName: attributeLocal, value: value))
         }
         var element = XMLElement(namespace: namespace, localName: localName, attributes: attributes, children: [])
-        if take("/>") { return element }
+        if take("/>") {
+            endScope(declared)
+            return element
+        }
         position += 1
-        try content(of: &element, elementName: elementName, depth: depth, scope: scope)
+        try content(of: &element, elementName: elementName, depth: depth)
+        endScope(declared)
         return element
     }
 
+    /// Brings `prefix` into scope as `uri` until the element that declares it ends; a prefix declared twice on
+    /// one element is a repeated attribute.
+    private mutating func declare(_ prefix: String, _ uri: String, into declared: inout Set<String>) throws(Failure) {
+        guard declared.insert(prefix).inserted else { throw malformed("duplicate attribute") }
+        namespaces[prefix, default: []].append(uri)
+    }
+
+    /// Takes back the namespace declarations of an element that has ended.
+    private mutating func endScope(_ declared: Set<String>) {
+        for prefix in declared { namespaces[prefix]?.removeLast() }
+    }
+
     /// Reads children up to and including the matching end tag.
-    private mutating func content(of element: inout XMLElement, elementName: String, depth: Int, scope: [String: String]) throws(Failure) {
+    private mutating func content(of element: inout XMLElement, elementName: String, depth: Int) throws(Failure) {
         var text: [UInt8] = []
         func flush() {
             guard !text.isEmpty else { return }
             element.children.append(.text(String(decoding: text, as: UTF8.self)))
             text.removeAll()
         }
-        while !atEnd {
-            if looksAt("</") {
-                position += 2
-                guard qualifiedName() == elementName else { throw malformed("mismatched end tag") }
-                skipSpace()
-                guard take(">") else { throw malformed("invalid end tag") }
-                flush()
-                return
-            } else if looksAt("<!--") {
-                try comment()
-            } else if looksAt("<![CDATA[") {
-                position += 9
-                try cdata(into: &text)
-            } else if looksAt("<!") {
-                throw markupDeclaration()
-            } else if looksAt("<?") {
-                try processingInstruction()
-            } else if peek == UInt8(ascii: "<") {
-                flush()
-                element.children.append(.element(try self.element(depth: depth + 1, scope: scope)))
-            } else if peek == UInt8(ascii: "&") {
+        while let byte = peek {
+            switch byte {
+            case UInt8(ascii: "<"):
+                if looksAt("</") {
+                    position += 2
+                    guard qualifiedName() == elementName else { throw malformed("mismatched end tag") }
+                    skipSpace()
+                    guard take(">") else { throw malformed("invalid end tag") }
+                    flush()
+                    return
+                } else if looksAt("<!--") {
+                    try comment()
+                } else if looksAt("<![CDATA[") {
+                    position += 9
+                    try cdata(into: &text)
+                } else if looksAt("<!") {
+                    throw markupDeclaration()
+                } else if looksAt("<?") {
+                    try processingInstruction()
+                } else {
+                    flush()
+                    element.children.append(.element(try self.element(depth: depth + 1)))
+                }
+            case UInt8(ascii: "&"):
                 try reference(into: &text)
-            } else if looksAt("]]>") {
+            case UInt8(ascii: "]") where looksAt("]]>"):
                 throw malformed("']]>' in text")
-            } else {
+            default:
                 try literalCharacter(into: &text, inAttribute: false)
             }
         }
@@ -242,8 +284,8 @@ struct XMLReader {
     }
 
     private mutating func cdata(into text: inout [UInt8]) throws(Failure) {
-        while !atEnd {
-            if take("]]>") { return }
+        while let byte = peek {
+            if byte == UInt8(ascii: "]"), take("]]>") { return }
             try literalCharacter(into: &text, inAttribute: false)
         }
         throw malformed("unterminated CDATA section")
@@ -254,7 +296,16 @@ struct XMLReader {
             throw malformed("attribute values must be quoted")
         }
         position += 1
-        var value: [UInt8] = []
+        // Most values are printable ASCII without references: taken as they stand, without a copy.
+        var end = position
+        while end < bytes.count, bytes[end] != quote, bytes[end] >= 0x20, bytes[end] < 0x80, bytes[end] != UInt8(ascii: "&"),
+              bytes[end] != UInt8(ascii: "<") { end += 1 }
+        if end < bytes.count, bytes[end] == quote {
+            defer { position = end + 1 }
+            return String(decoding: bytes[position..<end], as: UTF8.self)
+        }
+        var value = Array(bytes[position..<end])
+        position = end
         while let byte = peek, byte != quote {
             if byte == UInt8(ascii: "<") { throw malformed("'<' in an attribute value") }
             if byte == UInt8(ascii: "&") {
@@ -273,14 +324,22 @@ struct XMLReader {
     /// Copies one literal character, normalising line ends (and, in attributes, white space to spaces).
     private mutating func literalCharacter(into text: inout [UInt8], inAttribute: Bool) throws(Failure) {
         let start = position
-        try checkCharacter()
-        var character = Array(bytes[start..<position])
-        if character == [0x0D] {
-            if peek == 0x0A { position += 1 }
-            character = [0x0A]
+        if bytes[start] >= 0x20, bytes[start] < 0x80 {
+            // Printable ASCII, the common case: nothing to check or normalise.
+            text.append(bytes[start])
+            position += 1
+            return
         }
-        if inAttribute, character == [0x0A] || character == [0x09] { character = [0x20] }
-        text.append(contentsOf: character)
+        try checkCharacter()
+        switch bytes[start] {
+        case 0x0D:
+            if peek == 0x0A { position += 1 }
+            text.append(inAttribute ? 0x20 : 0x0A)
+        case 0x0A, 0x09:
+            text.append(inAttribute ? 0x20 : bytes[start])
+        default:
+            text.append(contentsOf: bytes[start..<position])
+        }
     }
 
     /// Steps over one UTF-8 character after checking it is an XML 1.0 `Char`.
@@ -302,9 +361,8 @@ struct XMLReader {
         guard peek == UInt8(ascii: ";") else { throw malformed("invalid entity reference") }
         let body = String(decoding: bytes[start..<position], as: UTF8.self)
         position += 1
-        let predefined = ["lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'"]
-        if let replacement = predefined[body] {
-            text.append(contentsOf: Array(replacement.utf8))
+        if let replacement = XMLReader.predefinedEntities[body] {
+            text.append(replacement)
             return
         }
         var scalarValue: UInt32? = nil
@@ -320,6 +378,12 @@ struct XMLReader {
         }
         text.append(contentsOf: Array(String(Character(scalar)).utf8))
     }
+
+    /// The five entities XML predefines, by name.
+    private static let predefinedEntities: [String: UInt8] = [
+        "lt": UInt8(ascii: "<"), "gt": UInt8(ascii: ">"), "amp": UInt8(ascii: "&"), "quot": UInt8(ascii: "\""),
+        "apos": UInt8(ascii: "'"),
+    ]
 
     /// XML 1.0 `Char`.
     static func isXMLChar(_ value: UInt32) -> Bool {
@@ -338,11 +402,16 @@ struct XMLReader {
 
     /// A name with at most one `:`, which must separate two non-empty parts.
     private mutating func qualifiedName() -> String? {
+        let start = position
         guard let name = name() else { return nil }
-        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }), let first = parts.last?.utf8.first,
-              XMLReader.isNameByte(first, first: true)
-        else { return nil }
+        var colon: Int? = nil
+        for index in start..<position where bytes[index] == UInt8(ascii: ":") {
+            guard colon == nil else { return nil }
+            colon = index
+        }
+        if let colon {
+            guard colon > start, colon + 1 < position, XMLReader.isNameByte(bytes[colon + 1], first: true) else { return nil }
+        }
         return name
     }
 
@@ -357,11 +426,13 @@ struct XMLReader {
         }
     }
 
-    /// Splits a qualified name and resolves its prefix; unprefixed attributes have no namespace.
-    private func resolve(_ qualifiedName: String, _ scope: [String: String], isAttribute: Bool) throws(Failure) -> (String, String) {
-        let parts = qualifiedName.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2 else { return (isAttribute ? "" : scope[""] ?? "", qualifiedName) }
-        guard let namespace = scope[String(parts[0])] else { throw malformed("undeclared namespace prefix") }
-        return (namespace, String(parts[1]))
+    /// Splits a qualified name and resolves its prefix with the declarations in scope; unprefixed
+    /// attributes have no namespace.
+    private func resolve(_ qualifiedName: String, isAttribute: Bool) throws(Failure) -> (String, String) {
+        guard let colon = qualifiedName.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+            return (isAttribute ? "" : namespaces[""]?.last ?? "", qualifiedName)
+        }
+        guard let namespace = namespaces[String(qualifiedName[..<colon])]?.last else { throw malformed("undeclared namespace prefix") }
+        return (namespace, String(qualifiedName[qualifiedName.utf8.index(after: colon)...]))
     }
 }

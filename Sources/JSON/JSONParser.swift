@@ -3,6 +3,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Byte offset in the UTF-8 text.
     public let offset: Int
     public let reason: String
+    /// Set when the text broke no grammar rule but went over the caller's `maxMembers`; `reason` names the count.
+    public var isOverLimit = false
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
@@ -19,8 +21,10 @@ public struct JSONMember: Sendable, Equatable {
 /// Both modes read the grammar strictly: comments, single quotes, unquoted names, trailing commas, leading zeros,
 /// raw control characters in strings, unpaired surrogate escapes and text after the root value are refused
 /// with a reason. Nesting deeper than `maxDepth` (the root container counts as 1) is refused before it is
-/// entered, so the recursion stays shallow. Every value is read once and strings are built by appending, so the
-/// cost is linear in the text. Number literals are kept as written.
+/// entered, so the recursion stays shallow; an object with more than `maxMembers` members, or an array with more
+/// than `maxMembers` values, is refused at the first one too many. Every value is read once, strings are built by
+/// appending and repeated names are found by hashing, so the cost is linear in the text. Number literals are kept
+/// as written.
 public struct JSONParser {
     public enum Mode: Sendable {
         /// Alipay's replies, `biz_content` and the sandbox: a repeated member name anywhere is refused, since
@@ -38,19 +42,24 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private let mode: Mode
     private let maxDepth: Int
+    private let maxMembers: Int
+    /// Whether the members and elements of containers are kept (false: checked, then dropped).
+    private let keepsContents: Bool
     private var position = 0
 
-    private init(_ bytes: [UInt8], mode: Mode, maxDepth: Int) {
+    private init(_ bytes: [UInt8], mode: Mode, maxDepth: Int, maxMembers: Int, keepsContents: Bool = true) {
         self.bytes = bytes
         self.mode = mode
         self.maxDepth = maxDepth
+        self.maxMembers = maxMembers
+        self.keepsContents = keepsContents
     }
 
     /// Parses one complete JSON text of any kind.
     public static func parse(
-        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth
+        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth, maxMembers: Int = .max
     ) throws(JSONParseError) -> JSONNode {
-        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth)
+        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth, maxMembers: maxMembers)
         parser.skipWhiteSpace()
         let value = try parser.value(depth: 0)
         try parser.end()
@@ -64,10 +73,15 @@ public struct JSONParser {
 
     /// The members of a root object in text order, each with the bytes of its value; nil when the text is the
     /// literal `null`. Any other root is refused (after it has been read, so a syntax error inside is named first).
+    ///
+    /// With `nestedContents` false, a member whose value is an object or array comes back as an empty `.object`
+    /// or `.array`: what it held is read and checked like the rest, but not kept (for a caller that only binds
+    /// scalar members, this saves building a tree it would throw away).
     public static func rootMembers(
-        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth
+        _ bytes: [UInt8], mode: Mode = .strict, maxDepth: Int = defaultMaxDepth, maxMembers: Int = .max,
+        nestedContents: Bool = true
     ) throws(JSONParseError) -> [JSONMember]? {
-        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth)
+        var parser = JSONParser(bytes, mode: mode, maxDepth: maxDepth, maxMembers: maxMembers, keepsContents: nestedContents)
         parser.skipWhiteSpace()
         var members: [JSONMember]? = nil
         switch parser.peek {
@@ -91,6 +105,14 @@ public struct JSONParser {
         JSONParseError(offset: offset ?? position, reason: reason)
     }
 
+    /// Counts one more member or value of a container; past `maxMembers`, the failure names `what` it counts.
+    private func count(_ read: inout Int, _ what: String) throws(JSONParseError) {
+        read += 1
+        guard read <= maxMembers else {
+            throw JSONParseError(offset: position, reason: "more than \(maxMembers) \(what)", isOverLimit: true)
+        }
+    }
+
     private mutating func end() throws(JSONParseError) {
         skipWhiteSpace()
         guard position == bytes.count else { throw failure("unexpected text after the root value") }
@@ -110,7 +132,8 @@ public struct JSONParser {
         switch peek {
         case UInt8(ascii: "{"):
             var members: [(String, JSONNode)] = []
-            try object(depth: depth + 1) { name, value, _ in members.append((name, value)) }
+            let keeps = keepsContents
+            try object(depth: depth + 1) { name, value, _ in if keeps { members.append((name, value)) } }
             return .object(members)
         case UInt8(ascii: "["):
             return .array(try array(depth: depth + 1))
@@ -150,8 +173,10 @@ public struct JSONParser {
             return
         }
         var names = Set<String>()
+        var read = 0
         while true {
             skipWhiteSpace()
+            try count(&read, "members in one JSON object")
             switch peek {
             case UInt8(ascii: "\""): break
             case UInt8(ascii: "}"): throw failure("trailing commas are not accepted")
@@ -188,10 +213,13 @@ public struct JSONParser {
             position += 1
             return elements
         }
+        var read = 0
         while true {
             skipWhiteSpace()
             if peek == UInt8(ascii: "]") { throw failure("trailing commas are not accepted") }
-            elements.append(try value(depth: depth))
+            try count(&read, "values in one JSON array")
+            let element = try value(depth: depth)
+            if keepsContents { elements.append(element) }
             skipWhiteSpace()
             if peek == UInt8(ascii: ",") {
                 position += 1
@@ -242,7 +270,19 @@ public struct JSONParser {
     private mutating func string() throws(JSONParseError) -> String {
         let start = position
         position += 1
-        var text: [UInt8] = []
+        // Most strings hold no escape or control character: validate them in place, without a copy.
+        var end = position
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let decoded = String(validating: bytes[position..<end], as: UTF8.self) else {
+                throw failure("a string is not valid UTF-8", at: start)
+            }
+            position = end + 1
+            return decoded
+        }
+        // Otherwise the plain part so far is copied, and the rest read byte by byte.
+        var text = Array(bytes[position..<end])
+        position = end
         while let byte = peek {
             position += 1
             switch byte {

@@ -43,7 +43,7 @@ extension PaymentFlow {
             result = try gateway.refundQuery(
                 .outTradeNo(refund.outTradeNo), outRequestNo: refund.outRequestNo, deadline: alipayDeadline(deadline))
         } catch {
-            return .failure(refundPending(refund, error, deadline: deadline))
+            return refundPending(refund, error, deadline: deadline)
         }
         guard result.isRefunded else {
             // Alipay answers 10000 without refund_status for a refund it never received: send it (again).
@@ -67,7 +67,7 @@ extension PaymentFlow {
                     .gatewayRefused(code: code, subCode: subCode, subMessage: subMsg), autoid: refund.autoid,
                     detail: error.description, refund: failed ?? refund))
             default:
-                return .failure(refundPending(refund, error, deadline: deadline))
+                return refundPending(refund, error, deadline: deadline)
             }
         }
         return recordRefunded(refund, at: nil, deadline: deadline)
@@ -83,10 +83,14 @@ extension PaymentFlow {
         }
     }
 
-    /// Records that the outcome is unknown and chooses the answer (the refund is `pending`).
-    private func refundPending(_ refund: RefundRecord, _ error: AlipayError, deadline: Deadline) -> FlowFailure {
+    /// Records that the outcome is unknown and chooses the answer: the refund is `pending` — unless Alipay's
+    /// notification of it was recorded meanwhile, and the outcome is known after all.
+    private func refundPending(_ refund: RefundRecord, _ error: AlipayError, deadline: Deadline)
+        -> Result<RefundRecord, FlowFailure>
+    {
         let pending = try? store.recordRefundPending(
             refundID: refund.refundID, reason: String(error.description.prefix(255)), deadline: deadline)
+        if let pending, pending.status == .refunded { return .success(pending) }
         let answer: ServiceError = switch error {
         case .outcomeUnknown(let cause, _): .refundOutcomeUnknown(cause)
         case .invalidSignature, .missingSignature: .gatewaySignatureInvalid
@@ -98,7 +102,7 @@ extension PaymentFlow {
         case .invalidRequest: .internalError
         case .business: .internalError  // answered by callRefund; only the query's refusals arrive here
         }
-        return FlowFailure(answer, autoid: refund.autoid, detail: error.description, refund: pending ?? refund)
+        return .failure(FlowFailure(answer, autoid: refund.autoid, detail: error.description, refund: pending ?? refund))
     }
 
     /// A finished refund's answer: refunded is success; failed repeats Alipay's refusal.

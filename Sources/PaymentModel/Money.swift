@@ -33,7 +33,9 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
               fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
               parts.count == 1 || !fraction.isEmpty || !whole.isEmpty
         else { return nil }
-        while fraction.count > 2, fraction.last == "0" { fraction = fraction.dropLast() }
+        // Constant time per zero: ASCII digits only (checked above), so UTF-8 bytes count characters, and the
+        // slice is cut at an index (`dropLast()` on a Substring counts it whole each time).
+        while fraction.utf8.count > 2, fraction.last == "0" { fraction = fraction[..<fraction.index(before: fraction.endIndex)] }
         guard fraction.count <= 2 else { return nil }
         let trimmedWhole = whole.drop(while: { $0 == "0" })
         guard trimmedWhole.count <= 15 else { return nil }

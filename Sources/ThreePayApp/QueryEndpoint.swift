@@ -18,7 +18,7 @@ enum BillLookupRequest {
         } else {
             decoded = RequestBodyDecoder.decode(
                 contentType: request.header("content-type"), body: request.body, schema: schema,
-                limits: DecodingLimits(maxBodyBytes: maxBody, maxDepth: 32))
+                limits: DecodingLimits(maxBodyBytes: maxBody))
         }
         return decoded.flatMap(lookup(from:))
     }

@@ -57,7 +57,7 @@ extension Worker {
         let fields: DecodedFields
         switch RequestBodyDecoder.decode(
             contentType: request.header("content-type"), body: request.body, schema: RefundContract.schema,
-            limits: DecodingLimits(maxBodyBytes: services.configuration.maxBody, maxDepth: 32))
+            limits: DecodingLimits(maxBodyBytes: services.configuration.maxBody))
         {
         case .success(let decoded): fields = decoded
         case .failure(let error): return answer.failure(error, tag: PayRefundResult?.none)

@@ -10,7 +10,7 @@ extension Worker {
         let fields: ScanCodeFields
         switch decodeScanCode(
             contentType: request.header("content-type"), body: request.body,
-            limits: DecodingLimits(maxBodyBytes: services.configuration.maxBody, maxDepth: 32))
+            limits: DecodingLimits(maxBodyBytes: services.configuration.maxBody))
         {
         case .success(let decoded): fields = decoded
         case .failure(let error): return answer.failure(error, tag: PayScanCodeResult?.none)

@@ -110,4 +110,18 @@ final class BSONReaderTests: XCTestCase {
             XCTAssertEqual(error as? BSONReadError, .tooDeep(limit: 32, offset: 4 + 6 * 31))
         }
     }
+
+    /// A document or array with more members than the limit is refused at the first one too many.
+    func testMembersPerDocumentLimit() {
+        // {"a": null, "b": {"c": null, "d": [null, null, null]}}
+        let document = framed("0a 6100  03 6200 19000000 0a 6300  04 6400 0e000000 0a 3000 0a 3100 0a 3200 00  00  00")
+        XCTAssertNoThrow(try BSONReader.members(of: document, maxDepth: 3, maxMembers: 3))
+        XCTAssertThrowsError(try BSONReader.members(of: document, maxDepth: 3, maxMembers: 2)) { error in
+            // The array's third element: its type byte, after the array's length and two 3-byte elements.
+            XCTAssertEqual(error as? BSONReadError, .tooManyMembers(limit: 2, offset: 4 + 3 + 3 + 4 + 3 + 3 + 4 + 3 + 3, inArray: true))
+        }
+        XCTAssertThrowsError(try BSONReader.members(of: document, maxDepth: 3, maxMembers: 1)) { error in
+            XCTAssertEqual(error as? BSONReadError, .tooManyMembers(limit: 1, offset: 7, inArray: false), "the root's \"b\"")
+        }
+    }
 }

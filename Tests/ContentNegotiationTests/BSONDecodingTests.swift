@@ -128,7 +128,7 @@ final class BSONDecodingTests: XCTestCase {
     }
 
     /// A 64 KB document nested thousands of levels deep is refused at level 33, where the reader stops; a
-    /// document of thousands of sibling documents is read whole.
+    /// document of 256 sibling documents is read whole, one of thousands is refused at the 257th.
     func testDepthBombIsRefused() {
         var bomb: [UInt8] = [5, 0, 0, 0, 0]
         while bomb.count < 65_000 {
@@ -137,7 +137,11 @@ final class BSONDecodingTests: XCTestCase {
         let error = failure(bson, bomb)
         XCTAssertEqual(error?.errcode, 1001)
         XCTAssertEqual(error?.message, "The request body could not be read: invalid BSON, documents nested deeper than 32 levels (at byte 190).")
-        let wide = BSONWriter.document((0..<3_000).map { BSONMember("k\($0)", .document([BSONMember("", .null)])) })
-        XCTAssertEqual(fields(bson, wide)?.billnum, nil, "many shallow documents are read and ignored")
+        let sibling = { (index: Int) in BSONMember("k\(index)", .document([BSONMember("", .null)])) }
+        XCTAssertEqual(fields(bson, BSONWriter.document((0..<256).map(sibling)))?.billnum, nil, "shallow documents are read and ignored")
+        XCTAssertEqual(
+            failure(bson, BSONWriter.document((0..<3_000).map(sibling)))?.message,
+            "The request body could not be read: more than 256 members in one BSON document (at byte 3222); send only the documented members."
+        )
     }
 }

@@ -75,6 +75,23 @@ final class XMLDecodingTests: XCTestCase {
         XCTAssertEqual(fields(xml, document("<body>a\r\nb\rc<!-- note --></body>"))?.body, "a\nb\nc")
     }
 
+    /// Repeats are found by name (raw or resolved), declarations are in scope for their element only, and
+    /// markup that merely starts like a delimiter is text.
+    func testRepeatedAttributesAndNamespaceScope() {
+        let root = "<AliScanCodeParm xmlns:p=\"\(ns)\">"
+        for repeated in [#"<u a="1" a="2"/>"#, #"<u xmlns:q="urn:q" xmlns:q="urn:q"/>"#, #"<u xmlns="urn:q" xmlns="urn:q"/>"#,
+                         #"<u xmlns:q="urn:q" xmlns:r="urn:q" q:a="1" r:a="2"/>"#] {
+            XCTAssertEqual(failure(xml, Body.utf8(root + repeated + "</AliScanCodeParm>"))?.errcode, 1001, repeated)
+        }
+        let inScope = root + #"<u xmlns:q="urn:q" q:a="1" a="2" xmlns:r="urn:r" r:a="3"/><u q:b="1" xmlns:q="urn:q"/>"#
+            + #"<u xmlns:p="urn:other"><p:billnum>foreign</p:billnum></u><p:billnum>B1</p:billnum></AliScanCodeParm>"#
+        XCTAssertEqual(fields(xml, Body.utf8(inScope))?.billnum, "B1", "p is the contract's namespace again after <u> ends")
+        let outOfScope = root + #"<u xmlns:q="urn:q"/><q:billnum>B1</q:billnum></AliScanCodeParm>"#
+        XCTAssertEqual(failure(xml, Body.utf8(outOfScope))?.message.contains("undeclared namespace prefix"), true)
+        let delimiters = root + "<p:body>a]]b]<![CDATA[x]]y]]]><!-- - --><?pi ? > ?>-</p:body></AliScanCodeParm>"
+        XCTAssertEqual(fields(xml, Body.utf8(delimiters))?.body, "a]]b]x]]y]-")
+    }
+
     func testDoctypeAndEntitiesAreRefused() {
         let billionLaughs = """
         <?xml version="1.0"?>

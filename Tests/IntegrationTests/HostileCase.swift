@@ -19,6 +19,8 @@ struct HostileCase: Sendable {
     /// Every billnum a record written for this request could carry.
     let billnums: [String]
     let expectation: Expectation
+    /// Text a rejection's errmsg must contain (nil: any).
+    var errmsgPart: String? = nil
 
     /// The Accept header among `headers` (nil: none is sent).
     private var accept: String? { headers.first { $0.0.lowercased() == "accept" }?.1 }
@@ -76,6 +78,9 @@ struct HostileCase: Sendable {
             problems.append("\(name): \(shown), expected one of \(errcodes.sorted())")
         } else if envelope.errcode >= 3000 {
             problems.append("\(name): \(shown): a hostile body should fail as a client error")
+        }
+        if let errmsgPart, envelope.errmsg?.contains(errmsgPart) != true {
+            problems.append("\(name): \(shown), expected an errmsg containing '\(errmsgPart)'")
         }
         let expectedStatus = [1004: 413, 1005: 415][envelope.errcode] ?? 200
         if envelope.errcode != 0, reply.status != expectedStatus {

@@ -21,7 +21,7 @@ enum HostileCorpus {
 
     static var all: [HostileCase] {
         truncated + nesting + declarations + invalidText + hugeNumbers + duplicates + injections + oversized
-            + contentTypes + charsetLies + oddHeaders + trivialBodies + jsonLeniency
+            + contentTypes + charsetLies + oddHeaders + trivialBodies + jsonLeniency + caps
     }
 
 

@@ -41,4 +41,5 @@ final class HostileInputTests: XCTestCase {
     func testOddHeaders() { run(HostileCorpus.oddHeaders) }
     func testEmptyAndTrivialBodies() { run(HostileCorpus.trivialBodies) }
     func testJSONLeniencyIsRefused() { run(HostileCorpus.jsonLeniency) }
+    func testCountsAtAndOverTheCaps() { run(HostileCorpus.caps) }
 }

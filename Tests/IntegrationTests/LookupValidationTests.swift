@@ -63,4 +63,17 @@ final class LookupValidationTests: ScanCodeTestCase {
         XCTAssertEqual(empty.errcode, 1002)
         XCTAssertEqual(empty.errmsg, "The billnum field is required (or give autoid).")
     }
+
+    /// A query string holds at most 256 fields (`DecodingLimits.maxMembers`): at the cap the bill is looked up,
+    /// one more is 1001 saying so.
+    func testQueryStringFieldsAreCapped() throws {
+        let billnum = ScanCodeBillNumbers.next("q")
+        let query = { (count: Int) in (0..<count - 2).map { "u\($0)=1&" }.joined() + "billtype=2&billnum=\(billnum)" }
+        let atCap = try envelope(try client.get("/api/3Pay/AliPay/Query?" + query(256)))
+        XCTAssertEqual(atCap.errcode, 2003, atCap.errmsg ?? "")
+        let over = try envelope(try client.get("/api/3Pay/AliPay/Query?" + query(257)))
+        XCTAssertEqual(over.errcode, 1001)
+        XCTAssertTrue(over.errmsg?.hasPrefix("The query string could not be read: more than 256 fields (at byte ") == true, over.errmsg ?? "")
+        XCTAssertNil(over.tag)
+    }
 }

@@ -46,7 +46,12 @@ extension ScanCodeBill {
     /// is a number (BsonWriter writes decimals as doubles), `true`/`false` as booleans, `null` as null, else a
     /// string; raw bytes as the string they decode to as UTF-8.
     func bson() -> [UInt8] {
-        BSONWriter.document(members.map { member in
+        BSONWriter.document(bsonMembers)
+    }
+
+    /// The members `bson()` writes.
+    var bsonMembers: [BSONMember] {
+        members.map { member in
             switch member.value {
             case .text(let text): return BSONMember(member.name, .string(text))
             case .bytes(let bytes): return BSONMember(member.name, .string(String(decoding: bytes, as: UTF8.self)))
@@ -56,6 +61,6 @@ extension ScanCodeBill {
                 if let number = Double(token) { return BSONMember(member.name, .double(number)) }
                 return BSONMember(member.name, .string(token))
             }
-        })
+        }
     }
 }

@@ -101,6 +101,35 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    func testMembersAndValuesPerContainerCanBeLimited() throws {
+        let text = #"{"a":[1,2],"b":{"c":1,"d":2},"e":3}"#
+        XCTAssertNoThrow(try JSONParser.rootMembers(bytes(text), mode: .jsonNET, maxMembers: 3))
+        XCTAssertThrowsError(try JSONParser.rootMembers(bytes(text), mode: .jsonNET, maxMembers: 2)) { error in
+            let error = error as? JSONParseError
+            XCTAssertEqual(error?.reason, "more than 2 members in one JSON object")
+            XCTAssertEqual(error?.offset, 29, "the third root member's name")
+            XCTAssertEqual(error?.isOverLimit, true)
+        }
+        XCTAssertThrowsError(try JSONParser.parse(bytes("[[1,2,3]]"), maxMembers: 2)) { error in
+            XCTAssertEqual(error as? JSONParseError, JSONParseError(offset: 6, reason: "more than 2 values in one JSON array", isOverLimit: true))
+        }
+        XCTAssertEqual(try JSONParser.parse(bytes("[1,2]"), maxMembers: 2), .array([.number("1"), .number("2")]))
+        XCTAssertEqual((try? JSONParser.parse(bytes("[1,]"), maxMembers: 1)) == nil, true)
+    }
+
+    func testNestedContentsAreCheckedButNeedNotBeKept() throws {
+        let text = #"{"a":{"b":[1,{"c":"d"}]},"e":[1,2],"f":"g","h":"x\"y"}"#
+        let kept = try XCTUnwrap(JSONParser.rootMembers(bytes(text), mode: .jsonNET))
+        let dropped = try XCTUnwrap(JSONParser.rootMembers(bytes(text), mode: .jsonNET, nestedContents: false))
+        XCTAssertEqual(dropped.map(\.name), ["a", "e", "f", "h"])
+        XCTAssertEqual(dropped.map(\.value), [.object([]), .array([]), .string("g"), .string("x\"y")])
+        XCTAssertEqual(dropped.map(\.valueBytes), kept.map(\.valueBytes))
+        XCTAssertEqual(kept[1].value, .array([.number("1"), .number("2")]))
+        for refused in [#"{"a":[1,]}"#, #"{"a":{"b":01}}"#, #"{"a":["\x"]}"#] {
+            XCTAssertThrowsError(try JSONParser.rootMembers(bytes(refused), mode: .jsonNET, nestedContents: false), refused)
+        }
+    }
+
     func testLargeDocumentsAreReadWhole() throws {
         let count = 100_000
         let distinct = "{" + (0..<count).map { #""m\#($0)":"\u4e2d\#($0)""# }.joined(separator: ",") + "}"

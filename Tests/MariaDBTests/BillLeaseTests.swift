@@ -5,7 +5,8 @@ import PaymentModel
 @testable import PaymentStore
 import XCTest
 
-/// The bill's lease in Begin and the outcome procedures: one request at a time does Alipay work on a bill.
+/// The lease in Begin and the outcome procedures: one request at a time does Alipay work on a bill. The lease
+/// lives on the bill's current record (the newest).
 final class BillLeaseTests: XCTestCase {
     private var deadline: Deadline { .after(milliseconds: 30_000) }
 
@@ -18,7 +19,10 @@ final class BillLeaseTests: XCTestCase {
 
     private func lease(_ connection: Connection, _ billnum: String) throws -> String? {
         try connection.execute(
-            "SELECT lease_token FROM T_3Pay_Offline_Bill WHERE billtype = '2' AND billnum = ?", [.string(billnum)]
+            """
+            SELECT lease_token FROM T_3Pay_Offline_ReceiveMoney WHERE billtype = '2' AND billnum = ?
+             ORDER BY autoid DESC LIMIT 1
+            """, [.string(billnum)]
         ).first?.rows.first?.string("lease_token")
     }
 
@@ -63,7 +67,10 @@ final class BillLeaseTests: XCTestCase {
         // A 1 ms lease: poll until the server's own clock has passed it.
         func live() throws -> Bool {
             try store.connection.execute(
-                "SELECT lease_until > UTC_TIMESTAMP(3) AS live FROM T_3Pay_Offline_Bill WHERE billtype = '2' AND billnum = ?",
+                """
+                SELECT lease_until > UTC_TIMESTAMP(3) AS live FROM T_3Pay_Offline_ReceiveMoney
+                 WHERE billtype = '2' AND billnum = ? ORDER BY autoid DESC LIMIT 1
+                """,
                 [.string(billnum)]).first?.rows.first?.int64("live") == 1
         }
         let started = Date()

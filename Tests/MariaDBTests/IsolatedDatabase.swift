@@ -55,7 +55,8 @@ final class IsolatedDatabase {
         _ = try? TestDatabase.connect().execute("DROP DATABASE IF EXISTS `\(name)`")
     }
 
-    private func applySQL() throws {
+    /// Applies sql/ (again) with `scripts/mariadb.sh apply-sql`, as an upgrade does.
+    func applySQL() throws {
         var environment = ProcessInfo.processInfo.environment
         for key in TestDatabaseSettings.variableNames { environment[key] = nil }
         environment.merge(TestDatabaseSettings.environment(for: settings)) { _, ours in ours }

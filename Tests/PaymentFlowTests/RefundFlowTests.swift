@@ -76,6 +76,23 @@ final class RefundFlowTests: FlowTestCase {
         XCTAssertEqual(gateway.trades["TP1"]?.refunded, Money(exactly: "4.00"))
     }
 
+    func testALostAnswerWhoseNotificationWasRecordedFirstIsAnsweredRefunded() throws {
+        _ = try paidBill()
+        gateway.loseNextRefundAnswer = .outcomeUnknown(.httpStatus(502), reason: "refund: HTTP 502")
+        // Alipay's notification of the refund is recorded while its answer is lost on the way.
+        gateway.whileLosingRefundAnswer = { [unowned self] outRequestNo in
+            let notification = TradeNotification(
+                outTradeNo: "TP1", tradeStatus: "TRADE_SUCCESS", tradeNo: "2026TP1", totalAmount: "10.00",
+                sellerID: "2088102177840000", outBizNo: outRequestNo, refundFee: "4.00")
+            XCTAssertEqual(flow.record(notification, deadline: deadline), .accepted)
+        }
+        let answer = try refund("R1", "4.00").get()
+        XCTAssertEqual(answer.status, .refunded, "the outcome is known: not pending")
+        XCTAssertEqual(answer.refundedTotal, Money(exactly: "4.00"))
+        XCTAssertEqual(gateway.calls.filter { $0.hasPrefix("refund ") }.count, 1)
+        XCTAssertEqual(store.refundReceipts, [answer.refundID])
+    }
+
     func testARefundAlipayNeverReceivedIsSentAgainWithTheSameNumber() throws {
         _ = try paidBill()
         gateway.faults["refund"] = [.outcomeUnknown(.timeout, reason: "refund: timeout")]

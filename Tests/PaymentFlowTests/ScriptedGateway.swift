@@ -19,6 +19,8 @@ final class ScriptedGateway: PaymentGateway {
 
     /// When set, the next refund call takes effect and then its answer is lost with this error.
     var loseNextRefundAnswer: AlipayError?
+    /// Runs while that answer is being lost (given the refund's out_request_no): what happens meanwhile.
+    var whileLosingRefundAnswer: ((String) -> Void)?
 
     private(set) var trades: [String: Trade] = [:]
     /// Calls in order: `precreate TP1`, `close TP1` …
@@ -131,6 +133,7 @@ final class ScriptedGateway: PaymentGateway {
         trades[number] = found
         if let lost = loseNextRefundAnswer {
             loseNextRefundAnswer = nil
+            whileLosingRefundAnswer?(outRequestNo)
             throw lost
         }
         return RefundResult(tradeNo: found.tradeNo, outTradeNo: number, fundChange: moved, refundFee: found.refunded)

@@ -77,5 +77,7 @@ final class DecimalGrammarTests: XCTestCase {
         XCTAssertEqual(value?.integerDigitCount, 3)
         XCTAssertEqual(DecimalGrammar.jsonNumber("-0.000")?.isNegative, false, "negative zero is zero")
         XCTAssertEqual(Money(exactly: DecimalGrammar.jsonNumber("5.100")!), Money(fen: 510))
+        XCTAssertEqual(Money(exactly: "1." + String(repeating: "0", count: 100_000)), Money(fen: 100))
+        XCTAssertNil(Money(exactly: "1." + String(repeating: "0", count: 100_000) + "1"))
     }
 }
