@@ -318,6 +318,27 @@ def goal_lines(data):
             f"{'–' if g['value'] is None else format(g['value'], '.2f')}  ({g['detail']})" for g in goals]
 
 
+# Above this share of the CPUs used by processes outside the stack and wrk during a point, the run was not quiet.
+QUIET_OTHERS_PCT = 5
+
+
+def machine_note(data):
+    """Whether the machine was quiet during the points: the "others" share of its CPUs, lowest to highest."""
+    others = sorted(e["median"]["cpu_ms_per_request"].get("others_busy_pct") for e in data.get("points", [])
+                    if e["median"]["cpu_ms_per_request"].get("others_busy_pct") is not None)
+    if not others:
+        return None
+    quiet = others[-1] <= QUIET_OTHERS_PCT
+    middle = others[len(others) // 2]
+    text = (f"The machine was {'quiet' if quiet else 'NOT quiet'}: processes outside the stack and wrk used "
+            f"{_fmt(others[0])}–{_fmt(others[-1])} % of its CPUs during the points (median {_fmt(middle)} %; load "
+            f"average at the start {data['machine'].get('load_average_at_start')}).")
+    if not quiet:
+        text += (" Throughput and latency moved with that load; CPU per request moves less. Compare with a run on "
+                 "an idle machine before drawing conclusions.")
+    return text
+
+
 def headline(data):
     """The report's headline: capacity with the gateway off this box, beside the baseline's."""
     now, base = baseline_figures(data), data.get("baseline")
@@ -418,6 +439,8 @@ def table(data):
     parts = []
     if headline(data):
         parts += [headline(data), ""]
+    if machine_note(data):
+        parts += [machine_note(data), ""]
     parts.append("ScanCode (medians of %d × %d s after %d s warm-up)" % (
         data["settings"]["repetitions"], data["settings"]["seconds_per_point"], data["settings"]["warmup_seconds"]))
     parts.append(_text_table(*point_rows(data)))
@@ -450,6 +473,8 @@ def markdown(data):
                 "c1/16/64/256 × 0/50 ms): numbers are indicative only.", ""]
     if headline(data):
         out += [f"**{headline(data)}**", ""]
+    if machine_note(data):
+        out += [machine_note(data), ""]
     out += ["## Goals", "", "Each goal is a ratio of a ScanCode figure to a floor measured in the same run "
             "(bench/README.md, \"Goals\").", "", "| goal | ratio | status | figures |", "|---|---:|---|---|"]
     for goal in data.get("goals") or evaluate_goals(data):
