@@ -715,20 +715,38 @@ def dpkg_version(*packages):
     return None
 
 
+def git_dirs():
+    """The checkout's git folder and the folder that holds its refs: the same for a clone; for a worktree
+    (.git is a file naming its folder), that folder and the main repository's (its `commondir`)."""
+    git = os.path.join(ROOT, ".git")
+    if os.path.isfile(git):
+        with open(git) as handle:
+            line = handle.read().strip()
+        if not line.startswith("gitdir: "):
+            return git, git
+        git = os.path.join(ROOT, line[len("gitdir: "):])
+    common = git
+    if os.path.exists(os.path.join(git, "commondir")):
+        with open(os.path.join(git, "commondir")) as handle:
+            common = os.path.normpath(os.path.join(git, handle.read().strip()))
+    return git, common
+
+
 def commit():
     """The checked-out commit, read from .git (the working tree may have changes on top)."""
-    git = os.path.join(ROOT, ".git")
     try:
+        git, common = git_dirs()
         with open(os.path.join(git, "HEAD")) as handle:
             head = handle.read().strip()
         if not head.startswith("ref: "):
             return head
         ref = head[5:]
-        path = os.path.join(git, ref)
-        if os.path.exists(path):
-            with open(path) as handle:
-                return handle.read().strip()
-        with open(os.path.join(git, "packed-refs")) as handle:
+        for folder in (git, common):
+            path = os.path.join(folder, ref)
+            if os.path.exists(path):
+                with open(path) as handle:
+                    return handle.read().strip()
+        with open(os.path.join(common, "packed-refs")) as handle:
             for line in handle:
                 if line.strip().endswith(" " + ref):
                     return line.split()[0]
