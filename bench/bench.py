@@ -3,10 +3,11 @@
 
 scripts/bench.sh builds, starts the stack and then runs this file; it can also be run by hand against a
 stack that scripts/stack.sh started with the same THREEPAY_STATE_DIR and THREEPAY_HTTP_PORT. It measures
-the floor (RSA signatures, the health route, the procedures' CALL rate), then every (gateway latency,
+the floor (RSA signatures, the health route, one FastCGI trip through bench/fcgi-hello when scripts/bench.sh
+started it, the procedures' CALL rate and the minimal durable pair), then every (gateway latency,
 concurrency) point, reconciles each repetition against the database and the sandbox, measures what the
 largest hostile body of each kind costs against a normal request (bench/hostile.py), and writes the report
-(bench/report.py renders it). See bench/README.md.
+with the goals' ratios to the floor (bench/report.py renders it). See bench/README.md.
 """
 
 import json
