@@ -3,10 +3,11 @@
 
 scripts/bench.sh builds, starts the stack and then runs this file; it can also be run by hand against a
 stack that scripts/stack.sh started with the same THREEPAY_STATE_DIR and THREEPAY_HTTP_PORT. It measures
-the floor (RSA signatures, the health route, the procedures' CALL rate), then every (gateway latency,
+the floor (RSA signatures, the health route, one FastCGI trip through bench/fcgi-hello when scripts/bench.sh
+started it, the procedures' CALL rate and the minimal durable pair), then every (gateway latency,
 concurrency) point, reconciles each repetition against the database and the sandbox, measures what the
 largest hostile body of each kind costs against a normal request (bench/hostile.py), and writes the report
-(bench/report.py renders it). See bench/README.md.
+with the goals' ratios to the floor (bench/report.py renders it). See bench/README.md.
 """
 
 import json
@@ -30,6 +31,10 @@ import report  # noqa: E402  (bench/report.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LUA = os.path.join(ROOT, "bench", "scancode.lua")
+# The committed report whose c64 / 0 ms point is goal 3's baseline (capacity with the gateway off this box).
+BASELINE = os.path.join(ROOT, "bench", "results", "20261126T211730Z.json")
+# Where scripts/bench.sh serves bench/fcgi-hello through the stack's nginx (the "one FastCGI trip" floor).
+HELLO_PATH = "/bench/hello"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -58,12 +63,13 @@ class Settings:
         self.seconds = env_int("BENCH_SECONDS", 20)
         self.reps = env_int("BENCH_REPS", 3)
         self.warmup = env_int("BENCH_WARMUP", 5)
-        self.concurrency = env_list("BENCH_CONCURRENCY", [16, 64, 256])
+        self.concurrency = env_list("BENCH_CONCURRENCY", [1, 16, 64, 256])
         self.latencies = env_list("BENCH_LATENCIES", [0, 50])
         self.floor_seconds = env_int("BENCH_FLOOR_SECONDS", min(self.seconds, 10))
         self.floor = os.environ.get("BENCH_FLOOR", "1") != "0"
         self.health_concurrency = env_int("BENCH_HEALTH_CONCURRENCY", 64)
-        self.call_concurrency = env_list("BENCH_CALL_CONCURRENCY", [16, 64])
+        self.call_concurrency = env_list("BENCH_CALL_CONCURRENCY", [1, 16, 64])
+        self.hello_concurrency = env_list("BENCH_HELLO_CONCURRENCY", [1, 16])
         self.wrk_threads = env_int("BENCH_WRK_THREADS", os.cpu_count() or 2)
         self.wrk_timeout = env_int("BENCH_WRK_TIMEOUT", 30)
         self.state = os.environ["THREEPAY_STATE_DIR"]
@@ -73,13 +79,17 @@ class Settings:
         self.db_name = os.environ.get("THREEPAY_DB_NAME", "threepay")
         self.profile = os.environ.get("BENCH_PROFILE", "1") != "0"
         self.profile_seconds = env_int("BENCH_PROFILE_SECONDS", 10)
+        self.keep_conn = os.environ.get("BENCH_KEEP_CONN", "0") == "1"
+        self.baseline = os.environ.get("BENCH_BASELINE", BASELINE)
         self.hostile = os.environ.get("BENCH_HOSTILE", "1") != "0"
         self.hostile_seconds = env_int("BENCH_HOSTILE_SECONDS", min(self.seconds, 10))
         self.is_default = (self.seconds, self.reps, self.warmup, self.concurrency, self.latencies) == (
-            20, 3, 5, [16, 64, 256], [0, 50])
+            20, 3, 5, [1, 16, 64, 256], [0, 50])
 
     def as_dict(self):
-        keys = ["BENCH_SECONDS", "BENCH_REPS", "BENCH_WARMUP", "BENCH_CONCURRENCY", "BENCH_LATENCIES"]
+        keys = ["BENCH_SECONDS", "BENCH_REPS", "BENCH_WARMUP", "BENCH_CONCURRENCY", "BENCH_LATENCIES",
+                "BENCH_WORKERS", "BENCH_GATEWAY_CONCURRENCY", "BENCH_BUSY_WAIT_MS", "BENCH_KEEP_CONN",
+                "BENCH_KEEPALIVE", "BENCH_HELLO_THREADS"]
         return {
             "seconds_per_point": self.seconds,
             "repetitions": self.reps,
@@ -91,11 +101,17 @@ class Settings:
             "hostile_seconds": self.hostile_seconds if self.hostile else None,
             "health_concurrency": self.health_concurrency,
             "call_concurrency": self.call_concurrency,
+            "hello_concurrency": self.hello_concurrency,
+            "hello_threads": os.environ.get("BENCH_HELLO_THREADS"),
+            "keep_conn": self.keep_conn,
+            "upstream_keepalive": os.environ.get("BENCH_KEEPALIVE") if self.keep_conn else None,
             "wrk_threads": self.wrk_threads,
             "wrk_timeout_s": self.wrk_timeout,
             "http_port": self.port,
             "responder_workers": os.environ.get("THREEPAY_WORKERS", "64 (default)"),
             "sandbox_workers": os.environ.get("THREEPAY_SANDBOX_WORKERS", "64 (default)"),
+            "gateway_concurrency": os.environ.get("THREEPAY_GATEWAY_CONCURRENCY", "3/4 of the workers (default)"),
+            "busy_wait_ms": os.environ.get("THREEPAY_BUSY_WAIT_MS", "1000 (default)"),
             "build_config": os.environ.get("THREEPAY_BUILD_CONFIG", "release"),
             "issue_defaults": self.is_default,
             "environment": {key: os.environ[key] for key in keys if key in os.environ},
@@ -181,11 +197,15 @@ class Stack:
         }
         if not self.pids["responder"]:
             raise SystemExit(f"bench: no responder running for {state} (start it with scripts/stack.sh start)")
+        # bench/fcgi-hello, when scripts/bench.sh started it: counted only for the FastCGI trip floor.
+        self.hello_pid = read_pid(os.path.join(state, "fcgi-hello.pid"))
 
-    def cpu(self):
-        """CPU ticks per component (nginx: master and workers), plus the machine's busy/total ticks."""
+    def cpu(self, hello=False):
+        """CPU ticks per component (nginx: master and workers), plus the machine's busy/total ticks. With
+        `hello`, the FastCGI hello responder too (the floor that loads it)."""
         result = {}
-        for name, pid in self.pids.items():
+        components = dict(self.pids, hello=self.hello_pid) if hello else self.pids
+        for name, pid in components.items():
             if not pid:
                 continue
             pids = [pid] + (children_of(pid) if name == "nginx" else [])
@@ -307,7 +327,7 @@ def wait_quiet(settings, prefix, at_least_seconds):
 
 def run_wrk(settings, connections, seconds, mode, prefix, log_path):
     threads = max(1, min(settings.wrk_threads, connections))
-    path = "/api/3Pay/health" if mode == "health" else "/api/3Pay/AliPay/ScanCode"
+    path = {"health": "/api/3Pay/health", "hello": HELLO_PATH}.get(mode, "/api/3Pay/AliPay/ScanCode")
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                "--timeout", f"{settings.wrk_timeout}s", "--latency", "-s", LUA, settings.base + path,
                "--", mode, prefix]
@@ -344,49 +364,126 @@ def openssl_speed(seconds, processes):
     return {"sign_per_s": float(match.group(1)), "verify_per_s": float(match.group(2)), "processes": processes}
 
 
-def call_rate(settings, concurrency, pairs, mariadbd):
-    """Begin + QrIssued pairs per second (what one ScanCode asks of the database), straight over the socket.
+# Both database floors run the same four round trips per pair from mariadb-slap's clients: this line, then three
+# statements. Bill numbers start with K: no ScanCode point uses that.
+SLAP_SET_LINE = "SET @b = CONCAT('K', UUID_SHORT() % 1000000000000000000), @t = UUID()"
+SLAP_SCHEMA = "threepay_bench_slap"
+PAIR_SCHEMA = "threepay_bench_pair"
+RECEIVE_MONEY = "T_3Pay_Offline_ReceiveMoney"
 
-    mariadb-slap connects to a scratch schema this function creates (so nothing it might drop is ThreePay's);
-    the procedures are named with their database. Bill numbers start with K: no ScanCode point uses that.
-    Also reports mariadbd's CPU per pair.
-    """
-    db = settings.db_name
-    statements = ";".join([
-        "SET @b = CONCAT('K', UUID_SHORT() % 1000000000000000000), @t = UUID()",
-        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, "
-        "'127.0.0.1', NULL, 900, @t, 20000)",
-        f"SELECT autoid INTO @a FROM `{db}`.T_3Pay_Offline_ReceiveMoney WHERE billtype = '1' AND billnum = @b",
-        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900, @t)",
-    ])
+
+def slap_pairs(settings, concurrency, pairs, mariadbd, statements, schema, recorded):
+    """Runs `pairs` pairs (`statements`, one round trip each) over `concurrency` mariadb-slap clients on the
+    socket, with `schema` as the clients' default database. `recorded()` counts the pairs the database holds
+    (records in QR_ISSUED, before and after). Returns pairs/s, the mean wall time of one pair as one client
+    sees it, and mariadbd's CPU per pair."""
     # mariadb-slap gives each client number-of-queries / concurrency statements: whole pairs only.
     pairs = max(1, -(-pairs // concurrency)) * concurrency
-    sql(settings, "CREATE DATABASE IF NOT EXISTS threepay_bench_slap", database=False)
-    before, _ = bill_counts(settings, "K")
+    before = recorded()
     cpu_before = cpu_ticks(mariadbd) if mariadbd else None
     command = ["mariadb-slap", "--no-defaults", f"--socket={settings.state}/mariadb.sock",
-               f"--user={pwd_name()}", "--create-schema=threepay_bench_slap", "--no-drop",
+               f"--user={pwd_name()}", f"--create-schema={schema}", "--no-drop",
                f"--concurrency={concurrency}", "--iterations=1", "--delimiter=;",
-               f"--number-of-queries={pairs * 4}", f"--query={statements}"]
+               f"--number-of-queries={pairs * len(statements)}", "--query=" + ";".join(statements)]
     start = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.monotonic() - start
     cpu_after = cpu_ticks(mariadbd) if mariadbd else None
-    sql(settings, "DROP DATABASE IF EXISTS threepay_bench_slap", database=False)
     # mariadb-slap exits 0 even when its clients fail, so its error output decides.
     if done.returncode != 0 or "Error" in done.stderr:
         raise SystemExit(f"bench: mariadb-slap failed: {done.stderr.strip()[:500]}")
-    after, issued = bill_counts(settings, "K")
-    made = after - before
+    made = recorded() - before
     if made != pairs:
-        raise SystemExit(f"bench: mariadb-slap made {made} records instead of {pairs}")
+        raise SystemExit(f"bench: mariadb-slap left {made} records in QR_ISSUED instead of {pairs}")
     cpu_ms = None
     if cpu_before is not None and cpu_after is not None and made:
         cpu_ms = round((cpu_after - cpu_before) / CLK_TCK * 1000 / made, 4)
     return {"concurrency": concurrency, "pairs": made, "seconds": round(elapsed, 3),
             "pairs_per_s": round(made / elapsed, 1) if elapsed else None,
-            "calls_per_s": round(2 * made / elapsed, 1) if elapsed else None,
+            "ms_per_pair_per_client": round(elapsed * 1000 * concurrency / made, 4) if made else None,
             "mariadbd_cpu_ms_per_pair": cpu_ms}
+
+
+def call_rate(settings, concurrency, pairs, mariadbd):
+    """Begin + QrIssued pairs per second (what one ScanCode asks of the database), straight over the socket.
+
+    mariadb-slap connects to a scratch schema (so nothing it might drop is ThreePay's); the procedures are
+    named with their database. The bill's autoid is looked up between the two CALLs. Also reports mariadbd's
+    CPU per pair.
+    """
+    db = settings.db_name
+    statements = [
+        SLAP_SET_LINE,
+        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, "
+        "'127.0.0.1', NULL, 900, @t, 20000)",
+        f"SELECT autoid INTO @a FROM `{db}`.{RECEIVE_MONEY} WHERE billtype = '1' AND billnum = @b",
+        f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900, @t)",
+    ]
+    sql(settings, f"CREATE DATABASE IF NOT EXISTS {SLAP_SCHEMA}", database=False)
+    try:
+        result = slap_pairs(settings, concurrency, pairs, mariadbd, statements, SLAP_SCHEMA,
+                            lambda: bill_counts(settings, "K")[1])
+    finally:
+        sql(settings, f"DROP DATABASE IF EXISTS {SLAP_SCHEMA}", database=False)
+    result["calls_per_s"] = round(2 * result["pairs_per_s"], 1) if result["pairs_per_s"] else None
+    return result
+
+
+def pair_rate(settings, concurrency, pairs, mariadbd):
+    """The minimal durable pair: the same durable writes as Begin + QrIssued without stored programs.
+
+    On a scratch copy of the payment table (CREATE TABLE ... LIKE: same columns, keys and CHECK constraints),
+    each pair is the procedure floor's SET line, one INSERT ... RETURNING of the new row (out_trade_no set in
+    the INSERT), one UPDATE by primary key to QR_ISSUED, and a SELECT of the row (the procedure path returns
+    it too): four round trips, as in call_rate, and two autocommit transactions, each with its own redo-log
+    flush (innodb_flush_log_at_trx_commit as configured). Also reports mariadbd's CPU per pair.
+    """
+    table = f"`{PAIR_SCHEMA}`.{RECEIVE_MONEY}"
+    statements = [
+        SLAP_SET_LINE,
+        f"INSERT INTO {table} (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, "
+        "out_trade_no) VALUES (@b, '1', 'Bench ticket', '01', 0.01, NULL, '127.0.0.1', NULL, @b) RETURNING *",
+        f"UPDATE {table} SET codeurl = 'https://qr.alipay.com/benchfloor', status = 'QR_ISSUED', "
+        "qr_expires_at = UTC_TIMESTAMP() + INTERVAL 900 SECOND, updated_at = UTC_TIMESTAMP(3) "
+        "WHERE autoid = LAST_INSERT_ID() AND status = 'INITIATED'",
+        f"SELECT * FROM {table} WHERE autoid = LAST_INSERT_ID()",
+    ]
+    sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
+                  f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
+    try:
+        return slap_pairs(settings, concurrency, pairs, mariadbd, statements, PAIR_SCHEMA,
+                          lambda: int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED'",
+                                          database=False)[0][0]))
+    finally:
+        sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}", database=False)
+
+
+def database_floor(settings, name, rate, concurrency, mariadbd):
+    """A short probe sizes the measurement to about BENCH_FLOOR_SECONDS, then `rate` measures it."""
+    probe = rate(settings, concurrency, 20 * concurrency, mariadbd)
+    pairs = max(50 * concurrency, int((probe["pairs_per_s"] or 100) * settings.floor_seconds))
+    log(f"floor: {name}, concurrency {concurrency}, {pairs} pairs")
+    return rate(settings, concurrency, pairs, mariadbd)
+
+
+def hello_floor(settings, stack, run_dir):
+    """One FastCGI trip: wrk → nginx → bench/fcgi-hello (a fixed body) at each BENCH_HELLO_CONCURRENCY, with
+    the CPU of the hello responder and nginx per request. None when scripts/bench.sh did not start it."""
+    if not stack.hello_pid:
+        log("floor: no FastCGI hello responder running (scripts/bench.sh starts it): skipped")
+        return None
+    trips = []
+    for concurrency in settings.hello_concurrency:
+        log(f"floor: GET {HELLO_PATH} (fcgi-hello) through nginx, c{concurrency}, {settings.floor_seconds} s")
+        before = stack.cpu(hello=True)
+        result = run_wrk(settings, concurrency, settings.floor_seconds, "hello", "F",
+                         os.path.join(run_dir, f"hello-c{concurrency}.txt"))
+        after = stack.cpu(hello=True)
+        trip = summarize(result, settings.floor_seconds)
+        trip["concurrency"] = concurrency
+        trip["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
+        trips.append(trip)
+    return trips
 
 
 def measure_floor(settings, stack, run_dir):
@@ -403,13 +500,17 @@ def measure_floor(settings, stack, run_dir):
     floor["health"] = summarize(result, settings.floor_seconds)
     floor["health"]["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
 
+    floor["fastcgi_hello"] = hello_floor(settings, stack, run_dir)
+
+    # The procedure pair and the minimal pair back to back at each concurrency, so that both see the same box.
     floor["procedure_calls"] = []
+    floor["minimal_pairs"] = []
+    mariadbd = stack.pids["mariadbd"]
     for concurrency in settings.call_concurrency:
-        mariadbd = stack.pids["mariadbd"]
-        probe = call_rate(settings, concurrency, 20 * concurrency, mariadbd)
-        pairs = max(50 * concurrency, int((probe["pairs_per_s"] or 100) * settings.floor_seconds))
-        log(f"floor: Begin+QrIssued CALLs, concurrency {concurrency}, {pairs} pairs")
-        floor["procedure_calls"].append(call_rate(settings, concurrency, pairs, mariadbd))
+        floor["procedure_calls"].append(database_floor(settings, "Begin+QrIssued CALLs", call_rate, concurrency,
+                                                       mariadbd))
+        floor["minimal_pairs"].append(database_floor(settings, "minimal durable pair (INSERT ... RETURNING, "
+                                                     "UPDATE, SELECT)", pair_rate, concurrency, mariadbd))
     return floor
 
 
@@ -615,20 +716,38 @@ def dpkg_version(*packages):
     return None
 
 
+def git_dirs():
+    """The checkout's git folder and the folder that holds its refs: the same for a clone; for a worktree
+    (.git is a file naming its folder), that folder and the main repository's (its `commondir`)."""
+    git = os.path.join(ROOT, ".git")
+    if os.path.isfile(git):
+        with open(git) as handle:
+            line = handle.read().strip()
+        if not line.startswith("gitdir: "):
+            return git, git
+        git = os.path.join(ROOT, line[len("gitdir: "):])
+    common = git
+    if os.path.exists(os.path.join(git, "commondir")):
+        with open(os.path.join(git, "commondir")) as handle:
+            common = os.path.normpath(os.path.join(git, handle.read().strip()))
+    return git, common
+
+
 def commit():
     """The checked-out commit, read from .git (the working tree may have changes on top)."""
-    git = os.path.join(ROOT, ".git")
     try:
+        git, common = git_dirs()
         with open(os.path.join(git, "HEAD")) as handle:
             head = handle.read().strip()
         if not head.startswith("ref: "):
             return head
         ref = head[5:]
-        path = os.path.join(git, ref)
-        if os.path.exists(path):
-            with open(path) as handle:
-                return handle.read().strip()
-        with open(os.path.join(git, "packed-refs")) as handle:
+        for folder in (git, common):
+            path = os.path.join(folder, ref)
+            if os.path.exists(path):
+                with open(path) as handle:
+                    return handle.read().strip()
+        with open(os.path.join(common, "packed-refs")) as handle:
             for line in handle:
                 if line.strip().endswith(" " + ref):
                     return line.split()[0]
@@ -685,6 +804,21 @@ def status_like(path, key):
     return None
 
 
+def load_baseline(path):
+    """Goal 3's baseline: the c64 / 0 ms point and the one-core signing rate of a committed report."""
+    try:
+        with open(path) as handle:
+            baseline = report.baseline_figures(json.load(handle))
+    except (OSError, ValueError) as error:
+        log(f"baseline {path} unreadable ({error}): goal 3 has no baseline")
+        return None
+    if baseline is None:
+        log(f"baseline {path} has no c64 / 0 ms point or no RSA floor: goal 3 has no baseline")
+        return None
+    baseline["report"] = os.path.relpath(os.path.abspath(path), ROOT)
+    return baseline
+
+
 # --- main ---------------------------------------------------------------------------------------------
 
 def main():
@@ -724,6 +858,8 @@ def main():
     data["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.pids["responder"], "VmHWM") or 0) / 1024, 1)
     data["targets"] = report.evaluate_targets(data)
+    data["baseline"] = load_baseline(settings.baseline)
+    data["goals"] = report.evaluate_goals(data)
     data["raw_dir"] = os.path.relpath(run_dir, ROOT)
 
     os.makedirs(settings.results_dir, exist_ok=True)
@@ -739,7 +875,8 @@ def main():
     print(f"\nreport: {os.path.relpath(md_path, ROOT)} and {os.path.relpath(json_path, ROOT)}"
           f" (raw wrk output: {data['raw_dir']})")
     failed = [t for t in data["targets"] if t["status"] == "FAIL"]
-    return 1 if failed and os.environ.get("BENCH_ENFORCE", "0") == "1" else 0
+    missed = [g for g in data["goals"] if g["status"] == report.NOT_MET]
+    return 1 if (failed or missed) and os.environ.get("BENCH_ENFORCE", "0") == "1" else 0
 
 
 if __name__ == "__main__":

@@ -123,7 +123,10 @@ def floor_lines(data):
     one, every = floor.get("rsa2048_one_core"), floor.get("rsa2048_all_cores")
     if one:
         lines.append(f"RSA-2048 signatures/s, one core: {_fmt(one['sign_per_s'], 0)}"
-                     + (f"; all {every['processes']} cores: {_fmt(every['sign_per_s'], 0)}" if every else ""))
+                     + (f"; all {every['processes']} cores: {_fmt(every['sign_per_s'], 0)}" if every else "")
+                     + f"; one signature + one verification on one core: {_fmt(1000 / one['sign_per_s'], 3)} + "
+                     f"{_fmt(1000 / one['verify_per_s'], 3)} = "
+                     f"{_fmt(1000 / one['sign_per_s'] + 1000 / one['verify_per_s'], 3)} ms")
     health = floor.get("health")
     if health:
         cpu = health["cpu_ms_per_request"]
@@ -132,11 +135,26 @@ def floor_lines(data):
                      f"p99 {_fmt(health['latency_ms']['p99'], 2)} ms, errors {health['errors']}, "
                      f"responder {_fmt(cpu.get('responder'), 3)} ms CPU/req, "
                      f"machine busy {_fmt(cpu.get('machine_busy_pct'))} %")
+    for trip in floor.get("fastcgi_hello") or []:
+        cpu = trip["cpu_ms_per_request"]
+        lines.append(f"One FastCGI trip (GET bench/hello: nginx → bench/fcgi-hello, a fixed body), "
+                     f"c{trip['concurrency']}: {_fmt(trip['requests_per_s'], 0)} req/s, p50 "
+                     f"{_fmt(trip['latency_ms']['p50'], 3)} ms, p99 {_fmt(trip['latency_ms']['p99'], 3)} ms, errors "
+                     f"{trip['errors'] + trip['nonzero_errcode']}; CPU per request: hello {_fmt(cpu.get('hello'), 3)} + "
+                     f"nginx {_fmt(cpu.get('nginx'), 3)} ms (wrk {_fmt(cpu.get('wrk'), 3)} ms)")
+    pairs = {p["concurrency"]: p for p in floor.get("minimal_pairs") or []}
     for call in floor.get("procedure_calls", []):
         lines.append(f"Begin + QrIssued over the socket, concurrency {call['concurrency']}: "
                      f"{_fmt(call['pairs_per_s'], 0)} pairs/s ({_fmt(call['calls_per_s'], 0)} CALLs/s, "
                      f"{call['pairs']} pairs in {call['seconds']} s; mariadbd "
-                     f"{_fmt(call.get('mariadbd_cpu_ms_per_pair'), 3)} ms CPU per pair)")
+                     f"{_fmt(call.get('mariadbd_cpu_ms_per_pair'), 3)} ms CPU per pair"
+                     f"{_pair_latency(call)})")
+        pair = pairs.get(call["concurrency"])
+        if pair:
+            lines.append(f"Minimal durable pair (INSERT ... RETURNING, UPDATE by primary key, SELECT; two autocommit "
+                         f"transactions), concurrency {pair['concurrency']}: {_fmt(pair['pairs_per_s'], 0)} pairs/s "
+                         f"({pair['pairs']} pairs in {pair['seconds']} s; mariadbd "
+                         f"{_fmt(pair.get('mariadbd_cpu_ms_per_pair'), 3)} ms CPU per pair{_pair_latency(pair)})")
     ceiling = floor_ceiling(data)
     if ceiling:
         lines.append(
@@ -151,6 +169,14 @@ def floor_lines(data):
             lines.append(f"Best measured point: {_fmt(best, 0)} requests/s = "
                          f"{_fmt(100 * best / ceiling['requests_per_s'], 0)} % of that ceiling")
     return lines
+
+
+def _pair_latency(pair):
+    """At concurrency 1, the wall time of one pair: two durable commits (the latency floor of goal 4)."""
+    if pair["concurrency"] != 1 or not pair.get("ms_per_pair_per_client"):
+        return ""
+    return (f"; {_fmt(pair['ms_per_pair_per_client'], 3)} ms per pair, "
+            f"{_fmt(pair['ms_per_pair_per_client'] / 2, 3)} ms per commit")
 
 
 def floor_ceiling(data):
@@ -174,6 +200,157 @@ def floor_ceiling(data):
     cores = (floor.get("rsa2048_all_cores") or {}).get("processes") or 1
     return {"signatures_ms": signatures, "procedures_ms": procedures, "fastcgi_trips_ms": trips,
             "total_ms": total, "cores": cores, "requests_per_s": cores * 1000 / total}
+
+
+# ── Issue #16's goals: ratios against floors measured in the same run ─────────────────────────────────
+MET, NOT_MET, NOT_MEASURED = "met", "not met", "not measured"
+# The point the CPU goals read: ScanCode at c64 with 0 ms gateway latency.
+GOAL_POINT = (0, 64)
+GOAL_LIMITS = {1: 1.3, 2: 1.6, 3: 2.0, 4: 1.5}
+
+
+def _by_concurrency(entries, concurrency):
+    return next((e for e in entries or [] if e.get("concurrency") == concurrency), None)
+
+
+def _goal(goal, label, value, comparison, detail):
+    limit = GOAL_LIMITS[goal]
+    if value is None:
+        status = NOT_MEASURED
+    else:
+        status = MET if (value <= limit if comparison == "<=" else value >= limit) else NOT_MET
+    return {"goal": goal, "label": label, "value": None if value is None else round(value, 3),
+            "comparison": comparison, "limit": limit, "status": status, "detail": detail}
+
+
+def capacity(cpu, cores):
+    """ScanCode/s that `cores` carry with the gateway off the box: responder + mariadbd + nginx CPU only."""
+    parts = [cpu.get(name) for name in ("responder", "mariadbd", "nginx")]
+    if None in parts or not sum(parts) or not cores:
+        return None, None
+    return cores * 1000 / sum(parts), sum(parts)
+
+
+def baseline_figures(data):
+    """What goal 3 needs from a report (today's or the baseline's): the c64 / 0 ms CPU per ScanCode, the
+    capacity it gives on that report's cores, and that box's one-core RSA-2048 signing rate."""
+    entry = point(data, *GOAL_POINT)
+    one = (data.get("floor") or {}).get("rsa2048_one_core") or {}
+    if entry is None or not one.get("sign_per_s"):
+        return None
+    cpu = entry["median"]["cpu_ms_per_request"]
+    cores = data["machine"]["cpus"]
+    per_s, ms = capacity(cpu, cores)
+    if per_s is None:
+        return None
+    return {"started_at": data.get("started_at"), "cpus": cores, "cpu_model": data["machine"].get("cpu_model"),
+            "cpu_ms_per_request": {k: cpu[k] for k in ("responder", "mariadbd", "nginx")},
+            "cpu_ms_total": round(ms, 4), "capacity_per_s": round(per_s, 1),
+            "sign_per_s_one_core": one["sign_per_s"], "requests_per_s": entry["median"]["requests_per_s"]}
+
+
+def evaluate_goals(data):
+    """Goals 1-4 of the performance issue, each a ratio of a ScanCode figure to a floor of the same run."""
+    floor = data.get("floor") or {}
+    entry = point(data, *GOAL_POINT)
+    cpu = entry["median"]["cpu_ms_per_request"] if entry else {}
+    pairs, calls = floor.get("minimal_pairs") or [], floor.get("procedure_calls") or []
+    one = floor.get("rsa2048_one_core") or {}
+    goals = []
+
+    # Goal 1: mariadbd CPU per ScanCode against the minimal durable pair at the same concurrency.
+    pair64 = (_by_concurrency(pairs, GOAL_POINT[1]) or {}).get("mariadbd_cpu_ms_per_pair")
+    value = cpu["mariadbd"] / pair64 if cpu.get("mariadbd") is not None and pair64 else None
+    goals.append(_goal(1, "mariadbd CPU per ScanCode (c64, 0 ms) ÷ minimal durable pair (c64) ≤ 1.3", value, "<=",
+                       f"{_fmt(cpu.get('mariadbd'), 3)} ms ÷ {_fmt(pair64, 3)} ms"))
+    for call in calls:
+        pair = (_by_concurrency(pairs, call["concurrency"]) or {}).get("mariadbd_cpu_ms_per_pair")
+        proc = call.get("mariadbd_cpu_ms_per_pair")
+        goals.append(_goal(1, f"mariadbd CPU per Begin + QrIssued (CALL floor, c{call['concurrency']}) ÷ minimal "
+                              f"durable pair (c{call['concurrency']}) ≤ 1.3",
+                           proc / pair if proc and pair else None, "<=", f"{_fmt(proc, 3)} ms ÷ {_fmt(pair, 3)} ms"))
+
+    # Goal 2: the responder's CPU against the one thing it cannot skip, a signature and a verification.
+    crypto = 1000 / one["sign_per_s"] + 1000 / one["verify_per_s"] \
+        if one.get("sign_per_s") and one.get("verify_per_s") else None
+    value = cpu["responder"] / crypto if cpu.get("responder") is not None and crypto else None
+    goals.append(_goal(2, "responder CPU per ScanCode (c64, 0 ms) ÷ one RSA-2048 sign + verify on one core ≤ 1.6",
+                       value, "<=", f"{_fmt(cpu.get('responder'), 3)} ms ÷ {_fmt(crypto, 3)} ms"))
+
+    # Goal 3: capacity with the gateway off this box, against the baseline's, both per one-core signing rate.
+    now = baseline_figures(data)
+    base = data.get("baseline")
+    value, detail = None, "no c64 / 0 ms point or no RSA floor in this run" if now is None else "no baseline"
+    if now and base:
+        norm_now = now["capacity_per_s"] / now["sign_per_s_one_core"]
+        norm_base = base["capacity_per_s"] / base["sign_per_s_one_core"]
+        value = norm_now / norm_base
+        detail = (f"{_fmt(now['capacity_per_s'], 0)} ScanCode/s here ({now['cpus']} cores ÷ {_fmt(now['cpu_ms_total'], 3)} "
+                  f"ms) beside the baseline's {_fmt(base['capacity_per_s'], 0)} ScanCode/s ({base['cpus']} cores ÷ "
+                  f"{_fmt(base['cpu_ms_total'], 3)} ms, {base['report']}); per one-core sign/s: "
+                  f"{norm_now:.4f} here ({_fmt(now['sign_per_s_one_core'], 0)} sign/s) against {norm_base:.4f} "
+                  f"({_fmt(base['sign_per_s_one_core'], 0)} sign/s); unnormalised ratio "
+                  f"{now['capacity_per_s'] / base['capacity_per_s']:.2f}×")
+    goals.append(_goal(3, "capacity with the gateway off this box ÷ baseline's, both ÷ one-core sign/s ≥ 2",
+                       value, ">=", detail))
+
+    # Goal 4: latency at c1 against the sum of its floors.
+    c1, c16 = point(data, 0, 1), point(data, 0, 16)
+    hello1 = _by_concurrency(floor.get("fastcgi_hello"), 1)
+    pair1 = (_by_concurrency(pairs, 1) or {}).get("ms_per_pair_per_client")
+    p50 = c1["median"]["latency_ms"]["p50"] if c1 else None
+    sign_ms = 1000 / one["sign_per_s"] if one.get("sign_per_s") else None
+    hello_p50 = hello1["latency_ms"]["p50"] if hello1 else None
+    floors = sign_ms + pair1 + hello_p50 if None not in (sign_ms, pair1, hello_p50) else None
+    latencies = "; ".join(
+        f"c{c}: p50 {_fmt(e['median']['latency_ms']['p50'], 2)} ms, p99 {_fmt(e['median']['latency_ms']['p99'], 2)} ms"
+        for c, e in ((1, c1), (16, c16)) if e)
+    goals.append(_goal(4, "ScanCode p50 at c1, 0 ms ÷ (sign + 2 minimal durable commits + FastCGI hello p50, c1) ≤ 1.5",
+                       p50 / floors if p50 is not None and floors else None, "<=",
+                       f"{_fmt(p50, 2)} ms ÷ ({_fmt(sign_ms, 3)} + 2 × {_fmt(pair1 / 2 if pair1 else None, 3)} + "
+                       f"{_fmt(hello_p50, 3)} = {_fmt(floors, 3)} ms); {latencies or 'no 0 ms points at c1 or c16'}"))
+    return goals
+
+
+def goal_lines(data):
+    goals = data.get("goals") or evaluate_goals(data)
+    return [f"{g['status'].upper():<12} goal {g['goal']}: {g['label']}: "
+            f"{'–' if g['value'] is None else format(g['value'], '.2f')}  ({g['detail']})" for g in goals]
+
+
+# Above this share of the CPUs used by processes outside the stack and wrk during a point, the run was not quiet.
+QUIET_OTHERS_PCT = 5
+
+
+def machine_note(data):
+    """Whether the machine was quiet during the points: the "others" share of its CPUs, lowest to highest."""
+    others = sorted(e["median"]["cpu_ms_per_request"].get("others_busy_pct") for e in data.get("points", [])
+                    if e["median"]["cpu_ms_per_request"].get("others_busy_pct") is not None)
+    if not others:
+        return None
+    quiet = others[-1] <= QUIET_OTHERS_PCT
+    middle = others[len(others) // 2]
+    text = (f"The machine was {'quiet' if quiet else 'NOT quiet'}: processes outside the stack and wrk used "
+            f"{_fmt(others[0])}–{_fmt(others[-1])} % of its CPUs during the points (median {_fmt(middle)} %; load "
+            f"average at the start {data['machine'].get('load_average_at_start')}).")
+    if not quiet:
+        text += (" Throughput and latency moved with that load; CPU per request moves less. Compare with a run on "
+                 "an idle machine before drawing conclusions.")
+    return text
+
+
+def headline(data):
+    """The report's headline: capacity with the gateway off this box, beside the baseline's."""
+    now, base = baseline_figures(data), data.get("baseline")
+    if now is None:
+        return None
+    text = (f"Capacity with the gateway off this box: {_fmt(now['capacity_per_s'], 0)} ScanCode/s "
+            f"({now['cpus']} cores ÷ responder + mariadbd + nginx {_fmt(now['cpu_ms_total'], 3)} ms CPU per ScanCode "
+            f"at c64, 0 ms)")
+    if base:
+        text += (f"; baseline {_fmt(base['capacity_per_s'], 0)} ScanCode/s ({base['report']}, another box: compare "
+                 "them by goal 3's ratio)")
+    return text
 
 
 def hostile_rows(data):
@@ -259,8 +436,13 @@ def _md_table(header, rows):
 
 def table(data):
     """The plain-text summary printed at the end of a run."""
-    parts = ["ScanCode (medians of %d × %d s after %d s warm-up)" % (
-        data["settings"]["repetitions"], data["settings"]["seconds_per_point"], data["settings"]["warmup_seconds"])]
+    parts = []
+    if headline(data):
+        parts += [headline(data), ""]
+    if machine_note(data):
+        parts += [machine_note(data), ""]
+    parts.append("ScanCode (medians of %d × %d s after %d s warm-up)" % (
+        data["settings"]["repetitions"], data["settings"]["seconds_per_point"], data["settings"]["warmup_seconds"]))
     parts.append(_text_table(*point_rows(data)))
     parts.append("\nCPU per request by process (medians)")
     parts.append(_text_table(*cpu_rows(data)))
@@ -274,6 +456,8 @@ def table(data):
         parts.append(_text_table(*rows))
     parts.append("\nFloor")
     parts += ["  " + line for line in floor_lines(data)]
+    parts.append("\nGoals (ratios to the floor of this run)")
+    parts += ["  " + line for line in goal_lines(data)]
     parts.append("\nTargets")
     for target in data.get("targets") or evaluate_targets(data):
         parts.append(f"  {target['status']:<12} {target['target']}  (measured: {_fmt(target['value'])})")
@@ -286,8 +470,18 @@ def markdown(data):
     out = [f"# ThreePay ScanCode benchmark — {data['started_at']}", ""]
     if not settings.get("issue_defaults"):
         out += ["**Custom settings** (not the issue's method: 20 s × 3 repetitions, 5 s warm-up, "
-                "c16/64/256 × 0/50 ms): numbers are indicative only.", ""]
-    out += ["## Targets", "", "| target | measured | status |", "|---|---:|---|"]
+                "c1/16/64/256 × 0/50 ms): numbers are indicative only.", ""]
+    if headline(data):
+        out += [f"**{headline(data)}**", ""]
+    if machine_note(data):
+        out += [machine_note(data), ""]
+    out += ["## Goals", "", "Each goal is a ratio of a ScanCode figure to a floor measured in the same run "
+            "(bench/README.md, \"Goals\").", "", "| goal | ratio | status | figures |", "|---|---:|---|---|"]
+    for goal in data.get("goals") or evaluate_goals(data):
+        out.append(f"| {goal['goal']}: {goal['label']} | "
+                   f"{'–' if goal['value'] is None else format(goal['value'], '.2f')} | {goal['status']} | "
+                   f"{goal['detail']} |")
+    out += ["", "## Targets", "", "| target | measured | status |", "|---|---:|---|"]
     for target in data.get("targets") or evaluate_targets(data):
         out.append(f"| {target['target']} | {_fmt(target['value'])} | {target['status']} |")
     out += ["", "## ScanCode", "",
@@ -328,10 +522,16 @@ def markdown(data):
             f"- {versions.get('libfcgi')}, {versions.get('libcurl')}, {versions.get('libmariadb')}, "
             f"python {versions.get('python')}",
             "", "## Settings", "",
-            f"- responder workers {settings['responder_workers']}, sandbox workers {settings['sandbox_workers']}, "
+            f"- responder workers {settings['responder_workers']} (gateway seats "
+            f"{settings.get('gateway_concurrency', '3/4 of the workers')}, busy wait "
+            f"{settings.get('busy_wait_ms', 1000)} ms), sandbox workers {settings['sandbox_workers']}, "
             f"wrk threads {settings['wrk_threads']} (timeout {settings['wrk_timeout_s']} s), port {settings['http_port']}",
             f"- floor: {settings['floor_seconds']} s per measurement, health at c{settings['health_concurrency']}, "
-            f"CALLs at concurrency {settings['call_concurrency']}",
+            f"CALLs and minimal pairs at concurrency {settings['call_concurrency']}, FastCGI hello at "
+            f"c{settings.get('hello_concurrency')} ({settings.get('hello_threads')} threads)",
+            f"- nginx → responder: "
+            + (f"fastcgi_keep_conn on, upstream keepalive {settings.get('upstream_keepalive')} per nginx worker"
+               if settings.get("keep_conn") else "a new connection per request (fastcgi_keep_conn off)"),
             f"- environment: {settings['environment'] or '(issue defaults)'}",
             f"- responder lifetime peak RSS {data.get('responder_lifetime_peak_rss_mb')} MB; raw wrk output in "
             f"{data.get('raw_dir')} (not committed)", ""]

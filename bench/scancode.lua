@@ -2,6 +2,7 @@
 --
 --   wrk ... -s bench/scancode.lua <url> -- scancode <prefix>   POST api/3Pay/AliPay/ScanCode, one new bill each
 --   wrk ... -s bench/scancode.lua <url> -- health              GET api/3Pay/health
+--   wrk ... -s bench/scancode.lua <url> -- hello               GET bench/hello (bench/fcgi-hello, the floor)
 --
 -- Every ScanCode request carries a bill number no other request used: <prefix><thread><counter>, at most
 -- 20 characters (the contract's limit). Each wrk thread has its own Lua state, so each one counts its own
@@ -32,9 +33,11 @@ function init(args)
    codes = {}
    pending = {}
    if mode == "health" then
-      health_request = wrk.format("GET", "/api/3Pay/health", { ["Accept"] = "application/json" })
+      fixed_request = wrk.format("GET", "/api/3Pay/health", { ["Accept"] = "application/json" })
+   elseif mode == "hello" then
+      fixed_request = wrk.format("GET", "/bench/hello", { ["Accept"] = "application/json" })
    elseif mode ~= "scancode" then
-      error("mode must be scancode or health")
+      error("mode must be scancode, health or hello")
    end
    if #(prefix .. tag) + 12 > 20 then error("bill number prefix too long: " .. prefix) end
    headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
@@ -42,7 +45,7 @@ end
 
 function request()
    sent = sent + 1
-   if mode == "health" then return health_request end
+   if mode ~= "scancode" then return fixed_request end
    local billnum = prefix .. tag .. sent
    pending[billnum] = true
    -- Amounts 0.01 … 99.99, different per bill, always two decimals.

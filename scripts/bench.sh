@@ -8,11 +8,17 @@
 #
 # Settings (environment; defaults are the issue's method):
 #   BENCH_SECONDS (20) BENCH_REPS (3) BENCH_WARMUP (5)        seconds per point, repetitions, warm-up seconds
-#   BENCH_CONCURRENCY ("16 64 256") BENCH_LATENCIES ("0 50")  connections; sandbox latency in ms
+#   BENCH_CONCURRENCY ("1 16 64 256") BENCH_LATENCIES ("0 50") connections; sandbox latency in ms
 #   BENCH_FLOOR (1) BENCH_FLOOR_SECONDS (min(BENCH_SECONDS,10)) measure the floor; seconds per floor measurement
-#   BENCH_HEALTH_CONCURRENCY (64) BENCH_CALL_CONCURRENCY ("16 64") BENCH_WRK_THREADS (CPU count)
+#   BENCH_HEALTH_CONCURRENCY (64) BENCH_CALL_CONCURRENCY ("1 16 64") BENCH_WRK_THREADS (CPU count)
+#   BENCH_HELLO_CONCURRENCY ("1 16") BENCH_HELLO_THREADS (64)  the FastCGI hello floor (bench/fcgi-hello.c)
 #   BENCH_PORT (18480) BENCH_STATE_DIR (var/bench) BENCH_RESULTS_DIR (bench/results)
 #   BENCH_WORKERS (256) BENCH_SANDBOX_WORKERS (300)           responder and sandbox worker threads
+#   BENCH_GATEWAY_CONCURRENCY (BENCH_WORKERS)                  the responder's THREEPAY_GATEWAY_CONCURRENCY
+#   BENCH_BUSY_WAIT_MS (unset: the responder's 1000)           the responder's THREEPAY_BUSY_WAIT_MS
+#   BENCH_KEEP_CONN (0) BENCH_KEEPALIVE (16)                   1: nginx keeps FastCGI connections to the responder
+#                                                              (and the hello) open, KEEPALIVE idle ones per worker
+#   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with
 #   BENCH_SKIP_BUILD (0) BENCH_FRESH_DB (1: empty the payment tables first) BENCH_KEEP_STACK (0)
 #   BENCH_HOSTILE (1) BENCH_HOSTILE_SECONDS (min(BENCH_SECONDS,10)) hostile bodies against a normal request
 #   BENCH_PROFILE (1) BENCH_PROFILE_SECONDS (10)               perf profile of the stack at c64, 0 ms, after the points
@@ -32,6 +38,11 @@ export THREEPAY_HTTP_PORT="${BENCH_PORT:-18480}"
 export THREEPAY_BUILD_CONFIG=release
 export THREEPAY_WORKERS="${BENCH_WORKERS:-256}"
 export THREEPAY_SANDBOX_WORKERS="${BENCH_SANDBOX_WORKERS:-300}"
+# The responder's gateway seats: its own default (3/4 of the workers; more Alipay calls at once are answered
+# 4002) keeps workers free while a gateway hangs. The sandbox never hangs, so the bench opens the seats to the
+# whole pool and measures the service rather than that guard. Also its patience with a full house (4003).
+export THREEPAY_GATEWAY_CONCURRENCY="${BENCH_GATEWAY_CONCURRENCY:-$THREEPAY_WORKERS}"
+if [ -n "${BENCH_BUSY_WAIT_MS:-}" ]; then export THREEPAY_BUSY_WAIT_MS="$BENCH_BUSY_WAIT_MS"; fi
 # No sandbox state file: it rewrites the whole trade book after changes, which would spend the CPU the
 # benchmark measures. A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
 export THREEPAY_SANDBOX_STATE=" "
@@ -43,6 +54,12 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 for tool in wrk mariadb-slap openssl python3 nginx; do
   command -v "$tool" >/dev/null || { log "$tool is missing: run 'make bench' (it installs the packages)"; exit 1; }
 done
+# A C compiler for bench/fcgi-hello.c: $CC, cc, or the clang that comes with the Swift toolchain.
+c_compiler=""
+for candidate in "${CC:-}" cc clang; do
+  if [ -n "$candidate" ] && command -v "$candidate" >/dev/null; then c_compiler=$candidate; break; fi
+done
+[ -n "$c_compiler" ] || { log "no C compiler (cc or clang) for bench/fcgi-hello.c"; exit 1; }
 
 # 256 workers each hold a FastCGI connection, a database connection and an HTTP connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -50,8 +67,83 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
   log "open file limit $(ulimit -n) is too low for $THREEPAY_WORKERS workers (need 4096)"; exit 1
 fi
 
+export BENCH_KEEP_CONN="${BENCH_KEEP_CONN:-0}" BENCH_KEEPALIVE="${BENCH_KEEPALIVE:-16}"
+export BENCH_HELLO_THREADS="${BENCH_HELLO_THREADS:-64}"
+case "$BENCH_KEEP_CONN$BENCH_KEEPALIVE$BENCH_HELLO_THREADS" in
+  *[!0-9]*) log "BENCH_KEEP_CONN, BENCH_KEEPALIVE and BENCH_HELLO_THREADS must be numbers"; exit 1 ;;
+esac
+
+# The "one FastCGI trip" floor: the smallest libfcgi responder (bench/fcgi-hello.c), built here with the C
+# compiler against Debian's libfcgi-dev. It is not part of ThreePay.
+mkdir -p "$state"
+hello="$state/fcgi-hello"
+"$c_compiler" -O2 -Wall -Werror -o "$hello" bench/fcgi-hello.c -lfcgi -lpthread
+
 . scripts/private-stack.sh
 start_private_stack BENCH "$THREEPAY_WORKERS responder workers, $THREEPAY_SANDBOX_WORKERS sandbox workers"
+
+stop_hello() {
+  local pid
+  pid=$(cat "$state/fcgi-hello.pid" 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$state/fcgi-hello.pid"
+}
+trap 'stop_hello; stop_private_stack' EXIT
+stop_hello
+nohup "$hello" "$state/fcgi-hello.sock" "$BENCH_HELLO_THREADS" >>"$state/logs/fcgi-hello.log" 2>&1 &
+echo $! > "$state/fcgi-hello.pid"
+
+# The bench's own lines in the stack's nginx, written into the copies of the operator files that
+# scripts/stack.sh rendered into the state folder (nginx/ itself is not changed), then nginx is started again
+# so that no worker of the old configuration is counted:
+#   - location = /bench/hello → the hello responder (server level, next to the ThreePay locations);
+#   - BENCH_KEEP_CONN=1: the ThreePay locations pass to an upstream with `keepalive BENCH_KEEPALIVE` and
+#     `fastcgi_keep_conn on`, and so does the hello location.
+nginx_args=(-p "$state" -c "$state/nginx.conf" -e "$state/logs/nginx-error.log")
+http_conf="$state/threepay-http.conf" location_conf="$state/threepay-location.conf"
+hello_pass="fastcgi_pass  unix:$state/fcgi-hello.sock;"
+if [ "$BENCH_KEEP_CONN" = 1 ]; then
+  cat >>"$http_conf" <<EOF
+
+# Added by scripts/bench.sh (BENCH_KEEP_CONN=1): FastCGI connections that stay open between requests.
+upstream threepay_bench_keep {
+    server unix:$state/threepay.sock;
+    keepalive $BENCH_KEEPALIVE;
+}
+upstream threepay_bench_hello_keep {
+    server unix:$state/fcgi-hello.sock;
+    keepalive $BENCH_KEEPALIVE;
+}
+EOF
+  passes=$(grep -c "^ *fastcgi_pass  *unix:$state/threepay.sock;" "$location_conf" || true)
+  if [ "$passes" -lt 1 ]; then
+    log "no 'fastcgi_pass unix:$state/threepay.sock;' in $location_conf: cannot turn on BENCH_KEEP_CONN"; exit 1
+  fi
+  sed -i -e "s#^\( *\)fastcgi_pass  *unix:$state/threepay.sock;#\1fastcgi_pass  threepay_bench_keep;\n\1fastcgi_keep_conn on;#" \
+    "$location_conf"
+  hello_pass="fastcgi_pass  threepay_bench_hello_keep; fastcgi_keep_conn on;"
+  log "nginx keeps FastCGI connections open ($passes ThreePay locations and the hello; keepalive $BENCH_KEEPALIVE per nginx worker)"
+fi
+cat >>"$location_conf" <<EOF
+
+# Added by scripts/bench.sh: the FastCGI hello responder of the benchmark's floor.
+location = /bench/hello {
+    include       fastcgi_params;
+    $hello_pass
+}
+EOF
+nginx "${nginx_args[@]}" -t -q
+nginx "${nginx_args[@]}" -s quit
+for _ in $(seq 1 100); do [ -s "$state/nginx.pid" ] || break; sleep 0.1; done
+[ ! -s "$state/nginx.pid" ] || { log "nginx did not stop for its new configuration"; exit 1; }
+nginx "${nginx_args[@]}"
+for _ in $(seq 1 100); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/bench/hello" 2>/dev/null \
+     && curl -fsS -o /dev/null "http://127.0.0.1:$port/api/3Pay/health" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$port/bench/hello" || { log "the FastCGI hello does not answer"; exit 1; }
 
 if [ "${BENCH_FRESH_DB:-1}" = 1 ]; then
   # Every run starts from empty payment tables, so table size does not drift between runs.
