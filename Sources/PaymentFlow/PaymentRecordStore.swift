@@ -44,9 +44,11 @@ public protocol PaymentRecordStore: AnyObject {
     func find(billtype: String, billnum: String, deadline: Deadline) throws(StoreError) -> PaymentRecord?
     func find(outTradeNo: String, deadline: Deadline) throws(StoreError) -> PaymentRecord?
 
-    /// Records to settle with Alipay: expired QR codes, and INITIATED/UNKNOWN records untouched for
-    /// `unknownAfterSeconds`; least recently updated first.
-    func staleRecords(limit: Int, unknownAfterSeconds: Int, deadline: Deadline) throws(StoreError) -> [PaymentRecord]
+    /// Records to settle with Alipay, claimed for this sweeper for `leaseMilliseconds`: expired QR codes, and
+    /// INITIATED/UNKNOWN records untouched for `unknownAfterSeconds`; least recently updated first. A record another
+    /// sweeper (another responder) holds is not among them, so no trade is queried or closed by two at once.
+    func claimStaleRecords(limit: Int, unknownAfterSeconds: Int, leaseMilliseconds: Int, deadline: Deadline)
+        throws(StoreError) -> [PaymentRecord]
 
     // MARK: Refunds (`Sp_3Pay_Offline_Refund_*`)
 
@@ -70,8 +72,9 @@ public protocol PaymentRecordStore: AnyObject {
     func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
                               source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
 
-    /// Refunds to settle with a refund query: PENDING ones, and REQUESTED ones whose lease ran out.
-    func staleRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord]
+    /// Refunds to settle with a refund query, each given the refund's lease for `leaseMilliseconds`: PENDING ones,
+    /// and REQUESTED ones whose lease ran out.
+    func claimStaleRefunds(limit: Int, leaseMilliseconds: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord]
 }
 
 /// A payment Alipay confirmed, by notification or query, ready to be recorded.
