@@ -114,4 +114,19 @@ public struct BillLease: Sendable, Equatable {
     public static func new(until: Deadline) -> BillLease {
         BillLease(token: UUID().uuidString, until: until)
     }
+
+    /// The lease of the HTTP request nginx numbered `requestID` (its `$request_id`: 32 hex digits, the same for
+    /// every responder nginx passes that request to). When the responder holding it dies, nginx passes the same
+    /// request on to another one (`fastcgi_next_upstream`), which then carries on under the lease the first one
+    /// took instead of waiting for it to run out. An id that is missing, shorter than 16 or longer than 60
+    /// characters, or not letters, digits and `-`, gets a token of its own (`new`).
+    public static func forRequest(_ requestID: String?, until: Deadline) -> BillLease {
+        guard let requestID, (16...60).contains(requestID.utf8.count),
+              requestID.utf8.allSatisfy({ byte in
+                  byte == UInt8(ascii: "-") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                      || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+              })
+        else { return new(until: until) }
+        return BillLease(token: "req-" + requestID, until: until)
+    }
 }
