@@ -2,7 +2,6 @@ import Foundation
 import MariaDB
 import PaymentFlow
 @testable import PaymentStore
-import TestSupport
 import XCTest
 
 /// Several nodes (a Galera cluster's): a connection uses one, passes over one that cannot be reached, and moves on
@@ -28,7 +27,7 @@ final class NodeFailoverTests: XCTestCase {
         let store = try PaymentRecords(connectionSettings: settings)
         let record = try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum())).record
         XCTAssertEqual(store.connection.nodeIndex, 0)
-        try killConnection(of: store.connection)
+        try TestDatabase.killConnection(of: store.connection)
         XCTAssertEqual(try store.find(autoid: record.autoid), record, "answered on the next node")
         XCTAssertEqual(store.connection.nodeIndex, 1)
     }
@@ -41,7 +40,7 @@ final class NodeFailoverTests: XCTestCase {
         settings.otherEndpoints = [down, down]
         let store = try PaymentRecords(connectionSettings: settings)
         let record = try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum())).record
-        try killConnection(of: store.connection)
+        try TestDatabase.killConnection(of: store.connection)
         XCTAssertEqual(try store.find(autoid: record.autoid), record)
         XCTAssertEqual(store.connection.nodeIndex, 0, "back on the one node that answers")
     }
@@ -83,17 +82,5 @@ final class NodeFailoverTests: XCTestCase {
         XCTAssertEqual(order(-1), order(2))
         let single = DatabaseSettings(socket: "/run/one.sock", user: "u", name: "threepay")
         XCTAssertEqual(single.startingAt(node: 7).connectionSettings.endpoints, [.unixSocket(path: "/run/one.sock")])
-    }
-
-    /// `KILL CONNECTION` of `victim`'s server connection, waiting until it is gone.
-    private func killConnection(of victim: Connection) throws {
-        let id = try XCTUnwrap(victim.serverConnectionID)
-        let killer = try TestDatabase.connect()
-        _ = try killer.execute("KILL CONNECTION ?", [.int(Int64(id))])
-        try Poll.until("connection \(id) gone after KILL", seconds: 30) {
-            let sets = try killer.execute(
-                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [.int(Int64(id))])
-            return try sets.first?.rows.first?.int64("n") == 0
-        }
     }
 }
