@@ -33,15 +33,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-root=$(pwd)
 me=scripts/cluster.sh
-export THREEPAY_STATE_DIR="${THREEPAY_STATE_DIR:-$root/var}"
-case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
-state="$THREEPAY_STATE_DIR"
-run="$state/cluster"
-port="${THREEPAY_HTTP_PORT:-8080}"
-config="${THREEPAY_BUILD_CONFIG:-release}"
-base="http://127.0.0.1:$port"
+subdir=cluster
 . scripts/stack-lib.sh
 
 nodes="${THREEPAY_CLUSTER_NODES:-3}"
@@ -177,7 +170,7 @@ stop_nodes() {
 # The responders' account password, generated once (keys/ is mode 700).
 db_password() {
   local file="$state/keys/cluster_db_password"
-  if [ ! -s "$file" ]; then (umask 077; openssl rand -hex 24 > "$file"); fi
+  if [ ! -s "$file" ]; then (umask 077; mkdir -p "$state/keys"; openssl rand -hex 24 > "$file"); fi
   cat "$file"
 }
 

@@ -2,11 +2,20 @@
 # run on its own: the pieces both stacks are made of — keys, the responder's and the sandbox's settings, nginx's
 # configuration, processes started and stopped by pid file, and the supervisor that starts a responder again.
 #
-# The sourcing script sets, before calling anything here:
-#   root   the repository          state  THREEPAY_STATE_DIR (keys, the sandbox's book)
-#   run    the folder of this stack's sockets, pid files, nginx files and logs/ ($state, or $state/cluster)
-#   port   nginx's loopback port   base   http://127.0.0.1:$port      config  debug|release
-#   me     the script's path relative to $root (the supervisor runs it again as `$me supervise …`)
+# The sourcing script runs in the repository's root and sets, before sourcing this:
+#   me       the script's path relative to the root (the supervisor runs it again as `$me supervise …`)
+#   subdir   where under the state folder this stack's sockets, pid files, nginx files and logs/ are ("" or cluster)
+# and gets: root (the repository), state (THREEPAY_STATE_DIR: keys, the sandbox's book), run (the stack's folder),
+# port (nginx's loopback port), base (http://127.0.0.1:$port), config (debug|release).
+
+root=$(pwd)
+export THREEPAY_STATE_DIR="${THREEPAY_STATE_DIR:-$root/var}"
+case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
+state="$THREEPAY_STATE_DIR"
+run="$state${subdir:+/$subdir}"
+port="${THREEPAY_HTTP_PORT:-8080}"
+config="${THREEPAY_BUILD_CONFIG:-release}"
+base="http://127.0.0.1:$port"
 
 stack_log="$run/logs/stack.log"
 # A line on the terminal and, once the logs folder exists, in the stack's log.

@@ -20,17 +20,10 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-root=$(pwd)
 me=scripts/stack.sh
-export THREEPAY_STATE_DIR="${THREEPAY_STATE_DIR:-$root/var}"
-case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
-state="$THREEPAY_STATE_DIR"
-run="$state"
-port="${THREEPAY_HTTP_PORT:-8080}"
-config="${THREEPAY_BUILD_CONFIG:-release}"
-base="http://127.0.0.1:$port"
-export THREEPAY_LISTEN="${THREEPAY_LISTEN:-$state/threepay.sock}"
+subdir=
 . scripts/stack-lib.sh
+export THREEPAY_LISTEN="${THREEPAY_LISTEN:-$state/threepay.sock}"
 
 # Decided once, from the caller's environment: `start` exports these settings for the responder.
 if [ -z "${THREEPAY_DB_HOST:-}" ] && [ -z "${THREEPAY_DB_SOCKET:-}" ] && [ -z "${THREEPAY_DB_HOSTS:-}" ] \

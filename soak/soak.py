@@ -488,15 +488,20 @@ class ClusterFaults(threading.Thread):
         self.done.wait(max(0.0, self.load.start + share * self.settings.seconds - time.monotonic()))
         return not self.done.is_set()
 
+    def kill(self, pid_file, what):
+        """`kill -9` of the process the pid file names; its pid (None when none was running)."""
+        pid = read_pid(pid_file)
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            self.note(f"kill -9 {what} (pid {pid})")
+        return pid
+
     def run(self):
         run = self.settings.run_dir
         node = f"{run}/node{self.node}"
         if not self.wait_until(0.30):
             return
-        pid = read_pid(f"{node}/mariadb.pid")
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-            self.note(f"kill -9 node {self.node} (mariadbd pid {pid})")
+        self.kill(f"{node}/mariadb.pid", f"node {self.node}")
         if not self.wait_until(0.45):
             return
         subprocess.run(["setsid", "--fork", "mariadbd", f"--defaults-file={node}/mariadb.cnf"],
@@ -504,10 +509,7 @@ class ClusterFaults(threading.Thread):
         self.note(f"node {self.node} started again: mariadbd --defaults-file={node}/mariadb.cnf")
         if not self.wait_until(0.65):
             return
-        pid = read_pid(f"{run}/responder1.pid")
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-            self.note(f"kill -9 responder 1 (pid {pid})")
+        pid = self.kill(f"{run}/responder1.pid", "responder 1")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and read_pid(f"{run}/responder1.pid") in (None, pid):
             time.sleep(0.1)
