@@ -252,10 +252,7 @@ status() {
 }
 
 run() {
-  trap 'stop' EXIT
-  trap 'echo; exit 0' INT TERM HUP
-  supervisor_echo=1
-  start
+  start_in_foreground
   cat <<EOT
 
 ThreePay is running on $base: $responders responders behind nginx, a Galera cluster of $nodes nodes

@@ -258,6 +258,15 @@ supervise() { # name, listen, binary, echo|quiet
   done
 }
 
+# `run`'s beginning: whatever ends it (Ctrl-C, a failed start, a crashed responder) stops what `start` started, and
+# the supervisors write their lines on the terminal too.
+start_in_foreground() {
+  trap 'stop' EXIT
+  trap 'echo; exit 0' INT TERM HUP
+  supervisor_echo=1
+  start
+}
+
 wait_for() { # url, seconds
   local url=$1 seconds=$2 i
   for i in $(seq 1 $((seconds * 10))); do

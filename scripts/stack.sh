@@ -68,11 +68,7 @@ stop() {
 }
 
 run() {
-  # Whatever ends this command (Ctrl-C, a failed start, a crashed responder) stops what it started.
-  trap 'stop' EXIT
-  trap 'echo; exit 0' INT TERM HUP
-  supervisor_echo=1
-  start
+  start_in_foreground
   cat <<EOT
 
 ThreePay is running on $base (state, logs and keys in $state).
