@@ -73,6 +73,10 @@ class Settings:
         self.wrk_threads = env_int("BENCH_WRK_THREADS", os.cpu_count() or 2)
         self.wrk_timeout = env_int("BENCH_WRK_TIMEOUT", 30)
         self.state = os.environ["THREEPAY_STATE_DIR"]
+        # BENCH_CLUSTER=1: the stack is scripts/cluster.sh's (Galera nodes and several responders in state/cluster).
+        self.cluster = os.environ.get("BENCH_CLUSTER", "0") == "1"
+        self.run_dir = os.path.join(self.state, "cluster") if self.cluster else self.state
+        self.db_socket = os.path.join(self.run_dir, "node1" if self.cluster else "", "mariadb.sock")
         self.port = int(os.environ["THREEPAY_HTTP_PORT"])
         self.results_dir = os.environ.get("BENCH_RESULTS_DIR", os.path.join(ROOT, "bench", "results"))
         self.base = f"http://127.0.0.1:{self.port}"
@@ -114,6 +118,8 @@ class Settings:
             "busy_wait_ms": os.environ.get("THREEPAY_BUSY_WAIT_MS", "1000 (default)"),
             "build_config": os.environ.get("THREEPAY_BUILD_CONFIG", "release"),
             "issue_defaults": self.is_default,
+            "cluster": {"nodes": os.environ.get("THREEPAY_CLUSTER_NODES", "3"),
+                        "responders": os.environ.get("THREEPAY_CLUSTER_RESPONDERS", "2")} if self.cluster else None,
             "environment": {key: os.environ[key] for key in keys if key in os.environ},
         }
 
@@ -184,31 +190,51 @@ def machine_ticks():
     return sum(values[:8]), idle
 
 
+def numbered_pids(folder, pattern):
+    """The live pids of the numbered pid files `pattern % 1`, `pattern % 2`, … in `folder`."""
+    pids, number = [], 1
+    while os.path.exists(os.path.join(folder, pattern % number)):
+        pid = read_pid(os.path.join(folder, pattern % number))
+        if pid:
+            pids.append(pid)
+        number += 1
+    return pids
+
+
 class Stack:
-    """The running stack's processes, found through the state folder's pid files."""
+    """The running stack's processes, found through the state folder's pid files. A component may be several
+    processes (a cluster's responders and nodes): its CPU is theirs together, its RSS the first one's."""
 
     def __init__(self, settings):
-        state = settings.state
+        run = settings.run_dir
+        if settings.cluster:
+            responders = numbered_pids(run, "responder%d.pid")
+            nodes = numbered_pids(run, "node%d/mariadb.pid")
+        else:
+            responders = [p for p in [read_pid(os.path.join(run, "threepay.pid"))] if p]
+            nodes = [p for p in [read_pid(os.path.join(run, "mariadb.pid"))] if p]
         self.pids = {
-            "responder": read_pid(os.path.join(state, "threepay.pid")),
-            "sandbox": read_pid(os.path.join(state, "sandbox.pid")),
-            "mariadbd": read_pid(os.path.join(state, "mariadb.pid")),
-            "nginx": read_pid(os.path.join(state, "nginx.pid")),
+            "responder": responders,
+            "sandbox": [p for p in [read_pid(os.path.join(run, "sandbox.pid"))] if p],
+            "mariadbd": nodes,
+            "nginx": [p for p in [read_pid(os.path.join(run, "nginx.pid"))] if p],
         }
-        if not self.pids["responder"]:
-            raise SystemExit(f"bench: no responder running for {state} (start it with scripts/stack.sh start)")
+        if not responders:
+            raise SystemExit(f"bench: no responder running for {run} (start it with scripts/stack.sh start)")
+        self.responder = responders[0]
         # bench/fcgi-hello, when scripts/bench.sh started it: counted only for the FastCGI trip floor.
-        self.hello_pid = read_pid(os.path.join(state, "fcgi-hello.pid"))
+        hello = read_pid(os.path.join(settings.state, "fcgi-hello.pid"))
+        self.hello_pids = [hello] if hello else []
 
     def cpu(self, hello=False):
         """CPU ticks per component (nginx: master and workers), plus the machine's busy/total ticks. With
         `hello`, the FastCGI hello responder too (the floor that loads it)."""
         result = {}
-        components = dict(self.pids, hello=self.hello_pid) if hello else self.pids
-        for name, pid in components.items():
-            if not pid:
+        components = dict(self.pids, hello=self.hello_pids) if hello else self.pids
+        for name, found in components.items():
+            if not found:
                 continue
-            pids = [pid] + (children_of(pid) if name == "nginx" else [])
+            pids = found + [child for pid in found for child in (children_of(pid) if name == "nginx" else [])]
             result[name] = sum(cpu_ticks(p) or 0 for p in pids)
         result["_machine"] = machine_ticks()
         return result
@@ -280,7 +306,7 @@ def sandbox_trades(settings):
 
 def sql(settings, query, database=True):
     """Runs SQL as the database administrator on the private instance; rows as lists of strings."""
-    command = ["mariadb", "--no-defaults", f"--socket={settings.state}/mariadb.sock",
+    command = ["mariadb", "--no-defaults", f"--socket={settings.db_socket}",
                f"--user={os.environ.get('USER') or pwd_name()}", "--batch", "--skip-column-names",
                "--default-character-set=utf8mb4"]
     if database:
@@ -376,19 +402,20 @@ def slap_pairs(settings, concurrency, pairs, mariadbd, statements, schema, recor
     """Runs `pairs` pairs (`statements`, one round trip each) over `concurrency` mariadb-slap clients on the
     socket, with `schema` as the clients' default database. `recorded()` counts the pairs the database holds
     (records in QR_ISSUED, before and after). Returns pairs/s, the mean wall time of one pair as one client
-    sees it, and mariadbd's CPU per pair."""
+    sees it, and mariadbd's CPU per pair (every node's, on a cluster: the calls go to node 1, which
+    replicates)."""
     # mariadb-slap gives each client number-of-queries / concurrency statements: whole pairs only.
     pairs = max(1, -(-pairs // concurrency)) * concurrency
     before = recorded()
-    cpu_before = cpu_ticks(mariadbd) if mariadbd else None
-    command = ["mariadb-slap", "--no-defaults", f"--socket={settings.state}/mariadb.sock",
+    cpu_before = sum(cpu_ticks(p) or 0 for p in mariadbd) if mariadbd else None
+    command = ["mariadb-slap", "--no-defaults", f"--socket={settings.db_socket}",
                f"--user={pwd_name()}", f"--create-schema={schema}", "--no-drop",
                f"--concurrency={concurrency}", "--iterations=1", "--delimiter=;",
                f"--number-of-queries={pairs * len(statements)}", "--query=" + ";".join(statements)]
     start = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.monotonic() - start
-    cpu_after = cpu_ticks(mariadbd) if mariadbd else None
+    cpu_after = sum(cpu_ticks(p) or 0 for p in mariadbd) if mariadbd else None
     # mariadb-slap exits 0 even when its clients fail, so its error output decides.
     if done.returncode != 0 or "Error" in done.stderr:
         raise SystemExit(f"bench: mariadb-slap failed: {done.stderr.strip()[:500]}")
@@ -469,7 +496,7 @@ def database_floor(settings, name, rate, concurrency, mariadbd):
 def hello_floor(settings, stack, run_dir):
     """One FastCGI trip: wrk → nginx → bench/fcgi-hello (a fixed body) at each BENCH_HELLO_CONCURRENCY, with
     the CPU of the hello responder and nginx per request. None when scripts/bench.sh did not start it."""
-    if not stack.hello_pid:
+    if not stack.hello_pids:
         log("floor: no FastCGI hello responder running (scripts/bench.sh starts it): skipped")
         return None
     trips = []
@@ -587,7 +614,7 @@ def run_point(settings, stack, run_dir, token, index, latency, connections):
         run_wrk(settings, connections, settings.warmup, "scancode", prefix,
                 os.path.join(run_dir, f"warmup-{latency}ms-c{connections}.txt"))
         wait_quiet(settings, prefix, latency / 1000)
-    responder = stack.pids["responder"]
+    responder = stack.responder
     for rep in range(1, settings.reps + 1):
         prefix = f"B{token}{BASE36[index % 36]}{BASE36[rep % 36]}"
         sandbox_prepare(settings, latency)
@@ -849,21 +876,21 @@ def main():
 
     if settings.hostile:
         sandbox_prepare(settings, 0)
-        data["hostile"] = hostile.measure(settings.port, stack.pids["responder"], settings.hostile_seconds, token,
+        data["hostile"] = hostile.measure(settings.port, stack.responder, settings.hostile_seconds, token,
                                           HOSTILE_BODY_LIMIT, lambda prefix: bill_counts(settings, prefix)[0], log)
 
     if settings.profile:
         data["profile"] = profile(settings, stack, run_dir, token)
 
     data["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.pids["responder"], "VmHWM") or 0) / 1024, 1)
+    data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.responder, "VmHWM") or 0) / 1024, 1)
     data["targets"] = report.evaluate_targets(data)
     data["baseline"] = load_baseline(settings.baseline)
     data["goals"] = report.evaluate_goals(data)
     data["raw_dir"] = os.path.relpath(run_dir, ROOT)
 
     os.makedirs(settings.results_dir, exist_ok=True)
-    name = stamp + ("" if settings.is_default else "-custom")
+    name = stamp + ("-cluster" if settings.cluster else "") + ("" if settings.is_default else "-custom")
     json_path = os.path.join(settings.results_dir, name + ".json")
     md_path = os.path.join(settings.results_dir, name + ".md")
     with open(json_path, "w") as handle:

@@ -468,6 +468,12 @@ def markdown(data):
     settings, machine = data["settings"], data["machine"]
     versions = machine["versions"]
     out = [f"# ThreePay ScanCode benchmark — {data['started_at']}", ""]
+    cluster = settings.get("cluster")
+    if cluster:
+        out += [f"**Cluster** (`BENCH_CLUSTER=1`, scripts/cluster.sh): {cluster['responders']} responders behind one "
+                f"nginx upstream, a Galera cluster of {cluster['nodes']} nodes, all on this one machine. This measures "
+                "what the cluster costs (replication, certification, causal reads), not how it scales: every "
+                "process shares the same cores. \"responder\" and \"mariadbd\" add up every responder and node.", ""]
     if not settings.get("issue_defaults"):
         out += ["**Custom settings** (not the issue's method: 20 s × 3 repetitions, 5 s warm-up, "
                 "c1/16/64/256 × 0/50 ms): numbers are indicative only.", ""]

@@ -23,6 +23,9 @@
 #   BENCH_HOSTILE (1) BENCH_HOSTILE_SECONDS (min(BENCH_SECONDS,10)) hostile bodies against a normal request
 #   BENCH_PROFILE (1) BENCH_PROFILE_SECONDS (10)               perf profile of the stack at c64, 0 ms, after the points
 #   BENCH_ENFORCE (0: 1 makes a missed target exit non-zero)
+#   BENCH_CLUSTER (0: 1 benchmarks `make run-cluster`'s stack instead: BENCH_CLUSTER_NODES Galera nodes (3) and
+#                 BENCH_CLUSTER_RESPONDERS responders (2) of BENCH_WORKERS workers each (default 256 in all), state
+#                 folder var/bench-cluster, results named …-cluster; one machine: the overhead, not the scale)
 # Quick smoke run: BENCH_SECONDS=3 BENCH_REPS=1 BENCH_WARMUP=1 scripts/bench.sh
 set -euo pipefail
 
@@ -32,11 +35,21 @@ root=$(pwd)
 # Only this script's settings reach the stack: a developer's THREEPAY_* (another port, a real gateway or
 # database) must not leak into the benchmark.
 for name in $(env | sed -n 's/^\(THREEPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
-export THREEPAY_STATE_DIR="${BENCH_STATE_DIR:-$root/var/bench}"
+stack_script=scripts/stack.sh
+workers=256
+db_socket_dir=.
+if [ "${BENCH_CLUSTER:-0}" = 1 ]; then
+  export BENCH_CLUSTER
+  stack_script=scripts/cluster.sh
+  export THREEPAY_CLUSTER_NODES="${BENCH_CLUSTER_NODES:-3}" THREEPAY_CLUSTER_RESPONDERS="${BENCH_CLUSTER_RESPONDERS:-2}"
+  workers=$((256 / THREEPAY_CLUSTER_RESPONDERS))
+  db_socket_dir=cluster/node1
+fi
+export THREEPAY_STATE_DIR="${BENCH_STATE_DIR:-$root/var/bench$([ "${BENCH_CLUSTER:-0}" = 1 ] && echo -cluster)}"
 case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
 export THREEPAY_HTTP_PORT="${BENCH_PORT:-18480}"
 export THREEPAY_BUILD_CONFIG=release
-export THREEPAY_WORKERS="${BENCH_WORKERS:-256}"
+export THREEPAY_WORKERS="${BENCH_WORKERS:-$workers}"
 export THREEPAY_SANDBOX_WORKERS="${BENCH_SANDBOX_WORKERS:-300}"
 # The responder's gateway seats: its own default (3/4 of the workers; more Alipay calls at once are answered
 # 4002) keeps workers free while a gateway hangs. The sandbox never hangs, so the bench opens the seats to the
@@ -147,7 +160,7 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/bench/hello" || { log "the FastCG
 
 if [ "${BENCH_FRESH_DB:-1}" = 1 ]; then
   # Every run starts from empty payment tables, so table size does not drift between runs.
-  mariadb --no-defaults --socket="$state/mariadb.sock" --user="$(id -un)" --database=threepay -e \
+  mariadb --no-defaults --socket="$state/$db_socket_dir/mariadb.sock" --user="$(id -un)" --database=threepay -e \
     "SET FOREIGN_KEY_CHECKS = 0; TRUNCATE TABLE T_3Pay_Offline_Bill; TRUNCATE TABLE T_3Pay_Offline_ReceiveMoney; SET FOREIGN_KEY_CHECKS = 1"
 fi
 

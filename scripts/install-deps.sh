@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ThreePay needs to build, run and test, skipping what is already there.
-# Used by `make run`, `make test` and .ci/run. Needs root or sudo only when something is missing.
+# Used by `make run`, `make test` and .ci/run; with THREEPAY_CLUSTER_DEPS=1 (make run-cluster, make test-cluster) also
+# what a Galera cluster needs. Needs root or sudo only when something is missing.
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,8 @@ packages=(
   fonts-wqy-microhei           # tests: Chinese text in the cashier page's screenshots
 )
 if [ "${THREEPAY_BENCH_DEPS:-0}" = 1 ]; then packages+=(wrk procps python3 linux-perf); fi
+# Galera replication, and mariabackup + socat for the state transfer (SST) that brings a node up to date.
+if [ "${THREEPAY_CLUSTER_DEPS:-0}" = 1 ]; then packages+=(galera-4 mariadb-backup socat); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,13 +9,26 @@
 # Environment:
 #   THREEPAY_STATE_DIR     state folder (default: var/ in the repository root). Holds mariadb/ (datadir),
 #                          mariadb.sock, mariadb.pid, mariadb.log, mariadb.cnf.
-#   THREEPAY_DB_TCP_PORT   also listen on 127.0.0.1:<port> (default: unix socket only, skip-networking).
+#   THREEPAY_DB_TCP_PORT   also listen on <address>:<port> (default: unix socket only, skip-networking);
+#   THREEPAY_DB_TCP_ADDRESS  that address (default 127.0.0.1).
 #   THREEPAY_DB_NAME       database name (default: threepay).
 #   THREEPAY_DB_SOCKET / THREEPAY_DB_HOST (+ THREEPAY_DB_PORT, default 3306), THREEPAY_DB_USER,
 #   THREEPAY_DB_PASSWORD   when SOCKET or HOST is set, `apply-sql` targets that server instead of the private
 #                          one (the database must already exist). The password reaches the client through a
 #                          0600 defaults file that is removed on exit, never through the command line.
 # start/stop/status always act on the private instance only.
+#
+# A node of a Galera cluster (scripts/cluster.sh sets these; the instance is then one node, its folder one node's):
+#   THREEPAY_GALERA_CLUSTER    the cluster's nodes, `address:port` of their group communication, comma-separated;
+#                              setting it makes this instance a Galera node (wsrep) named THREEPAY_GALERA_NODE
+#   THREEPAY_GALERA_ADDRESS    this node's address: group communication on :4567, IST on :4568, SST on :4444
+#   THREEPAY_GALERA_BOOTSTRAP  1: start a new cluster with this node (`--wsrep-new-cluster`, what galera_new_cluster
+#                              does); otherwise the node joins the others and receives their data (IST or SST)
+#   THREEPAY_GALERA_OPTIONS    more wsrep_provider_options, `;`-separated
+#   THREEPAY_DB_SKIP_SQL       1: `start` neither creates the database nor applies sql/ (a joining node gets both
+#                              from the cluster)
+# The generated mariadb.cnf holds everything: `mariadbd --defaults-file=<folder>/mariadb.cnf` alone starts the node
+# again and it rejoins.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,7 +60,9 @@ write_config() {
     local network="skip-networking"
     if [[ -n "${THREEPAY_DB_TCP_PORT:-}" ]]; then
         [[ "$THREEPAY_DB_TCP_PORT" =~ ^[0-9]{1,5}$ ]] || die "THREEPAY_DB_TCP_PORT must be a port number"
-        network="bind-address = 127.0.0.1
+        local address="${THREEPAY_DB_TCP_ADDRESS:-127.0.0.1}"
+        [[ "$address" =~ ^[0-9.]+$ ]] || die "THREEPAY_DB_TCP_ADDRESS must be an IPv4 address"
+        network="bind-address = $address
 port = $THREEPAY_DB_TCP_PORT"
     fi
     local user_line=""
@@ -79,7 +94,47 @@ innodb_lock_wait_timeout = 10
 character-set-server = utf8mb4
 collation-server = utf8mb4_bin
 EOF
+    if galera_node; then write_galera_config >>"$CNF.tmp"; fi
     mv "$CNF.tmp" "$CNF"
+}
+
+galera_node() { [[ -n "${THREEPAY_GALERA_CLUSTER:-}" ]]; }
+
+# The wsrep part of a Galera node's configuration (see the header).
+write_galera_config() {
+    local address="${THREEPAY_GALERA_ADDRESS:-}" name="${THREEPAY_GALERA_NODE:-}" provider
+    [[ "$address" =~ ^[0-9.]+$ ]] || die "THREEPAY_GALERA_ADDRESS must be this node's IPv4 address"
+    [[ "$name" =~ ^[A-Za-z0-9_-]{1,32}$ ]] || die "THREEPAY_GALERA_NODE must be a short name"
+    [[ "$THREEPAY_GALERA_CLUSTER" =~ ^[0-9.:,]+$ ]] || die "THREEPAY_GALERA_CLUSTER must be address:port,…"
+    [[ "${THREEPAY_GALERA_OPTIONS:-}" =~ ^[A-Za-z0-9_.=\;\ -]*$ ]] || die "THREEPAY_GALERA_OPTIONS holds characters it cannot"
+    provider="${THREEPAY_GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}"
+    [[ -r "$provider" ]] || die "the Galera library $provider is missing (Debian package galera-4)"
+    # mariabackup's state transfer logs in over this node's socket as the account that runs mariadbd: root, or the
+    # owner, whom mariadb-install-db gave a unix_socket account with every privilege. So it works in any folder, a
+    # private one (mode 700) included; rsync's transfer would drop to `nobody` under root and could not enter it.
+    cat <<EOF
+
+# A node of a Galera cluster (scripts/cluster.sh); sql/README.md, "Galera".
+binlog_format = ROW
+default_storage_engine = InnoDB
+innodb_autoinc_lock_mode = 2
+wsrep_on = ON
+wsrep_provider = $provider
+wsrep_cluster_name = threepay
+wsrep_cluster_address = gcomm://$THREEPAY_GALERA_CLUSTER
+wsrep_node_name = $name
+wsrep_node_address = $address
+wsrep_sst_method = mariabackup
+wsrep_sst_auth = $ME:
+wsrep_sst_receive_address = $address:4444
+# One box holds every node: each listens on its own loopback address. After a node vanishes the others pause
+# commits until they have given up on it (evs.suspect_timeout).
+wsrep_provider_options = "gmcast.listen_addr=tcp://$address:4567; ist.recv_addr=$address:4568; gcache.size=256M; ${THREEPAY_GALERA_OPTIONS:-}"
+
+[sst]
+# socat binds the transfer to this node's address (the receiver listens there, the sender sends from there).
+sockopt = ",bind=$address"
+EOF
 }
 
 # Prints the pid of the private mariadbd when it is alive (and really is mariadbd).
@@ -123,10 +178,11 @@ launch() {
             if (( fd > 2 )); then eval "exec $fd>&-"; fi
         done
         # setsid: the server must outlive this shell and its terminal session.
-        exec setsid mariadbd --defaults-file="$CNF" </dev/null >>"$LOGFILE" 2>&1
+        exec setsid mariadbd --defaults-file="$CNF" "$@" </dev/null >>"$LOGFILE" 2>&1
     ) &
     local i
-    for (( i = 0; i < 120; i++ )); do
+    # A joining Galera node opens its socket once it holds the cluster's data (a full transfer takes a while).
+    for (( i = 0; i < 240; i++ )); do
         if private_ping; then return 0; fi
         if ! kill -0 $! 2>/dev/null; then
             tail -n 30 "$LOGFILE" >&2
@@ -135,7 +191,7 @@ launch() {
         sleep 0.5
     done
     tail -n 30 "$LOGFILE" >&2
-    die "mariadbd did not accept connections within 60 s (log: $LOGFILE)"
+    die "mariadbd did not accept connections within 120 s (log: $LOGFILE)"
 }
 
 # Runs the mariadb client against the target chosen by `target_*` below; extra args follow.
@@ -197,9 +253,14 @@ cmd_start() {
         # Room for max_connections; ignored when the hard limit is lower.
         ulimit -n 8192 2>/dev/null || true
         install_datadir
-        launch
+        if galera_node && [[ "${THREEPAY_GALERA_BOOTSTRAP:-0}" == 1 ]]; then
+            launch --wsrep-new-cluster
+        else
+            launch
+        fi
         echo "mariadb.sh: started (pid $(running_pid), socket $SOCKET)"
     fi
+    if [[ "${THREEPAY_DB_SKIP_SQL:-0}" == 1 ]]; then return 0; fi
     target_private
     client -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
     apply_files

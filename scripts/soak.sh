@@ -20,6 +20,11 @@
 #   SOAK_WORKERS (64) SOAK_SANDBOX_WORKERS (300)  responder and sandbox worker threads
 #   SOAK_SKIP_BUILD (0) SOAK_KEEP_STACK (0) SOAK_FRESH (1: empty the payment tables and the sandbox book)
 #   SOAK_SCRATCH_PATH          build with `swift build --scratch-path <dir>` (also the stack's binaries)
+#   SOAK_CLUSTER (0)           1: the stack of `make run-cluster` (SOAK_CLUSTER_NODES Galera nodes, default 3;
+#                              SOAK_CLUSTER_RESPONDERS responders of SOAK_WORKERS workers each, default 2) in
+#                              var/soak-cluster, with faults under the load: kill -9 of a node at 30 % of the run,
+#                              started again at 45 %, kill -9 of a responder at 65 %; at the end every node must hold
+#                              the same rows. 10 minutes: SOAK_CLUSTER=1 scripts/soak.sh
 # A two-minute run: SOAK_MINUTES=2 scripts/soak.sh
 set -euo pipefail
 
@@ -28,7 +33,15 @@ root=$(pwd)
 
 # Only this script's settings reach the stack: a developer's THREEPAY_* must not leak into the soak.
 for name in $(env | sed -n 's/^\(THREEPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
-export THREEPAY_STATE_DIR="${SOAK_STATE_DIR:-$root/var/soak}"
+stack_script=scripts/stack.sh
+db_socket_dir=.
+if [ "${SOAK_CLUSTER:-0}" = 1 ]; then
+  export SOAK_CLUSTER
+  stack_script=scripts/cluster.sh
+  export THREEPAY_CLUSTER_NODES="${SOAK_CLUSTER_NODES:-3}" THREEPAY_CLUSTER_RESPONDERS="${SOAK_CLUSTER_RESPONDERS:-2}"
+  db_socket_dir=cluster/node1
+fi
+export THREEPAY_STATE_DIR="${SOAK_STATE_DIR:-$root/var/soak$([ "${SOAK_CLUSTER:-0}" = 1 ] && echo -cluster)}"
 case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
 export THREEPAY_HTTP_PORT="${SOAK_PORT:-18680}"
 export THREEPAY_BUILD_CONFIG=release
@@ -62,7 +75,7 @@ start_private_stack SOAK "$THREEPAY_WORKERS responder workers"
 
 if [ "${SOAK_FRESH:-1}" = 1 ]; then
   # The reconciliation compares everything in the database with everything in the sandbox's book.
-  mariadb --no-defaults --socket="$state/mariadb.sock" --user="$(id -un)" --database=threepay -e "
+  mariadb --no-defaults --socket="$state/$db_socket_dir/mariadb.sock" --user="$(id -un)" --database=threepay -e "
     SET FOREIGN_KEY_CHECKS = 0;
     TRUNCATE TABLE T_3Pay_Callback_Outbox; TRUNCATE TABLE T_3Pay_StoredValueCard_Credit;
     TRUNCATE TABLE T_3Pay_StoredValueCard; TRUNCATE TABLE T_3Pay_Receipt_Scenic; TRUNCATE TABLE T_3Pay_Receipt_Pos;

@@ -28,6 +28,7 @@ import json
 import os
 import queue
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,10 @@ class Settings:
         self.clients = env_number("SOAK_CLIENTS", 32, int)
         self.seed = env_number("SOAK_SEED", int(time.time()), int)
         self.state = os.environ["THREEPAY_STATE_DIR"]
+        # SOAK_CLUSTER=1: scripts/cluster.sh's stack, and its faults under the load (ClusterFaults).
+        self.cluster = os.environ.get("SOAK_CLUSTER", "0") == "1"
+        self.run_dir = os.path.join(self.state, "cluster") if self.cluster else self.state
+        self.db_socket = os.path.join(self.run_dir, "node1" if self.cluster else "", "mariadb.sock")
         self.port = int(os.environ["THREEPAY_HTTP_PORT"])
         self.db_name = os.environ.get("THREEPAY_DB_NAME", "threepay")
         self.results_dir = os.environ.get("SOAK_RESULTS_DIR", os.path.join(ROOT, "soak", "results"))
@@ -87,6 +92,8 @@ class Settings:
             "drain_seconds": self.drain_seconds, "rss_tolerance_mb": self.rss_tolerance_mb,
             "clients": self.clients, "seed": self.seed, "port": self.port,
             "responder_workers": os.environ.get("THREEPAY_WORKERS", "64"),
+            "cluster": {"nodes": os.environ.get("THREEPAY_CLUSTER_NODES", "3"),
+                        "responders": os.environ.get("THREEPAY_CLUSTER_RESPONDERS", "2")} if self.cluster else None,
         }
 
 
@@ -143,7 +150,7 @@ class Database:
 
     def __init__(self, settings):
         self.command = [
-            "mariadb", "--no-defaults", f"--socket={settings.state}/mariadb.sock", f"--user={login_name()}",
+            "mariadb", "--no-defaults", f"--socket={settings.db_socket}", f"--user={login_name()}",
             f"--database={settings.db_name}", "--batch", "--skip-column-names", "--default-character-set=utf8mb4",
         ]
 
@@ -397,16 +404,20 @@ class Sampler(threading.Thread):
         self.settings, self.load, self.database = settings, load, database
         self.samples = []
         self.done = threading.Event()
-        state = settings.state
-        self.pids = {
-            "threepay": read_pid(f"{state}/threepay.pid"), "sandbox": read_pid(f"{state}/sandbox.pid"),
-            "mariadbd": read_pid(f"{state}/mariadb.pid"), "nginx": read_pid(f"{state}/nginx.pid"),
+        run = settings.run_dir
+        # On a cluster: the responder and the node the faults leave alone (responder 2, node 1).
+        self.pid_files = {
+            "threepay": f"{run}/responder2.pid" if settings.cluster else f"{run}/threepay.pid",
+            "sandbox": f"{run}/sandbox.pid",
+            "mariadbd": f"{run}/node1/mariadb.pid" if settings.cluster else f"{run}/mariadb.pid",
+            "nginx": f"{run}/nginx.pid",
         }
 
     def take(self, phase):
         now = time.monotonic() - self.load.start
         sample = {"t": round(now, 1), "phase": phase}
-        for name, pid in self.pids.items():
+        for name, path in self.pid_files.items():
+            pid = read_pid(path)
             if pid is None:
                 continue
             if name == "nginx":
@@ -453,6 +464,90 @@ class Sampler(threading.Thread):
                 f"{sample['requests_per_s']} req/s, p99 {sample.get('p99_ms')} ms, "
                 f"errors {sample['errors_total']}, callbacks pending {sample.get('outbox_pending')}")
             next_time += self.settings.sample_seconds
+
+
+class ClusterFaults(threading.Thread):
+    """On a cluster (SOAK_CLUSTER=1), under the load: `kill -9` of the last Galera node at 30 % of the run, that node
+    started again at 45 % as an operator would (`mariadbd --defaults-file=…/mariadb.cnf`, nothing else; it rejoins
+    by IST or SST), `kill -9` of responder 1 at 65 % (its supervisor starts another). Every request must still be
+    answered and the books must still reconcile; at the end every node must hold the same rows."""
+
+    def __init__(self, settings, load):
+        super().__init__(daemon=True)
+        self.settings, self.load = settings, load
+        self.node = int(os.environ.get("THREEPAY_CLUSTER_NODES", "3"))
+        self.events = []
+        self.done = threading.Event()
+
+    def note(self, text):
+        at = round(time.monotonic() - self.load.start, 1)
+        self.events.append({"t": at, "event": text})
+        log(f"t={at:6.0f}s fault: {text}")
+
+    def wait_until(self, share):
+        self.done.wait(max(0.0, self.load.start + share * self.settings.seconds - time.monotonic()))
+        return not self.done.is_set()
+
+    def kill(self, pid_file, what):
+        """`kill -9` of the process the pid file names; its pid (None when none was running)."""
+        pid = read_pid(pid_file)
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            self.note(f"kill -9 {what} (pid {pid})")
+        return pid
+
+    def run(self):
+        run = self.settings.run_dir
+        node = f"{run}/node{self.node}"
+        if not self.wait_until(0.30):
+            return
+        self.kill(f"{node}/mariadb.pid", f"node {self.node}")
+        if not self.wait_until(0.45):
+            return
+        subprocess.run(["setsid", "--fork", "mariadbd", f"--defaults-file={node}/mariadb.cnf"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        self.note(f"node {self.node} started again: mariadbd --defaults-file={node}/mariadb.cnf")
+        if not self.wait_until(0.65):
+            return
+        pid = self.kill(f"{run}/responder1.pid", "responder 1")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and read_pid(f"{run}/responder1.pid") in (None, pid):
+            time.sleep(0.1)
+        self.note(f"responder 1 runs again as pid {read_pid(f'{run}/responder1.pid')}")
+
+    def finish(self):
+        self.done.set()
+        self.join()
+
+
+def node_contents(settings, node):
+    """Every table's row count and checksum on one node, read over its own socket."""
+    command = ["mariadb", "--no-defaults", f"--socket={settings.run_dir}/node{node}/mariadb.sock",
+               f"--user={login_name()}", f"--database={settings.db_name}", "--batch", "--skip-column-names"]
+    done = subprocess.run(command + ["-e", "SELECT TABLE_NAME FROM information_schema.TABLES "
+                                           "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    tables = done.stdout.split()
+    if not tables:
+        return None
+    statement = "CHECKSUM TABLE " + ", ".join(f"`{table}`" for table in tables)
+    done = subprocess.run(command + ["-e", statement], capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else None
+
+
+def nodes_identical(settings, seconds=120):
+    """Waits until every node of the cluster holds the same rows; returns the verdict and what was last read."""
+    nodes = int(os.environ.get("THREEPAY_CLUSTER_NODES", "3"))
+    deadline = time.monotonic() + seconds
+    while True:
+        contents = [node_contents(settings, node) for node in range(1, nodes + 1)]
+        if contents[0] is not None and all(c == contents[0] for c in contents):
+            return True, contents[0]
+        if time.monotonic() >= deadline:
+            return False, contents
+        time.sleep(2.0)
 
 
 class SinkReader(threading.Thread):
@@ -746,6 +841,16 @@ def markdown(result):
         f"({result['rss'].get('growth_mb')} MB from {result['rss'].get('after_warmup_mb')} MB after warm-up, "
         f"slope {result['rss'].get('slope_mb_per_min')} MB/min, tolerance {s['rss_tolerance_mb']} MB).",
         "",
+    ]
+    if result.get("cluster_faults") is not None:
+        c = s.get("cluster") or {}
+        lines += [f"Cluster (`SOAK_CLUSTER=1`): {c.get('responders')} responders behind one nginx upstream, a Galera "
+                  f"cluster of {c.get('nodes')} nodes on this machine. Faults under the load:", ""]
+        lines += [f"- t={event['t']} s: {event['event']}" for event in result["cluster_faults"]]
+        lines += ["- at the end: every node holds the same rows (row counts and checksums of every table)"
+                  if not any("nodes do not hold" in p for p in result["reconciliation"]["problems"])
+                  else "- at the end: the nodes did NOT hold the same rows", ""]
+    lines += [
         "## Requests",
         "",
         "| request | count | p50 ms | p90 ms | p99 ms | max ms |",
@@ -802,7 +907,12 @@ def main():
     driver_cpu = time.process_time()
     sampler.start()
     sink.start()
+    faults = ClusterFaults(settings, run) if settings.cluster else None
+    if faults:
+        faults.start()
     run.schedule()
+    if faults:
+        faults.finish()
     for _ in threads:
         run.work.put(None)
     run.work.join()
@@ -819,6 +929,11 @@ def main():
         problems.insert(0, f"after {drained['seconds']} s of drain: {drained['unrecorded_payments']} payments not "
                            f"recorded, {drained['undelivered_callbacks']} callbacks not delivered")
         problem_count += 1
+    if settings.cluster:
+        identical, contents = nodes_identical(settings)
+        if not identical:
+            problems.append(f"the cluster's nodes do not hold the same rows after 120 s: {contents}")
+            problem_count += 1
     rss = rss_verdict(settings, sampler.samples)
     measured = [entry for entries in run.latencies.values() for entry in entries if entry[0] >= settings.warmup_seconds]
     errors_total = sum(run.errors.values())
@@ -841,10 +956,13 @@ def main():
         "rss": rss,
         "samples": sampler.samples,
         "reconciliation": {"problem_count": problem_count, "problems": problems, "totals": totals},
+        "cluster_faults": faults.events if faults else None,
     }
     result["passed"] = errors_total == 0 and not problems and rss["flat"]
     os.makedirs(settings.results_dir, exist_ok=True)
     name = started.strftime("%Y%m%dT%H%M%SZ")
+    if settings.cluster:
+        name += "-cluster"
     if (settings.minutes, settings.rate) != (10.0, 360.0):
         name += "-custom"
     base = os.path.join(settings.results_dir, name)

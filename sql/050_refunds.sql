@@ -382,6 +382,12 @@ BEGIN
                         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50010, MESSAGE_TEXT = v_msg;
                     END IF;
                 END IF;
+                -- The bill row is written too: FOR UPDATE above makes two new refunds of one payment take turns on
+                -- one server, but a Galera cluster does not share row locks between nodes. Both writing the bill
+                -- row, two nodes' concurrent refunds conflict at certification: one commits, the other runs again
+                -- (1213) and counts the first one in what is left to refund.
+                UPDATE T_3Pay_Offline_Bill SET updated_at = v_now
+                 WHERE billtype = v_billtype AND billnum = v_billnum;
                 INSERT INTO T_3Pay_Offline_Refund
                     (autoid, billtype, billnum, refundno, amount, reason, status, lease_until, source, created_at,
                      updated_at)
@@ -796,6 +802,87 @@ BEGIN
        AND (v.lease_until IS NULL OR v.lease_until < UTC_TIMESTAMP(3))
      ORDER BY v.updated_at, v.refund_id
      LIMIT p_limit;
+END$$
+
+-- The refund sweep's work list, claimed: the refunds _Stale would list (same order), each given a lease of
+-- p_lease_ms milliseconds (1-600000) so that no other sweeper, and no copy of the refund request, calls Alipay for
+-- it meanwhile (a request finds it 'busy'). The lease ends when the outcome is recorded (_Refunded, _Failed,
+-- _Pending) or its time runs out. Rows another claimer has locked are skipped; on a Galera cluster two nodes
+-- claiming one refund at once conflict at certification, and the one that runs again no longer sees it.
+-- Returns up to p_limit refunds (V_3Pay_Offline_Refund columns). Raises 50002 for a limit outside 1-1000 or a
+-- lease outside 1-600000.
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_ClaimStale(IN p_limit INT, IN p_lease_ms INT)
+MODIFIES SQL DATA
+BEGIN
+    DECLARE v_attempt INT DEFAULT 0;
+    DECLARE v_done    BOOLEAN DEFAULT FALSE;
+    DECLARE v_now     DATETIME(3);
+    DECLARE v_ids     TEXT;
+
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'limit must be between 1 and 1000';
+    END IF;
+    IF p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 1 AND 600000 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'lease must be between 1 and 600000 milliseconds';
+    END IF;
+
+    attempts: LOOP
+        SET v_attempt = v_attempt + 1;
+        BEGIN
+            DECLARE v_id  BIGINT UNSIGNED;
+            DECLARE v_end BOOLEAN DEFAULT FALSE;
+            DECLARE due CURSOR FOR
+                SELECT refund_id
+                  FROM T_3Pay_Offline_Refund
+                 WHERE status IN ('PENDING', 'REQUESTED')
+                   AND (lease_until IS NULL OR lease_until < v_now)
+                 ORDER BY updated_at, refund_id
+                 LIMIT p_limit
+                   FOR UPDATE SKIP LOCKED;
+            DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_end = TRUE;
+            DECLARE EXIT HANDLER FOR 1213
+            BEGIN
+                ROLLBACK;
+                IF v_attempt >= 5 THEN
+                    RESIGNAL;
+                END IF;
+            END;
+            DECLARE EXIT HANDLER FOR SQLEXCEPTION
+            BEGIN
+                ROLLBACK;
+                RESIGNAL;
+            END;
+
+            SET v_ids = NULL;
+            SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+            START TRANSACTION;
+            SET v_now = UTC_TIMESTAMP(3);
+            OPEN due;
+            claiming: LOOP
+                FETCH due INTO v_id;
+                IF v_end THEN
+                    LEAVE claiming;
+                END IF;
+                UPDATE T_3Pay_Offline_Refund
+                   SET lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND
+                 WHERE refund_id = v_id;
+                SET v_ids = CONCAT_WS(',', v_ids, v_id);
+            END LOOP;
+            CLOSE due;
+            COMMIT;
+            SET v_done = TRUE;
+        END;
+        IF v_done THEN
+            LEAVE attempts;
+        END IF;
+        DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
+    END LOOP;
+
+    SELECT v.*
+      FROM JSON_TABLE(CONCAT('[', COALESCE(v_ids, ''), ']'), '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS claimed
+      JOIN V_3Pay_Offline_Refund v ON v.refund_id = claimed.id
+     ORDER BY v.updated_at, v.refund_id;
 END$$
 
 DELIMITER ;

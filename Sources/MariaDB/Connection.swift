@@ -9,12 +9,21 @@ internal import CMariaDB
 /// closed and the next statement opens a new one first — nothing was sent yet, so that is always safe. A
 /// statement that fails *while* the connection is lost may or may not have run on the server; it is re-sent
 /// once on a fresh connection only when the caller declares it idempotent, call by call.
+///
+/// Several nodes (`ConnectionSettings.otherEndpoints`, a Galera cluster): the connection is made to one node and
+/// stays there. A node that cannot be reached, or is not ready to serve, is passed over for the next one; after a
+/// lost connection the next connection starts with the next node. On connecting to a Galera node the session's
+/// `wsrep_sync_wait` is set (`galeraSyncWait`), so that each statement sees what other nodes committed before it.
 public final class Connection {
     public let settings: ConnectionSettings
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var statements: [String: PreparedStatement] = [:]
     /// How many times this connection was re-established after being lost.
     public private(set) var reconnectCount = 0
+    /// The index in `settings.endpoints` of the node connected to, or tried first by the next connection.
+    public private(set) var nodeIndex = 0
+    /// Whether the connected server is a Galera node (nil while disconnected).
+    public private(set) var isGaleraNode: Bool?
 
     // A bound on cached statements; the service uses about a dozen, ad-hoc SQL should not grow it forever.
     private static let statementCacheLimit = 64
@@ -38,6 +47,9 @@ public final class Connection {
 
     /// True while a server connection is held (false after a loss, until the next statement reconnects).
     public var isConnected: Bool { handle != nil }
+
+    /// The node connected to, or tried first by the next connection.
+    public var currentEndpoint: ConnectionSettings.Endpoint { settings.endpoints[nodeIndex] }
 
     /// The server's id for this connection (`CONNECTION_ID()`), nil while disconnected.
     public var serverConnectionID: UInt64? {
@@ -73,6 +85,7 @@ public final class Connection {
             return try runOnce(sql, arguments)
         } catch let error where error.isConnectionLost {
             disconnect()
+            moveToNextNode()
             guard idempotent else { throw error }
             try open()
             reconnectCount += 1
@@ -122,28 +135,85 @@ public final class Connection {
         closeStatements()
         if let handle { mysql_close(handle) }
         handle = nil
+        isGaleraNode = nil
     }
 
+    /// The next connection starts with the next node (a no-op for one server).
+    private func moveToNextNode() {
+        nodeIndex = (nodeIndex + 1) % settings.endpoints.count
+    }
+
+    /// Connects to the current node or, when it cannot be reached or cannot serve, to the next ones in turn.
+    /// Throws the last node's error when none can be used.
     private func open() throws(MariaDBError) {
+        let count = settings.endpoints.count
+        var failure: MariaDBError?
+        for _ in 0..<count {
+            do {
+                try open(settings.endpoints[nodeIndex])
+                return
+            } catch let error where error.isConnectionLost {
+                failure = error
+                moveToNextNode()
+            }
+        }
+        throw failure ?? .connectionLost(code: 2002, message: "no server to connect to")
+    }
+
+    private func open(_ endpoint: ConnectionSettings.Endpoint) throws(MariaDBError) {
         guard let mysql = mysql_init(nil) else { throw .client(code: 2008, message: "mysql_init: out of memory") }
         do {
-            try configure(mysql)
-            try connect(mysql)
+            try configure(mysql, endpoint)
+            try connect(mysql, endpoint)
         } catch {
             mysql_close(mysql)
             throw error
         }
         handle = mysql
+        do {
+            try prepareSession()
+        } catch {
+            disconnect()
+            throw error
+        }
     }
 
-    private func configure(_ mysql: UnsafeMutablePointer<MYSQL>) throws(MariaDBError) {
+    /// Asks whether the server is a Galera node, and if so whether it may serve (`wsrep_ready`): a node that is
+    /// not part of the primary component answers every call with 1047, so it is passed over now, as an unreachable
+    /// server would be. A Galera node gets the session's `wsrep_sync_wait`. Any other server is used as it is.
+    private func prepareSession() throws(MariaDBError) {
+        let probe = "SELECT @@global.wsrep_on, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+            + " WHERE VARIABLE_NAME = 'WSREP_READY')"
+        let row: Row
+        do {
+            guard let first = try runOnce(probe, []).first?.rows.first else { return }
+            row = first
+        } catch let error where !error.isConnectionLost {
+            // 1193, unknown system variable: a server without Galera support.
+            isGaleraNode = false
+            return
+        }
+        let wsrepOn = row.values.first ?? nil
+        isGaleraNode = wsrepOn == "1" || wsrepOn?.uppercased() == "ON"
+        guard isGaleraNode == true else { return }
+        guard (row.values.dropFirst().first ?? nil)?.uppercased() == "ON" else {
+            throw .connectionLost(code: 1047, message: "the Galera node is not ready to serve (wsrep_ready is OFF)")
+        }
+        if let syncWait = settings.galeraSyncWait {
+            _ = try runOnce("SET SESSION wsrep_sync_wait = \(max(0, min(syncWait, 15)))", [])
+        }
+    }
+
+    private func configure(_ mysql: UnsafeMutablePointer<MYSQL>, _ endpoint: ConnectionSettings.Endpoint)
+        throws(MariaDBError)
+    {
         try setOption(mysql, MYSQL_OPT_CONNECT_TIMEOUT, UInt32(clamping: settings.connectTimeoutSeconds))
         try setOption(mysql, MYSQL_OPT_READ_TIMEOUT, UInt32(clamping: settings.readTimeoutSeconds))
         try setOption(mysql, MYSQL_OPT_WRITE_TIMEOUT, UInt32(clamping: settings.writeTimeoutSeconds))
         try setOption(mysql, MYSQL_OPT_LOCAL_INFILE, UInt32(0))
         // This class reconnects itself, knowing which statements are safe to repeat; the library must not.
         try setOption(mysql, MYSQL_OPT_RECONNECT, CChar(0))
-        switch settings.endpoint {
+        switch endpoint {
         case .unixSocket: try setOption(mysql, MYSQL_OPT_PROTOCOL, MYSQL_PROTOCOL_SOCKET.rawValue)
         case .tcp: try setOption(mysql, MYSQL_OPT_PROTOCOL, MYSQL_PROTOCOL_TCP.rawValue)
         }
@@ -153,11 +223,13 @@ public final class Connection {
         }
     }
 
-    private func connect(_ mysql: UnsafeMutablePointer<MYSQL>) throws(MariaDBError) {
+    private func connect(_ mysql: UnsafeMutablePointer<MYSQL>, _ endpoint: ConnectionSettings.Endpoint)
+        throws(MariaDBError)
+    {
         let host: String?
         let port: UInt32
         let socket: String?
-        switch settings.endpoint {
+        switch endpoint {
         case .unixSocket(let path): (host, port, socket) = ("localhost", 0, path)
         case .tcp(let name, let number): (host, port, socket) = (name, UInt32(clamping: number), nil)
         }

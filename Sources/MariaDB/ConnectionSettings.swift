@@ -8,7 +8,12 @@ public struct ConnectionSettings: Sendable, Equatable {
         case tcp(host: String, port: Int)
     }
 
+    /// The server; with `otherEndpoints`, the node tried first.
     public var endpoint: Endpoint
+    /// Further nodes holding the same data (the other nodes of a Galera cluster), tried in turn when the current
+    /// one cannot be reached, drops the connection, or is not ready to serve (a node outside the cluster's primary
+    /// component). Empty for one server.
+    public var otherEndpoints: [Endpoint]
     public var user: String
     /// Never printed: `description` and mirrors redact it.
     public var password: String?
@@ -20,6 +25,10 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// Session `innodb_lock_wait_timeout`; nil keeps the server's value. Keep it well below the read timeout:
     /// the procedures retry lock wait timeouts themselves.
     public var lockWaitTimeoutSeconds: Int?
+    /// On a Galera node, the session's `wsrep_sync_wait` (1: every statement, a `CALL` counting as one, first waits
+    /// until the node has applied everything the cluster committed before the statement began). nil keeps the
+    /// server's value. Ignored by a server that is not a Galera node.
+    public var galeraSyncWait: Int?
 
     public init(
         endpoint: Endpoint,
@@ -29,9 +38,13 @@ public struct ConnectionSettings: Sendable, Equatable {
         connectTimeoutSeconds: Int = 5,
         readTimeoutSeconds: Int = 60,
         writeTimeoutSeconds: Int = 30,
-        lockWaitTimeoutSeconds: Int? = 5
+        lockWaitTimeoutSeconds: Int? = 5,
+        otherEndpoints: [Endpoint] = [],
+        galeraSyncWait: Int? = 1
     ) {
         self.endpoint = endpoint
+        self.otherEndpoints = otherEndpoints
+        self.galeraSyncWait = galeraSyncWait
         self.user = user
         self.password = password
         self.database = database
@@ -40,15 +53,14 @@ public struct ConnectionSettings: Sendable, Equatable {
         self.writeTimeoutSeconds = writeTimeoutSeconds
         self.lockWaitTimeoutSeconds = lockWaitTimeoutSeconds
     }
+
+    /// Every node, the first one first.
+    public var endpoints: [Endpoint] { [endpoint] + otherEndpoints }
 }
 
 extension ConnectionSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
-        let place: String
-        switch endpoint {
-        case .unixSocket(let path): place = "unix:\(path)"
-        case .tcp(let host, let port): place = "tcp:\(host):\(port)"
-        }
+        let place = endpoints.map(\.description).joined(separator: ",")
         let secret = password == nil ? "no password" : "password set"
         return "MariaDB \(user)@\(place)/\(database) (\(secret))"
     }
@@ -56,4 +68,14 @@ extension ConnectionSettings: CustomStringConvertible, CustomDebugStringConverti
     public var debugDescription: String { description }
 
     public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+}
+
+extension ConnectionSettings.Endpoint: CustomStringConvertible {
+    /// `unix:<path>` or `tcp:<host>:<port>`.
+    public var description: String {
+        switch self {
+        case .unixSocket(let path): "unix:\(path)"
+        case .tcp(let host, let port): "tcp:\(host):\(port)"
+        }
+    }
 }

@@ -9,7 +9,8 @@ public enum MariaDBError: Error, Sendable {
     case rule(code: Int, message: String)
     /// Deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may simply run again.
     case retryable(code: Int, message: String)
-    /// The connection is gone or could not be made (server down, restarted, killed, network).
+    /// The connection is gone or could not be made (server down, restarted, killed, network), or the server cannot
+    /// serve (a Galera node that is not part of the cluster's primary component).
     case connectionLost(code: Int, message: String)
     /// Any other error the server reported.
     case server(code: Int, sqlState: String, message: String)
@@ -89,6 +90,7 @@ enum ErrorNumber {
     static let lockWaitTimeout = 1205
     static let unknownStatementHandler = 1243
     static let connectionLost: Set<Int> = [
+        1047,  // ER_UNKNOWN_COM_ERROR: a Galera node outside the primary component ("WSREP has not yet prepared node")
         1053,  // ER_SERVER_SHUTDOWN
         1927,  // ER_CONNECTION_KILLED
         2002,  // CR_CONNECTION_ERROR (unix socket)

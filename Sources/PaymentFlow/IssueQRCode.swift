@@ -9,9 +9,12 @@ extension PaymentFlow {
     /// take turns: a request that finds the bill busy waits and is then answered as if it had come later; only
     /// when its own deadline leaves no time to wait does it answer 2004 (send the bill again). At most three
     /// voids per request: a bill whose amount keeps changing gets an answer, not a loop. Success is a QR_ISSUED
-    /// record with its code URL.
-    public func issueQRCode(for bill: ScanCodeRequest, deadline: Deadline) -> Result<PaymentRecord, FlowFailure> {
-        var turn = BillTurn(lease: .new(until: alipayDeadline(deadline)), bill: bill)
+    /// record with its code URL. `requestID` (nginx's id of the HTTP request) names the lease, so that the same
+    /// request passed on to another responder continues under it (`BillLease.forRequest`).
+    public func issueQRCode(for bill: ScanCodeRequest, requestID: String? = nil, deadline: Deadline)
+        -> Result<PaymentRecord, FlowFailure>
+    {
+        var turn = BillTurn(lease: .forRequest(requestID, until: alipayDeadline(deadline)), bill: bill)
         let outcome = issue(bill, turn: &turn, deadline: deadline)
         if turn.held {
             // Stopped without recording an outcome that gives the lease back: give it back now.

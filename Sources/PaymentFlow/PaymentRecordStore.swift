@@ -44,9 +44,11 @@ public protocol PaymentRecordStore: AnyObject {
     func find(billtype: String, billnum: String, deadline: Deadline) throws(StoreError) -> PaymentRecord?
     func find(outTradeNo: String, deadline: Deadline) throws(StoreError) -> PaymentRecord?
 
-    /// Records to settle with Alipay: expired QR codes, and INITIATED/UNKNOWN records untouched for
-    /// `unknownAfterSeconds`; least recently updated first.
-    func staleRecords(limit: Int, unknownAfterSeconds: Int, deadline: Deadline) throws(StoreError) -> [PaymentRecord]
+    /// Records to settle with Alipay, claimed for this sweeper for `leaseMilliseconds`: expired QR codes, and
+    /// INITIATED/UNKNOWN records untouched for `unknownAfterSeconds`; least recently updated first. A record another
+    /// sweeper (another responder) holds is not among them, so no trade is queried or closed by two at once.
+    func claimStaleRecords(limit: Int, unknownAfterSeconds: Int, leaseMilliseconds: Int, deadline: Deadline)
+        throws(StoreError) -> [PaymentRecord]
 
     // MARK: Refunds (`Sp_3Pay_Offline_Refund_*`)
 
@@ -70,8 +72,9 @@ public protocol PaymentRecordStore: AnyObject {
     func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
                               source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
 
-    /// Refunds to settle with a refund query: PENDING ones, and REQUESTED ones whose lease ran out.
-    func staleRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord]
+    /// Refunds to settle with a refund query, each given the refund's lease for `leaseMilliseconds`: PENDING ones,
+    /// and REQUESTED ones whose lease ran out.
+    func claimStaleRefunds(limit: Int, leaseMilliseconds: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord]
 }
 
 /// A payment Alipay confirmed, by notification or query, ready to be recorded.
@@ -110,5 +113,20 @@ public struct BillLease: Sendable, Equatable {
     /// A token no other request has, leased until `until`.
     public static func new(until: Deadline) -> BillLease {
         BillLease(token: UUID().uuidString, until: until)
+    }
+
+    /// The lease of the HTTP request nginx numbered `requestID` (its `$request_id`: 32 hex digits, the same for
+    /// every responder nginx passes that request to). When the responder holding it dies, nginx passes the same
+    /// request on to another one (`fastcgi_next_upstream`), which then carries on under the lease the first one
+    /// took instead of waiting for it to run out. An id that is missing, shorter than 16 or longer than 60
+    /// characters, or not letters, digits and `-`, gets a token of its own (`new`).
+    public static func forRequest(_ requestID: String?, until: Deadline) -> BillLease {
+        guard let requestID, (16...60).contains(requestID.utf8.count),
+              requestID.utf8.allSatisfy({ byte in
+                  byte == UInt8(ascii: "-") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                      || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+              })
+        else { return new(until: until) }
+        return BillLease(token: "req-" + requestID, until: until)
     }
 }

@@ -139,7 +139,9 @@ extension PaymentFlow {
     /// Alipay never received it).
     public func sweepRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> SweepReport {
         var report = SweepReport()
-        for refund in try store.staleRefunds(limit: limit, deadline: deadline) {
+        let claimed = try store.claimStaleRefunds(
+            limit: limit, leaseMilliseconds: Sweep.leaseMilliseconds(deadline), deadline: deadline)
+        for refund in claimed {
             report.examined += 1
             switch settle(refund, deadline: deadline) {
             case .success: report.refunded += 1

@@ -24,15 +24,25 @@ public struct SweepReport: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// The sweep's claims on what it settles.
+enum Sweep {
+    /// A claim lasts as long as the pass may go on (the procedures take 1 ms to 600 s).
+    static func leaseMilliseconds(_ deadline: Deadline) -> Int {
+        min(max(deadline.remainingMilliseconds, 1), 600_000)
+    }
+}
+
 extension PaymentFlow {
     /// One pass over at most `limit` records left behind: each is re-queried at Alipay (a payment found is
     /// recorded), and one whose QR code's validity is over is voided; then over at most `limit` refunds whose
-    /// outcome is unknown.
+    /// outcome is unknown. Every responder sweeps: what one pass works on is claimed for it until its deadline.
     public func sweep(limit: Int, now: Date = Date(), deadline: Deadline) throws(StoreError) -> SweepReport {
         var report = SweepReport()
         let validity = TimeInterval(settings.qrValiditySeconds)
-        let records = try store.staleRecords(
-            limit: limit, unknownAfterSeconds: settings.unknownAfterSeconds, deadline: deadline)
+        // Claimed until this pass's deadline, by which its work on them is over.
+        let records = try store.claimStaleRecords(
+            limit: limit, unknownAfterSeconds: settings.unknownAfterSeconds,
+            leaseMilliseconds: Sweep.leaseMilliseconds(deadline), deadline: deadline)
         for record in records {
             report.examined += 1
             var current = record

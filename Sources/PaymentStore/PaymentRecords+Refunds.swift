@@ -59,9 +59,21 @@ extension PaymentRecords {
         return try rows.first.map { (row) throws(StoreError) in try decodeRefund(row) }
     }
 
+    /// The refunds to settle as a DBA sees them (nothing is claimed).
     public func staleRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord] {
+        try decodeRefunds(rows(ProcedureNames.refundStale, [.int(Int64(limit))], deadline: deadline))
+    }
+
+    public func claimStaleRefunds(limit: Int, leaseMilliseconds: Int, deadline: Deadline) throws(StoreError)
+        -> [RefundRecord]
+    {
+        try decodeRefunds(rows(
+            ProcedureNames.refundClaimStale, [.int(Int64(limit)), .int(Int64(leaseMilliseconds))], deadline: deadline))
+    }
+
+    private func decodeRefunds(_ rows: [Row]) throws(StoreError) -> [RefundRecord] {
         var refunds: [RefundRecord] = []
-        for row in try rows(ProcedureNames.refundStale, [.int(Int64(limit))], deadline: deadline) {
+        for row in rows {
             refunds.append(try decodeRefund(row))
         }
         return refunds

@@ -8,8 +8,9 @@ public import PaymentModel
 /// Not Sendable (it owns a connection). The connection is opened on first use and again after it is lost.
 ///
 /// This is the one place a call is tried again: a lock wait timeout (each wait is 1 s), a deadlock the procedure's
-/// own retries did not outlast, and a lost connection (re-established first) are retried with a short jittered
-/// back-off while the call's deadline allows, and never started after it. Sending a call again is safe because
+/// own retries did not outlast (a Galera certification conflict is reported as one), and a lost connection
+/// (re-established first, on the next node of a cluster) are retried with a short jittered back-off while the
+/// call's deadline allows, and never started after it. Sending a call again is safe because
 /// every procedure is a single transaction whose repetition returns the recorded outcome.
 public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
     let connection: Connection
@@ -178,17 +179,19 @@ public final class PaymentRecords: PaymentRecordStore, CallbackOutbox {
         throws(StoreError) -> Result
     {
         var attempt = 1
-        var reconnected = false
+        var reconnects = 0
         while true {
             guard !deadline.hasPassed else {
                 throw .unavailable("the request's time ran out before the database answered")
             }
             do {
                 return try body()
-            } catch let error where error.isConnectionLost && !reconnected {
-                // The server dropped the connection (a restart, an idle timeout): one more try on a new one. A server
-                // that cannot be reached twice in a row is down, and waiting would only delay the 4001.
-                reconnected = true
+            } catch let error where error.isConnectionLost && reconnects < connection.settings.endpoints.count {
+                // The server dropped the connection (a restart, an idle timeout, a cluster node that died or left the
+                // primary component): one more try on a new connection, which starts with the next node of a
+                // cluster. One server that cannot be reached twice in a row is down, and waiting would only delay
+                // the 4001; a cluster gets one more try per node.
+                reconnects += 1
             } catch let error where error.isRetryable && attempt < maxAttempts {
                 // A lock wait (1 s each) or a deadlock: again after 10, 20, 40 … 320 ms, each scaled by 0.5…1.5 so
                 // that colliding workers spread out, and never past the deadline.

@@ -1,4 +1,4 @@
-/// The stored procedures this module calls (sql/010–040); checked at start-up.
+/// The stored procedures this module calls (sql/010–050); checked at start-up.
 public enum ProcedureNames {
     public static let begin = "Sp_3Pay_Offline_ReceiveMoney_Begin"
     public static let qrIssued = "Sp_3Pay_Offline_ReceiveMoney_QrIssued"
@@ -13,8 +13,9 @@ public enum ProcedureNames {
     public static let billRelease = "Sp_3Pay_Offline_Bill_Release"
     /// Called by the four event procedures above, not by the service itself.
     public static let transition = "Sp_3Pay_Offline_ReceiveMoney_Transition"
-    /// Lists records the sweep should settle (sql/040_sweep.sql).
+    /// Lists records the sweep should settle (sql/040_sweep.sql), for DBAs; the sweep claims them with `claimStale`.
     public static let stale = "Sp_3Pay_Offline_ReceiveMoney_Stale"
+    public static let claimStale = "Sp_3Pay_Offline_ReceiveMoney_ClaimStale"
     /// Called by `paid` to write the receipt, card credit and callback (sql/020_receipts.sql).
     public static let receiptDispatch = "Sp_3Pay_Receipt_Dispatch"
     /// The callback outbox (sql/030_callbacks.sql).
@@ -32,6 +33,7 @@ public enum ProcedureNames {
     public static let refundExternal = "Sp_3Pay_Offline_Refund_External"
     public static let refundGet = "Sp_3Pay_Offline_Refund_Get"
     public static let refundStale = "Sp_3Pay_Offline_Refund_Stale"
+    public static let refundClaimStale = "Sp_3Pay_Offline_Refund_ClaimStale"
     /// Called by the refund procedures above, not by the service itself.
     public static let refundRecord = "Sp_3Pay_Refund_Record"
     public static let refundTransition = "Sp_3Pay_Refund_Transition"
@@ -39,8 +41,8 @@ public enum ProcedureNames {
     /// Every procedure that must exist for the service to run.
     public static let required: [String] = [
         begin, qrIssued, qrFailed, unknown, closed, paid, get, getByBill, getByTradeNo, billRelease, transition,
-        stale, receiptDispatch, callbackClaim, callbackDelivered, callbackFailed, callbackSkipped, callbackTransition,
-        refundBegin, refundRefunded, refundFailed, refundPending, refundExternal, refundGet, refundStale, refundRecord,
-        refundTransition,
+        stale, claimStale, receiptDispatch, callbackClaim, callbackDelivered, callbackFailed, callbackSkipped,
+        callbackTransition, refundBegin, refundRefunded, refundFailed, refundPending, refundExternal, refundGet,
+        refundStale, refundClaimStale, refundRecord, refundTransition,
     ]
 }

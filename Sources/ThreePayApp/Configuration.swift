@@ -12,6 +12,7 @@ public import PaymentStore
 /// | THREEPAY_MAX_BODY | largest request body in bytes | 65536 |
 /// | THREEPAY_SOCKET_MODE | permissions of the unix socket, octal | 660 |
 /// | THREEPAY_DB_HOST / _PORT / _SOCKET | MariaDB server (socket wins) | — / 3306 / — |
+/// | THREEPAY_DB_HOSTS / _SOCKETS | the nodes of a Galera cluster, comma-separated (`host[:port]` / socket paths) | — |
 /// | THREEPAY_DB_USER / _PASSWORD / _NAME | credentials and database | threepay / (none) / threepay |
 /// | THREEPAY_DB_TIMEOUT | connect, read and write timeout, seconds | 5 |
 /// | THREEPAY_ALIPAY_GATEWAY | Alipay OpenAPI gateway URL | https://openapi.alipay.com/gateway.do |
@@ -67,7 +68,8 @@ public struct Configuration: Sendable {
     /// reported as unknown when the same environment starts everything.
     static let responderKeys: Set<String> = Set([
         "THREEPAY_LISTEN", "THREEPAY_WORKERS", "THREEPAY_MAX_BODY", "THREEPAY_SOCKET_MODE",
-        "THREEPAY_DB_HOST", "THREEPAY_DB_PORT", "THREEPAY_DB_SOCKET", "THREEPAY_DB_USER",
+        "THREEPAY_DB_HOST", "THREEPAY_DB_PORT", "THREEPAY_DB_SOCKET", "THREEPAY_DB_HOSTS", "THREEPAY_DB_SOCKETS",
+        "THREEPAY_DB_USER",
         "THREEPAY_DB_PASSWORD", "THREEPAY_DB_NAME", "THREEPAY_DB_TIMEOUT",
         "THREEPAY_ALIPAY_GATEWAY", "THREEPAY_ALIPAY_APP_ID", "THREEPAY_ALIPAY_APP_PRIVATE_KEY",
         "THREEPAY_ALIPAY_PUBLIC_KEY", "THREEPAY_ALIPAY_NOTIFY_URL", "THREEPAY_ALIPAY_SELLER_ID",
@@ -80,7 +82,7 @@ public struct Configuration: Sendable {
         "THREEPAY_HTTP_PORT", "THREEPAY_STATE_DIR", "THREEPAY_BUILD_CONFIG", "THREEPAY_DB_TCP_PORT",
         "THREEPAY_SCRATCH_PATH",
     ]
-    static let ignoredPrefixes = ["THREEPAY_SANDBOX_", "THREEPAY_TEST_", "THREEPAY_BENCH_"]
+    static let ignoredPrefixes = ["THREEPAY_SANDBOX_", "THREEPAY_TEST_", "THREEPAY_BENCH_", "THREEPAY_CLUSTER_"]
 
     /// Reads the settings. Every problem is collected, so an operator sees all of them at once.
     public static func load(
@@ -101,6 +103,8 @@ public struct Configuration: Sendable {
             problems.append("\(key) is not a ThreePay setting (check the spelling; see README, Configuration)")
         }
         var reader = SettingReader(values: values)
+        let databasePort = reader.integer("THREEPAY_DB_PORT", default: 3306, range: 1...65535)
+        let databaseNodes = reader.databaseNodes(defaultPort: databasePort)
         let listenText = reader.string("THREEPAY_LISTEN")
         var listen = ListenAddress.unixSocket(path: "./var/threepay.sock")
         if let listenText {
@@ -119,8 +123,9 @@ public struct Configuration: Sendable {
             socketMode: reader.octal("THREEPAY_SOCKET_MODE", default: 0o660),
             database: DatabaseSettings(
                 host: reader.string("THREEPAY_DB_HOST"),
-                port: reader.integer("THREEPAY_DB_PORT", default: 3306, range: 1...65535),
+                port: databasePort,
                 socket: reader.string("THREEPAY_DB_SOCKET"),
+                nodes: databaseNodes,
                 user: reader.string("THREEPAY_DB_USER") ?? "threepay",
                 password: reader.string("THREEPAY_DB_PASSWORD"),
                 name: reader.string("THREEPAY_DB_NAME") ?? "threepay",
@@ -165,7 +170,7 @@ public struct Configuration: Sendable {
             problems.append("THREEPAY_CALLBACK_SECRET is required when a THREEPAY_CALLBACK_URL_n is set (callbacks are signed)")
         }
         if !configuration.database.isConfigured {
-            problems.append("THREEPAY_DB_SOCKET or THREEPAY_DB_HOST is required (make run starts a private MariaDB and sets it)")
+            problems.append("THREEPAY_DB_SOCKET or THREEPAY_DB_HOST is required (make run starts a private MariaDB and sets it; a cluster: THREEPAY_DB_SOCKETS or THREEPAY_DB_HOSTS)")
         }
         return problems.isEmpty ? .success(configuration) : .failure(ConfigurationError(problems: problems))
     }

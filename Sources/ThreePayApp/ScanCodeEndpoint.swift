@@ -23,7 +23,7 @@ extension Worker {
             let tag = ScanCodeValidator.knownBillnum(fields).map { PayScanCodeResult(billnum: $0, autoid: nil, codeurl: nil) }
             return answer.failure(error, tag: tag)
         }
-        switch flow.issueQRCode(for: bill, deadline: deadline) {
+        switch flow.issueQRCode(for: bill, requestID: request.header("x-request-id"), deadline: deadline) {
         case .success(let record):
             return answer.envelope(Envelope.success(
                 PayScanCodeResult(billnum: bill.billnum, autoid: String(record.autoid), codeurl: record.codeurl)))

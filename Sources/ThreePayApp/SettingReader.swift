@@ -51,6 +51,63 @@ struct SettingReader {
         return url[..<schemeEnd.upperBound] + "***" + rest[at...]
     }
 
+    /// The nodes of a Galera cluster: `THREEPAY_DB_SOCKETS` (socket paths) or `THREEPAY_DB_HOSTS` (`host`,
+    /// `host:port` or `[v6 address]:port`; the port defaults to THREEPAY_DB_PORT), comma-separated, in the order
+    /// the service tries them. Empty when neither is set. One server is named one way only: a list together with
+    /// another list, THREEPAY_DB_HOST or THREEPAY_DB_SOCKET is a problem.
+    mutating func databaseNodes(defaultPort: Int) -> [DatabaseSettings.Node] {
+        let sockets = string("THREEPAY_DB_SOCKETS")
+        let hosts = string("THREEPAY_DB_HOSTS")
+        guard sockets != nil || hosts != nil else { return [] }
+        let named = ["THREEPAY_DB_SOCKETS", "THREEPAY_DB_HOSTS", "THREEPAY_DB_SOCKET", "THREEPAY_DB_HOST"]
+            .filter { string($0) != nil }
+        guard named.count == 1 else {
+            problems.append("\(named.joined(separator: " and ")) are all set: name the database one way (a cluster: THREEPAY_DB_SOCKETS or THREEPAY_DB_HOSTS alone)")
+            return []
+        }
+        let items = (sockets ?? hosts ?? "").split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.contains(where: \.isEmpty) else {
+            problems.append("\(named[0]) must be a comma-separated list without empty entries")
+            return []
+        }
+        if sockets != nil { return items.map(DatabaseSettings.Node.socket) }
+        var nodes: [DatabaseSettings.Node] = []
+        for item in items {
+            guard let node = Self.hostNode(item, defaultPort: defaultPort) else {
+                problems.append("THREEPAY_DB_HOSTS entry '\(item)' must be host, host:port or [address]:port (port 1 to 65535)")
+                return []
+            }
+            nodes.append(node)
+        }
+        return nodes
+    }
+
+    private static func hostNode(_ text: String, defaultPort: Int) -> DatabaseSettings.Node? {
+        var name = Substring(text)
+        var portText: Substring?
+        if name.hasPrefix("[") {
+            guard let close = name.firstIndex(of: "]") else { return nil }
+            let rest = name[name.index(after: close)...]
+            name = name[name.index(after: name.startIndex)..<close]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return nil }
+                portText = rest.dropFirst()
+            }
+        } else if let colon = name.firstIndex(of: ":") {
+            portText = name[name.index(after: colon)...]
+            name = name[..<colon]
+        }
+        guard !name.isEmpty, !name.contains(where: { $0 == " " || $0 == "/" || $0 == ":" && !text.hasPrefix("[") })
+        else { return nil }
+        var port = defaultPort
+        if let portText {
+            guard let number = Int(portText), (1...65535).contains(number) else { return nil }
+            port = number
+        }
+        return .host(String(name), port: port)
+    }
+
     /// `15m`, `2h` or a bare number of minutes; 1 to 120 minutes (a QR code is never valid longer than 2 h).
     mutating func qrTimeout(_ key: String, default fallback: QRTimeout) -> QRTimeout {
         guard let text = string(key)?.lowercased() else { return fallback }
@@ -69,3 +126,4 @@ struct SettingReader {
 }
 
 import Foundation
+import PaymentStore

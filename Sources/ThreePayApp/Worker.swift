@@ -17,14 +17,16 @@ final class Worker {
     let gateway: GatewayBulkhead
     let flow: PaymentFlow
     /// A connection of its own for the health check, with 1-second timeouts, opened when health is first asked.
-    lazy var healthRecords = PaymentRecords(settings: services.configuration.database.withTimeouts(seconds: 1))
+    lazy var healthRecords = PaymentRecords(
+        settings: services.configuration.database.startingAt(node: index).withTimeouts(seconds: 1))
     private var router = Router()
 
     init(index: Int, services: Services) throws {
         threadInit()
         self.index = index
         self.services = services
-        records = PaymentRecords(settings: services.configuration.database)
+        // Worker i starts on node i (mod n) of a cluster: the workers spread over the nodes.
+        records = PaymentRecords(settings: services.configuration.database.startingAt(node: index))
         gateway = try services.makeGateway()
         flow = PaymentFlow(store: records, gateway: gateway, settings: services.flowSettings)
         router.add("GET", "/api/3Pay/health") { [unowned self] in self.health($0, $1) }

@@ -12,15 +12,7 @@ import XCTest
 /// private instance in a temporary state folder, driven by scripts/mariadb.sh, and always stopped afterwards.
 final class ReconnectTests: XCTestCase {
     private func kill(_ victim: Connection) throws {
-        let id = try XCTUnwrap(victim.serverConnectionID)
-        let killer = try TestDatabase.connect()
-        _ = try killer.execute("KILL CONNECTION ?", [.int(Int64(id))])
-        // KILL returns before the victim's server thread has gone; wait until it has.
-        try Poll.until("connection \(id) gone after KILL", seconds: 30) {
-            let sets = try killer.execute(
-                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [.int(Int64(id))])
-            return try sets.first?.rows.first?.int64("n") == 0
-        }
+        try TestDatabase.killConnection(of: victim)
     }
 
     func testIdempotentCallReconnectsAfterTheConnectionWasKilled() throws {

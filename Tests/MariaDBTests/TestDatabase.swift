@@ -41,6 +41,19 @@ enum TestDatabase {
         }
     }
 
+    /// `KILL CONNECTION` of `victim`'s server connection, from another connection; returns once it is gone (KILL
+    /// returns before the victim's server thread has ended).
+    static func killConnection(of victim: Connection) throws {
+        let id = try XCTUnwrap(victim.serverConnectionID)
+        let killer = try connect()
+        _ = try killer.execute("KILL CONNECTION ?", [.int(Int64(id))])
+        try Poll.until("connection \(id) gone after KILL", seconds: 30) {
+            let sets = try killer.execute(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [.int(Int64(id))])
+            return try sets.first?.rows.first?.int64("n") == 0
+        }
+    }
+
     /// A store on a new connection whose database has every procedure, or fails the calling test.
     static func store(file: StaticString = #filePath, line: UInt = #line) throws -> PaymentRecords {
         let store = PaymentRecords(connection: try connect(file: file, line: line))

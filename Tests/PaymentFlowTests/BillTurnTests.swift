@@ -16,6 +16,26 @@ final class BillTurnTests: FlowTestCase {
         XCTAssertNil(store.leases["2/B1"], "the lease is given back with the recorded code")
     }
 
+    func testTheSameRequestPassedOnToAnotherResponderCarriesOnUnderItsLease() throws {
+        // The first responder took the bill's lease for request 3f…a1 and died before recording anything; nginx
+        // passes the same request (same id) on to another responder.
+        let requestID = "3f2b9c7d1e4a5b6c7d8e9f00112233a1"
+        store.leases["2/B1"] = "req-" + requestID
+        let record = try flow.issueQRCode(for: bill(), requestID: requestID, deadline: deadline).get()
+        XCTAssertEqual(record.status, .qrIssued)
+        XCTAssertEqual(store.calls.filter { $0 == "begin" }.count, 1, "no wait for its own lease")
+        XCTAssertNil(store.leases["2/B1"], "given back with the recorded code")
+        // Another request, or an id too short to be nginx's, is someone else: it waits, here until its short
+        // deadline leaves no time (the lease is never given back).
+        store.leases["2/B2"] = "req-" + requestID
+        for other in ["a0b1c2d3e4f5061728394a5b6c7d8e9f", "3f2b", nil] as [String?] {
+            let short = Deadline.after(milliseconds: 3_050)
+            XCTAssertEqual(try failure(flow.issueQRCode(for: bill("B2"), requestID: other, deadline: short)).error.code,
+                           .billBusy)
+        }
+        XCTAssertEqual(store.leases["2/B2"], "req-" + requestID)
+    }
+
     func testNoTimeLeftToWaitAnswers2004AndChangesNothing() throws {
         _ = try issued(bill(amount: "7.00"))
         store.leases["2/B1"] = "another request"

@@ -176,16 +176,26 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         return records.values.first { $0.outTradeNo == outTradeNo }
     }
 
-    func staleRecords(limit: Int, unknownAfterSeconds: Int, deadline: Deadline) throws(StoreError) -> [PaymentRecord] {
-        try enter("stale", deadline)
+    /// Until when the sweep holds a record (sql/040_sweep.sql's sweep_until).
+    private(set) var sweepClaims: [Int64: Date] = [:]
+
+    func claimStaleRecords(limit: Int, unknownAfterSeconds: Int, leaseMilliseconds: Int, deadline: Deadline)
+        throws(StoreError) -> [PaymentRecord]
+    {
+        try enter("claimStale", deadline)
         let stale = records.values.filter { record in
+            guard (sweepClaims[record.autoid] ?? .distantPast) <= clock else { return false }
             switch record.status {
-            case .qrIssued: (record.qrExpiresAt ?? .distantFuture) <= clock
-            case .initiated, .unknown: record.updatedAt.addingTimeInterval(Double(unknownAfterSeconds)) <= clock
-            default: false
+            case .qrIssued: return (record.qrExpiresAt ?? .distantFuture) <= clock
+            case .initiated, .unknown: return record.updatedAt.addingTimeInterval(Double(unknownAfterSeconds)) <= clock
+            default: return false
             }
         }
-        return Array(stale.sorted { $0.updatedAt < $1.updatedAt }.prefix(limit))
+        let claimed = Array(stale.sorted { $0.updatedAt < $1.updatedAt }.prefix(limit))
+        for record in claimed {
+            sweepClaims[record.autoid] = clock.addingTimeInterval(Double(leaseMilliseconds) / 1000)
+        }
+        return claimed
     }
 
     // MARK: Refunds, following sql/050_refunds.sql
@@ -329,12 +339,16 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         return try recordRefunded(refundID: refunds[index!].refundID, refundedAt: refundedAt, deadline: deadline)
     }
 
-    func staleRefunds(limit: Int, deadline: Deadline) throws(StoreError) -> [RefundRecord] {
-        try enter("refundStale", deadline)
-        return refunds.indices.filter {
+    func claimStaleRefunds(limit: Int, leaseMilliseconds: Int, deadline: Deadline) throws(StoreError)
+        -> [RefundRecord]
+    {
+        try enter("refundClaimStale", deadline)
+        let claimed = refunds.indices.filter {
             (refunds[$0].status == .pending || refunds[$0].status == .requested)
                 && refundLeases[refunds[$0].refundID] != true
-        }.prefix(limit).map(refundRow)
+        }.prefix(limit)
+        for index in claimed { refundLeases[refunds[index].refundID] = true }
+        return claimed.map(refundRow)
     }
 
     /// Lets a refund's lease run out (its request stopped without recording an outcome).

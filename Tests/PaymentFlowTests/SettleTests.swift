@@ -133,4 +133,18 @@ final class SettleTests: FlowTestCase {
         XCTAssertEqual(report.unresolved, 1)
         XCTAssertEqual(record(1).status, .qrIssued)
     }
+
+    func testAPassClaimsWhatItSettlesUntilItsDeadline() throws {
+        _ = try issued(bill())
+        store.clock = store.clock.addingTimeInterval(901)
+        gateway.faults["query"] = [.outcomeUnknown(.timeout, reason: "timeout")]
+        XCTAssertEqual(try flow.sweep(limit: 10, now: store.clock, deadline: deadline).unresolved, 1)
+        XCTAssertEqual(try flow.sweep(limit: 10, now: store.clock, deadline: deadline).examined, 0,
+                       "another pass (another responder's) is not given a record the first one holds")
+        store.clock = store.clock.addingTimeInterval(Double(deadline.remainingMilliseconds) / 1000 + 1)
+        let report = try flow.sweep(limit: 10, now: store.clock, deadline: deadline)
+        XCTAssertEqual(report.examined, 1, "the claim ran out: the record is swept again")
+        XCTAssertEqual(report.closed, 1)
+        XCTAssertEqual(store.calls.filter { $0 == "claimStale" }.count, 3)
+    }
 }

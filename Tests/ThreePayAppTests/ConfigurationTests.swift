@@ -145,6 +145,42 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.callbackURLs, ["7": "http://cards.example.com/paid"])
     }
 
+    func testAClusterIsNamedByItsNodes() throws {
+        let sockets = try load(with([
+            "THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_SOCKETS": "/var/lib/node1/mariadb.sock, /var/lib/node2/mariadb.sock",
+        ])).get()
+        XCTAssertEqual(sockets.database.nodes, [.socket("/var/lib/node1/mariadb.sock"), .socket("/var/lib/node2/mariadb.sock")])
+        let hosts = try load(with([
+            "THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_HOSTS": "db1,db2:3307 , [fd00::3]:3308,[fd00::4]",
+            "THREEPAY_DB_PORT": "3310",
+        ])).get()
+        XCTAssertEqual(hosts.database.nodes, [
+            .host("db1", port: 3310), .host("db2", port: 3307), .host("fd00::3", port: 3308), .host("fd00::4", port: 3310),
+        ], "the port defaults to THREEPAY_DB_PORT")
+        XCTAssertTrue(hosts.database.isConfigured)
+        XCTAssertEqual(try load(Self.required).get().database.nodes, [], "one server: no list")
+    }
+
+    func testAClusterListIsRefusedWhenMalformedOrNamedTwice() {
+        let cases: [([String: String?], String)] = [
+            (["THREEPAY_DB_SOCKETS": "/a.sock,/b.sock"],
+             "THREEPAY_DB_SOCKETS and THREEPAY_DB_SOCKET are all set: name the database one way"),
+            (["THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_SOCKETS": "/a.sock", "THREEPAY_DB_HOSTS": "db1"],
+             "THREEPAY_DB_SOCKETS and THREEPAY_DB_HOSTS are all set"),
+            (["THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_SOCKETS": "/a.sock,,/b.sock"],
+             "THREEPAY_DB_SOCKETS must be a comma-separated list without empty entries"),
+            (["THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_HOSTS": "db1:99999"],
+             "THREEPAY_DB_HOSTS entry 'db1:99999' must be host, host:port or [address]:port"),
+            (["THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_HOSTS": "db1:3306:1"],
+             "THREEPAY_DB_HOSTS entry 'db1:3306:1' must be"),
+            (["THREEPAY_DB_SOCKET": nil, "THREEPAY_DB_HOSTS": "[fd00::1"], "THREEPAY_DB_HOSTS entry '[fd00::1' must be"),
+        ]
+        for (changes, expected) in cases {
+            let found = problems(with(changes))
+            XCTAssertEqual(found.filter { $0.hasPrefix(expected) }.count, 1, "\(changes): \(found)")
+        }
+    }
+
     func testMissingRequiredSettingsAreReportedTogether() {
         let found = problems(["THREEPAY_CALLBACK_URL_1": "https://scenic.example.com/paid"])
         for needed in ["THREEPAY_ALIPAY_APP_ID is required", "THREEPAY_ALIPAY_APP_PRIVATE_KEY is required",
