@@ -93,7 +93,7 @@ class Settings:
     def as_dict(self):
         keys = ["BENCH_SECONDS", "BENCH_REPS", "BENCH_WARMUP", "BENCH_CONCURRENCY", "BENCH_LATENCIES",
                 "BENCH_WORKERS", "BENCH_GATEWAY_CONCURRENCY", "BENCH_BUSY_WAIT_MS", "BENCH_KEEP_CONN",
-                "BENCH_KEEPALIVE", "BENCH_HELLO_THREADS"]
+                "BENCH_KEEPALIVE", "BENCH_HELLO_THREADS", "BENCH_DB_THREAD_HANDLING"]
         return {
             "seconds_per_point": self.seconds,
             "repetitions": self.reps,

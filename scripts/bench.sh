@@ -16,6 +16,7 @@
 #   BENCH_WORKERS (256) BENCH_SANDBOX_WORKERS (300)           responder and sandbox worker threads
 #   BENCH_GATEWAY_CONCURRENCY (BENCH_WORKERS)                  the responder's THREEPAY_GATEWAY_CONCURRENCY
 #   BENCH_BUSY_WAIT_MS (unset: the responder's 1000)           the responder's THREEPAY_BUSY_WAIT_MS
+#   BENCH_DB_THREAD_HANDLING (one-thread-per-connection)       or pool-of-threads: MariaDB's thread_handling
 #   BENCH_KEEP_CONN (0) BENCH_KEEPALIVE (16)                   1: nginx keeps FastCGI connections to the responder
 #                                                              (and the hello) open, KEEPALIVE idle ones per worker
 #   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with
@@ -56,6 +57,8 @@ export THREEPAY_SANDBOX_WORKERS="${BENCH_SANDBOX_WORKERS:-300}"
 # whole pool and measures the service rather than that guard. Also its patience with a full house (4003).
 export THREEPAY_GATEWAY_CONCURRENCY="${BENCH_GATEWAY_CONCURRENCY:-$THREEPAY_WORKERS}"
 if [ -n "${BENCH_BUSY_WAIT_MS:-}" ]; then export THREEPAY_BUSY_WAIT_MS="$BENCH_BUSY_WAIT_MS"; fi
+# MariaDB's thread handling (scripts/mariadb.sh checks the value; the report prints what the server runs).
+if [ -n "${BENCH_DB_THREAD_HANDLING:-}" ]; then export THREEPAY_DB_THREAD_HANDLING="$BENCH_DB_THREAD_HANDLING"; fi
 # No sandbox state file: it rewrites the whole trade book after changes, which would spend the CPU the
 # benchmark measures. A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
 export THREEPAY_SANDBOX_STATE=" "
