@@ -164,9 +164,14 @@ public final class FastCGIServer: Sendable {
             let now = FastCGILibrary.monotonicSeconds()
             let since = busySince ?? now
             busySince = since
-            guard (now - since) * 1000 >= Double(context.overflowAfter ?? 0),
-                  FastCGILibrary.isReadable(listenFD, milliseconds: 10), everyWorkerBusy
-            else { continue }
+            // Until the workers have been busy for the whole wait, look again every 10 ms: without the pause this
+            // loop would spin and take CPU from the very workers it waits for.
+            let waitLeft = Double(context.overflowAfter ?? 0) - (now - since) * 1000
+            if waitLeft > 0 {
+                usleep(UInt32(min(waitLeft, 10) * 1000))
+                continue
+            }
+            guard FastCGILibrary.isReadable(listenFD, milliseconds: 10), everyWorkerBusy else { continue }
             slot.idle.store(true, ordering: .releasing)
             let accepted = !stopping.load(ordering: .acquiring) && connection.accept()
             slot.idle.store(false, ordering: .releasing)
