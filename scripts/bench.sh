@@ -13,10 +13,10 @@
 #   BENCH_HEALTH_CONCURRENCY (64) BENCH_CALL_CONCURRENCY ("1 16 64") BENCH_WRK_THREADS (CPU count)
 #   BENCH_HELLO_CONCURRENCY ("1 16") BENCH_HELLO_THREADS (64)  the FastCGI hello floor (bench/fcgi-hello.c)
 #   BENCH_PORT (18480) BENCH_STATE_DIR (var/bench) BENCH_RESULTS_DIR (bench/results)
-#   BENCH_WORKERS (256) BENCH_SANDBOX_WORKERS (300)           responder and sandbox worker threads
+#   BENCH_WORKERS (64) BENCH_SANDBOX_WORKERS (300)            responder (its default) and sandbox worker threads
 #   BENCH_GATEWAY_CONCURRENCY (BENCH_WORKERS)                  the responder's THREEPAY_GATEWAY_CONCURRENCY
 #   BENCH_BUSY_WAIT_MS (unset: the responder's 1000)           the responder's THREEPAY_BUSY_WAIT_MS
-#   BENCH_DB_THREAD_HANDLING (one-thread-per-connection)       or pool-of-threads: MariaDB's thread_handling
+#   BENCH_DB_THREAD_HANDLING (pool-of-threads)                 or one-thread-per-connection: MariaDB's thread_handling
 #   BENCH_KEEP_CONN (0) BENCH_KEEPALIVE (16)                   1: nginx keeps FastCGI connections to the responder
 #                                                              (and the hello) open, KEEPALIVE idle ones per worker
 #   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with
@@ -25,7 +25,7 @@
 #   BENCH_PROFILE (1) BENCH_PROFILE_SECONDS (10)               perf profile of the stack at c64, 0 ms, after the points
 #   BENCH_ENFORCE (0: 1 makes a missed target exit non-zero)
 #   BENCH_CLUSTER (0: 1 benchmarks `make run-cluster`'s stack instead: BENCH_CLUSTER_NODES Galera nodes (3) and
-#                 BENCH_CLUSTER_RESPONDERS responders (2) of BENCH_WORKERS workers each (default 256 in all), state
+#                 BENCH_CLUSTER_RESPONDERS responders (2) of BENCH_WORKERS workers each (default 64 in all), state
 #                 folder var/bench-cluster, results named …-cluster; one machine: the overhead, not the scale)
 # Quick smoke run: BENCH_SECONDS=3 BENCH_REPS=1 BENCH_WARMUP=1 scripts/bench.sh
 set -euo pipefail
@@ -37,13 +37,13 @@ root=$(pwd)
 # database) must not leak into the benchmark.
 for name in $(env | sed -n 's/^\(THREEPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
 stack_script=scripts/stack.sh
-workers=256
+workers=64
 db_socket_dir=.
 if [ "${BENCH_CLUSTER:-0}" = 1 ]; then
   export BENCH_CLUSTER
   stack_script=scripts/cluster.sh
   export THREEPAY_CLUSTER_NODES="${BENCH_CLUSTER_NODES:-3}" THREEPAY_CLUSTER_RESPONDERS="${BENCH_CLUSTER_RESPONDERS:-2}"
-  workers=$((256 / THREEPAY_CLUSTER_RESPONDERS))
+  workers=$((64 / THREEPAY_CLUSTER_RESPONDERS))
   db_socket_dir=cluster/node1
 fi
 export THREEPAY_STATE_DIR="${BENCH_STATE_DIR:-$root/var/bench$([ "${BENCH_CLUSTER:-0}" = 1 ] && echo -cluster)}"

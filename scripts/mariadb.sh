@@ -12,8 +12,8 @@
 #   THREEPAY_DB_TCP_PORT   also listen on <address>:<port> (default: unix socket only, skip-networking);
 #   THREEPAY_DB_TCP_ADDRESS  that address (default 127.0.0.1).
 #   THREEPAY_DB_NAME       database name (default: threepay).
-#   THREEPAY_DB_THREAD_HANDLING  one-thread-per-connection (MariaDB's default) or pool-of-threads (what
-#                          sql/README.md recommends for hundreds of connections; `make bench` measures both)
+#   THREEPAY_DB_THREAD_HANDLING  pool-of-threads (default: what sql/README.md recommends for ThreePay's many
+#                          connections) or one-thread-per-connection (MariaDB's own default); `make bench` measures both
 #   THREEPAY_DB_SOCKET / THREEPAY_DB_HOST (+ THREEPAY_DB_PORT, default 3306), THREEPAY_DB_USER,
 #   THREEPAY_DB_PASSWORD   when SOCKET or HOST is set, `apply-sql` targets that server instead of the private
 #                          one (the database must already exist). The password reaches the client through a
@@ -42,7 +42,7 @@ die() { echo "mariadb.sh: $*" >&2; exit 1; }
 
 # Database names are spliced into SQL text below, so only plain identifiers are allowed.
 [[ "$DB_NAME" =~ ^[A-Za-z0-9_]{1,64}$ ]] || die "THREEPAY_DB_NAME must be letters, digits or underscore"
-THREAD_HANDLING="${THREEPAY_DB_THREAD_HANDLING:-one-thread-per-connection}"
+THREAD_HANDLING="${THREEPAY_DB_THREAD_HANDLING:-pool-of-threads}"
 [[ "$THREAD_HANDLING" =~ ^(one-thread-per-connection|pool-of-threads)$ ]] \
     || die "THREEPAY_DB_THREAD_HANDLING must be one-thread-per-connection or pool-of-threads"
 

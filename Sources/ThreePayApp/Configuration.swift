@@ -80,7 +80,7 @@ public struct Configuration: Sendable {
     ]).union((1...7).map { "THREEPAY_CALLBACK_URL_\($0)" })
     static let scriptKeys: Set<String> = [
         "THREEPAY_HTTP_PORT", "THREEPAY_STATE_DIR", "THREEPAY_BUILD_CONFIG", "THREEPAY_DB_TCP_PORT",
-        "THREEPAY_SCRATCH_PATH",
+        "THREEPAY_DB_THREAD_HANDLING", "THREEPAY_SCRATCH_PATH",
     ]
     static let ignoredPrefixes = ["THREEPAY_SANDBOX_", "THREEPAY_TEST_", "THREEPAY_BENCH_", "THREEPAY_CLUSTER_"]
 
