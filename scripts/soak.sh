@@ -8,7 +8,7 @@
 #
 # Settings (environment):
 #   SOAK_MINUTES (10)          length of the load
-#   SOAK_RATE (360)            requests per second, all kinds together (about 70 % of the ~515 ScanCode/s this
+#   SOAK_RATE (590)            requests per second, all kinds together (about 70 % of the ~846 ScanCode/s this
 #                              2-core box gives in make bench; the mix's other requests cost less)
 #   SOAK_PAY_SHARE (0.3) SOAK_QUERY_SHARE (0.2) SOAK_RESEND_SHARE (0.1)  what share of the bills is paid,
 #                              only queried, or sent again
