@@ -33,6 +33,8 @@ public final class FastCGIServer: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// The workers' slots, then the doorman's.
     private let slots: [WorkerSlot]
+    /// How many times the doorman has looked at a full house (tests check that it waits between looks).
+    let doormanLooks = Atomic<Int>(0)
 
     /// Opens (or adopts) the listening socket.
     /// - Parameters:
@@ -161,6 +163,7 @@ public final class FastCGIServer: Sendable {
                 usleep(10_000)
                 continue
             }
+            doormanLooks.add(1, ordering: .relaxed)
             let now = FastCGILibrary.monotonicSeconds()
             let since = busySince ?? now
             busySince = since

@@ -1,19 +1,32 @@
-import FastCGI
+@testable import FastCGI
 import Foundation
+import Synchronization
 import TestSupport
 import XCTest
 
-/// The whole server on a unix socket of the test's own: workers accept, a handler answers, `stop()` drains.
+/// The whole server on a unix socket of the test's own: workers accept, a handler answers, the doorman answers a
+/// full house, `stop()` drains. One test, because libfcgi's shutdown flag is the process's: once a server has
+/// stopped, no other server in the same process accepts again.
 final class FastCGIServerTests: XCTestCase {
-    func testServerAnswersOnItsSocketAndStopsWhenAsked() throws {
+    func testServerAnswersOnItsSocketTurnsAFullHouseAwayAndStopsWhenAsked() throws {
         let folder = try TemporaryFolder("fcgi")
         defer { folder.remove() }
         let path = folder.path + "/s.sock"
-        let server = try FastCGIServer(listen: .unixSocket(path: path), workers: 2, maxBody: 1024, socketMode: 0o600)
+        let server = try FastCGIServer(listen: .unixSocket(path: path), workers: 1, maxBody: 1024, socketMode: 0o600)
+        let holding = HeldFlag()
+        let release = DispatchSemaphore(value: 0)
         let running = Background {
-            try server.run { worker in
-                { request in Response.text("worker \(worker) saw \(request.method) \(request.path) \(request.body.count)") }
-            }
+            try server.run(
+                makeHandler: { worker in
+                    { request in
+                        if request.path == "/hold" {
+                            holding.value.store(true, ordering: .releasing)
+                            release.wait()
+                        }
+                        return Response.text("worker \(worker) saw \(request.method) \(request.path) \(request.body.count)")
+                    }
+                },
+                overflow: { _ in Response.text("full house") }, overflowAfterMilliseconds: 500)
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: path), "the socket exists once the server is made")
         XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue, 0o600)
@@ -25,6 +38,26 @@ final class FastCGIServerTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("Status: 200 OK\r\n"), text)
         XCTAssertNotNil(text.range(of: #"worker [01] saw POST /api/x 3$"#, options: .regularExpression), text)
         XCTAssertEqual(reply.endOrder, [5])
+
+        // The one worker holds a request; the next waits out the busy wait and the doorman answers it. Meanwhile
+        // the doorman looks at the full house about every 10 ms, not in a loop without a pause.
+        let hold = FastCGIRecords.request(id: 1, params: [("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", "/hold")], body: [])
+        let held = Background { try FastCGIRecords.parse(try Self.exchange(path, hold)) }
+        try Poll.until("the worker holds its request", seconds: 30) {
+            if held.isFinished { _ = try held.value("the held request", seconds: 0) }
+            return holding.value.load(ordering: .acquiring)
+        }
+        let turnedAway = try FastCGIRecords.parse(try Self.exchange(path, FastCGIRecords.request(
+            id: 2, params: [("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", "/api/y")], body: [])))
+        XCTAssertTrue(String(decoding: turnedAway.stdout[2] ?? [], as: UTF8.self).hasSuffix("full house"))
+        let looks = server.doormanLooks.load(ordering: .relaxed)
+        XCTAssertGreaterThan(looks, 0, "the doorman saw the full house")
+        // Half a second of busy wait at one look per 10 ms is about 50 looks (fewer on a busy machine); a loop
+        // without a pause makes hundreds of thousands.
+        XCTAssertLessThan(looks, 2_000, "the doorman looked \(looks) times during one busy wait: it spins")
+        release.signal()
+        let answered = try held.value("the held request's answer", seconds: 30)
+        XCTAssertTrue(String(decoding: answered.stdout[1] ?? [], as: UTF8.self).hasSuffix("worker 0 saw GET /hold 0"))
 
         server.stop()
         try running.value("the server's run returning after stop()", seconds: 60)
@@ -49,4 +82,9 @@ final class FastCGIServerTests: XCTestCase {
         shutdown(fd, Int32(SHUT_WR))
         return try WebEnd.receiveAll(from: fd)
     }
+}
+
+/// Whether the test's handler has taken its request, seen from the test's thread.
+private final class HeldFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
