@@ -237,13 +237,18 @@ class ClusterTestCase: FaultTestCase {
     }
 
     /// After the load and its settling: no callback reached the sink twice, and every node holds the same rows.
-    func assertOneCallbackEachAndIdenticalNodes(_ source: FaultBillSource, file: StaticString = #filePath,
-                                                line: UInt = #line) async throws {
+    /// Every payment reached the business system; each exactly once, except at most `redeliveries` extra
+    /// deliveries in all (a responder killed after its POST and before it recorded the delivery: the documented
+    /// at-least-once case, F2 in docs/reliability.md). And every node holds the same rows.
+    func assertOneCallbackEachAndIdenticalNodes(_ source: FaultBillSource, redeliveries: Int = 0,
+                                                file: StaticString = #filePath, line: UInt = #line) async throws {
         let prefix = source.prefix
         let counts = try await StackSandbox.run { try $0.callbackCounts(prefix: prefix) }
         XCTAssertFalse(counts.isEmpty, "payments were made and called back", file: file, line: line)
-        XCTAssertEqual(counts.filter { $0.value != 1 }.count, 0, "one callback per payment: \(counts)", file: file,
+        XCTAssertEqual(counts.filter { $0.value < 1 }.count, 0, "a callback for every payment: \(counts)", file: file,
                        line: line)
+        let extra = counts.values.reduce(0) { $0 + max(0, $1 - 1) }
+        XCTAssertLessThanOrEqual(extra, redeliveries, "one callback per payment: \(counts)", file: file, line: line)
         let contents = try await Background.run { try ClusterStack.waitForIdenticalNodes() }
         XCTAssertNotNil(contents["T_3Pay_Offline_ReceiveMoney"], file: file, line: line)
     }
