@@ -52,7 +52,7 @@ final class DrainTests: XCTestCase {
         try await Poll.eventually("the responder refusing new requests", seconds: 30) {
             try await HTTP.get(TestResponder.prefix + "/api/3Pay/health").status == 502
         }
-        XCTAssertTrue(responder.process.isRunning, "the responder waits for the requests in flight")
+        XCTAssertTrue(responder.isRunning, "the responder waits for the requests in flight")
         XCTAssertEqual(answered.value, 0)
         try await StackSandbox.run { sandbox in
             try sandbox.resetFaults(until: "the six requests answered") { answered.value == 6 }

@@ -57,11 +57,14 @@ final class TestResponder {
     /// The path prefix that reaches this responder through the stack's nginx.
     static let prefix = "/drain-test"
 
-    let process: Process
+    /// The responder's process (posix_spawn, not Foundation's Process, which LeakSanitizer sees leaking).
+    let pid: pid_t
     let socket: String
+    /// How it ended, once `isRunning` or `exit` has seen it exit (and reaped it).
+    private var exitStatus: Int32?
 
-    private init(process: Process, socket: String) {
-        self.process = process
+    private init(pid: pid_t, socket: String) {
+        self.pid = pid
         self.socket = socket
     }
 
@@ -69,14 +72,10 @@ final class TestResponder {
     /// waits until it answers its health check through nginx.
     static func start(_ overrides: [String: String] = [:]) async throws -> TestResponder {
         let socket = TestStack.stateDir + "/drain-test.sock"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestStack.binDir + "/threepay")
-        process.environment = try LifecycleProcesses.threepayEnvironment(overrides.merging(["THREEPAY_LISTEN": socket]) { _, listen in listen })
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let responder = TestResponder(process: process, socket: socket)
+        let environment = try LifecycleProcesses.threepayEnvironment(
+            overrides.merging(["THREEPAY_LISTEN": socket]) { _, listen in listen })
+        let pid = try TestCommand.spawn(TestStack.binDir + "/threepay", [], environment, output: "/dev/null")
+        let responder = TestResponder(pid: pid, socket: socket)
         do {
             try await TestStack.waitHealthy(prefix + "/api/3Pay/health")
         } catch {
@@ -86,18 +85,27 @@ final class TestResponder {
         return responder
     }
 
-    var pid: pid_t { process.processIdentifier }
+    /// Whether the process still runs (an exit seen here is kept for `exit`).
+    var isRunning: Bool {
+        if exitStatus == nil { exitStatus = try? TestCommand.exitStatus(of: pid) }
+        return exitStatus == nil
+    }
 
-    /// Waits until the process has exited; returns how (`.exit` or `.uncaughtSignal`) and its status.
+    /// Waits until the process has exited; returns how (`.exit` or `.uncaughtSignal`) and its status (the exit
+    /// code, or the signal's number; the responder's own exit codes are below 128).
     func exit(seconds: Double = 60) throws -> (reason: Process.TerminationReason, status: Int32) {
-        try Poll.until("the test responder \(pid) exited", seconds: seconds, every: 0.02) { !process.isRunning }
-        return (process.terminationReason, process.terminationStatus)
+        try Poll.until("the test responder \(pid) exited", seconds: seconds, every: 0.02) { !isRunning }
+        let status = exitStatus ?? 0
+        return status > 128 ? (.uncaughtSignal, status - 128) : (.exit, status)
     }
 
     /// Ends it, whatever state it is in: SIGTERM, then SIGKILL if it does not drain.
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        if (try? exit(seconds: 30)) == nil { kill(pid, SIGKILL) }
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        if (try? exit(seconds: 30)) == nil {
+            kill(pid, SIGKILL)
+            _ = try? exit(seconds: 30)
+        }
     }
 }
