@@ -50,10 +50,12 @@ public enum TestCommand {
 
     /// Starts `executable` with standard input from /dev/null and standard output into the file `output`, its
     /// standard error into `errorOutput` (or the same file); with `ownGroup`, as the leader of a new process
-    /// group (its children join the group, so the whole family can be ended together). The caller reaps it.
+    /// group (its children join the group, so the whole family can be ended together); with
+    /// `defaultSignals`, with SIGINT, SIGQUIT, SIGTERM and SIGHUP at their defaults and none blocked, as a shell
+    /// starts a foreground job. The caller reaps it.
     public static func spawn(
         _ executable: String, _ arguments: [String], _ environment: [String: String], output: String,
-        errorOutput: String? = nil, ownGroup: Bool = false
+        errorOutput: String? = nil, ownGroup: Bool = false, defaultSignals: Bool = false
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -68,10 +70,22 @@ public enum TestCommand {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
+        var flags: Int32 = 0
         if ownGroup {
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            flags |= POSIX_SPAWN_SETPGROUP
             posix_spawnattr_setpgroup(&attributes, 0)
         }
+        if defaultSignals {
+            var defaults = sigset_t()
+            sigemptyset(&defaults)
+            for signal in [SIGINT, SIGQUIT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
+            var unblocked = sigset_t()
+            sigemptyset(&unblocked)
+            posix_spawnattr_setsigdefault(&attributes, &defaults)
+            posix_spawnattr_setsigmask(&attributes, &unblocked)
+            flags |= POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
