@@ -179,14 +179,7 @@ public final class FastCGIServer: Sendable {
             let accepted = !stopping.load(ordering: .acquiring) && connection.accept()
             slot.idle.store(false, ordering: .releasing)
             guard accepted else { continue }
-            let started = FastCGILibrary.monotonicSeconds()
-            let request = connection.readRequest(maxBody: maxBody)
-            let response = overflow(request)
-            connection.write(response)
-            connection.finish()
-            logger?.requestCompleted(
-                request, response: response, worker: context.index,
-                seconds: FastCGILibrary.monotonicSeconds() - started)
+            answer(on: connection, with: overflow, worker: context.index)
         }
         connection.release()
     }
@@ -215,16 +208,20 @@ public final class FastCGIServer: Sendable {
                 usleep(10_000)
                 continue
             }
-            let started = FastCGILibrary.monotonicSeconds()
-            let request = connection.readRequest(maxBody: maxBody)
-            let response = handler(request)
-            connection.write(response)
-            connection.finish()
-            logger?.requestCompleted(
-                request, response: response, worker: context.index,
-                seconds: FastCGILibrary.monotonicSeconds() - started)
+            answer(on: connection, with: handler, worker: context.index)
         }
         connection.release()
+    }
+
+    /// Reads the request just accepted on `connection`, answers it with `handler`, finishes it and logs it.
+    private func answer(on connection: FastCGIConnection, with handler: Handler, worker: Int) {
+        let started = FastCGILibrary.monotonicSeconds()
+        let request = connection.readRequest(maxBody: maxBody)
+        let response = handler(request)
+        connection.write(response)
+        connection.finish()
+        logger?.requestCompleted(
+            request, response: response, worker: worker, seconds: FastCGILibrary.monotonicSeconds() - started)
     }
 
     fileprivate final class WorkerSlot: Sendable {
