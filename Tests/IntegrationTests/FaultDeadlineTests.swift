@@ -15,6 +15,40 @@ final class FaultDeadlineTests: XCTestCase {
         try? await StackSandbox.run { try $0.resetFaults() }
     }
 
+    /// Two ScanCodes of new bills held at the gateway (the sandbox hangs its next two answers) while `body` runs;
+    /// `body` gets the count of those two answered so far and their bills' common prefix. Then the sandbox answers
+    /// them, and both must end 0.
+    private static func whileTwoScanCodesHang(
+        _ prefix: String, _ body: (_ answered: SharedCounter, _ run: String) async throws -> Void
+    ) async throws {
+        try await StackSandbox.run {
+            try $0.setFaults(["mode": "hang", "applied": true, "count": 2, "hang_ms": 3_600_000])
+        }
+        let answered = SharedCounter()
+        let run = ScanCodeBillNumbers.next(prefix)
+        async let hanging = withThrowingTaskGroup(of: Int?.self) { group in
+            for number in 0..<2 {
+                group.addTask {
+                    let reply = try await Self.scanCode(run + "\(number)", amount: "1.00")
+                    answered.increment()
+                    return reply.errcode
+                }
+            }
+            var all: [Int?] = []
+            for try await errcode in group { all.append(errcode) }
+            return all
+        }
+        try await Poll.eventually("both calls held at the gateway", seconds: 30) {
+            try await StackSandbox.run { try $0.faults() }["count"] == "0"
+        }
+        try await body(answered, run)
+        try await StackSandbox.run { sandbox in
+            try sandbox.resetFaults(until: "the hanging calls answered") { answered.value == 2 }
+        }
+        let finished = try await hanging
+        XCTAssertEqual(finished, [0, 0])
+    }
+
     private static func scanCode(_ billnum: String, amount: String, billtype: String = "4") async throws -> HTTPReply {
         try await HTTP.postJSON(TestResponder.prefix + scanCodePath, [
             "billnum": billnum, "billtype": billtype, "body": "deadline test", "paytype": "01", "paymentvalue": amount,
@@ -101,45 +135,20 @@ final class FaultDeadlineTests: XCTestCase {
                                              ["billnum": cancelled, "billtype": "4"])
         XCTAssertEqual(cancel.errcode, 0, cancel.text)
 
-        try await StackSandbox.run {
-            try $0.setFaults(["mode": "hang", "applied": true, "count": 2, "hang_ms": 3_600_000])
+        try await Self.whileTwoScanCodesHang("DH") { answered, run in
+            let third = try await Self.scanCode(run + "x", amount: "1.00")
+            XCTAssertEqual(third.status, 503, third.text)
+            XCTAssertEqual(third.errcode, 4002, "not sent: every gateway seat is taken: \(third.text)")
+            let health = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
+            XCTAssertEqual(health.errcode, 0, health.text)
+            let query = try await HTTP.postJSON(TestResponder.prefix + "/api/3Pay/AliPay/Query",
+                                                ["billnum": cancelled, "billtype": "4"])
+            XCTAssertEqual(query.errcode, 0, query.text)
+            let notify = try await HTTP.post(TestResponder.prefix + "/api/3Pay/AliPay/Notify", Array("x=1".utf8),
+                                             contentType: "application/x-www-form-urlencoded")
+            XCTAssertEqual(notify.status, 400, "Notify is served (and refuses an unsigned form): \(notify.text)")
+            XCTAssertEqual(answered.value, 0, "all of this while the two calls still hang")
         }
-        let answered = SharedCounter()
-        let run = ScanCodeBillNumbers.next("DH")
-        async let hanging = withThrowingTaskGroup(of: Int?.self) { group in
-            for number in 0..<2 {
-                group.addTask {
-                    let reply = try await Self.scanCode(run + "\(number)", amount: "1.00")
-                    answered.increment()
-                    return reply.errcode
-                }
-            }
-            var all: [Int?] = []
-            for try await errcode in group { all.append(errcode) }
-            return all
-        }
-        try await Poll.eventually("both hanging calls held by the sandbox", seconds: 30) {
-            try await StackSandbox.run { try $0.faults() }["count"] == "0"
-        }
-
-        let third = try await Self.scanCode(run + "x", amount: "1.00")
-        XCTAssertEqual(third.status, 503, third.text)
-        XCTAssertEqual(third.errcode, 4002, "not sent: every gateway seat is taken: \(third.text)")
-        let health = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
-        XCTAssertEqual(health.errcode, 0, health.text)
-        let query = try await HTTP.postJSON(TestResponder.prefix + "/api/3Pay/AliPay/Query",
-                                            ["billnum": cancelled, "billtype": "4"])
-        XCTAssertEqual(query.errcode, 0, query.text)
-        let notify = try await HTTP.post(TestResponder.prefix + "/api/3Pay/AliPay/Notify", Array("x=1".utf8),
-                                         contentType: "application/x-www-form-urlencoded")
-        XCTAssertEqual(notify.status, 400, "Notify is served (and refuses an unsigned form): \(notify.text)")
-        XCTAssertEqual(answered.value, 0, "all of this while the two calls still hang")
-
-        try await StackSandbox.run { sandbox in
-            try sandbox.resetFaults(until: "the hanging calls answered") { answered.value == 2 }
-        }
-        let finished = try await hanging
-        XCTAssertEqual(finished, [0, 0])
     }
 
     func testWhenEveryWorkerIsBusyAWaitingRequestGets4003() async throws {
@@ -148,37 +157,13 @@ final class FaultDeadlineTests: XCTestCase {
             "THREEPAY_ALIPAY_TIMEOUT": "60000", "THREEPAY_REQUEST_DEADLINE_MS": "120000",
         ])
         defer { responder.stop() }
-        try await StackSandbox.run {
-            try $0.setFaults(["mode": "hang", "applied": true, "count": 2, "hang_ms": 3_600_000])
+        try await Self.whileTwoScanCodesHang("DB") { answered, _ in
+            let waiting = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
+            XCTAssertEqual(waiting.status, 503, waiting.text)
+            XCTAssertEqual(waiting.errcode, 4003, "every worker busy: \(waiting.text)")
+            XCTAssertEqual(waiting.header("Content-Type"), "application/json; charset=utf-8")
+            XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
         }
-        let answered = SharedCounter()
-        let run = ScanCodeBillNumbers.next("DB")
-        async let hanging = withThrowingTaskGroup(of: Int?.self) { group in
-            for number in 0..<2 {
-                group.addTask {
-                    let reply = try await Self.scanCode(run + "\(number)", amount: "1.00")
-                    answered.increment()
-                    return reply.errcode
-                }
-            }
-            var all: [Int?] = []
-            for try await errcode in group { all.append(errcode) }
-            return all
-        }
-        try await Poll.eventually("both workers held at the gateway", seconds: 30) {
-            try await StackSandbox.run { try $0.faults() }["count"] == "0"
-        }
-        let waiting = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
-        XCTAssertEqual(waiting.status, 503, waiting.text)
-        XCTAssertEqual(waiting.errcode, 4003, "every worker busy: \(waiting.text)")
-        XCTAssertEqual(waiting.header("Content-Type"), "application/json; charset=utf-8")
-        XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
-
-        try await StackSandbox.run { sandbox in
-            try sandbox.resetFaults(until: "the hanging calls answered") { answered.value == 2 }
-        }
-        let finished = try await hanging
-        XCTAssertEqual(finished, [0, 0])
     }
 
     /// Every worker busy (held at the gateway) and the database frozen: health is answered by the doorman, and it
@@ -192,51 +177,26 @@ final class FaultDeadlineTests: XCTestCase {
             "THREEPAY_ALIPAY_TIMEOUT": "60000", "THREEPAY_REQUEST_DEADLINE_MS": "120000",
         ])
         defer { responder.stop() }
-        try await StackSandbox.run {
-            try $0.setFaults(["mode": "hang", "applied": true, "count": 2, "hang_ms": 3_600_000])
-        }
-        let answered = SharedCounter()
-        let run = ScanCodeBillNumbers.next("DH")
-        async let hanging = withThrowingTaskGroup(of: Int?.self) { group in
-            for number in 0..<2 {
-                group.addTask {
-                    let reply = try await Self.scanCode(run + "\(number)", amount: "1.00")
-                    answered.increment()
-                    return reply.errcode
-                }
+        try await Self.whileTwoScanCodesHang("DH") { answered, _ in
+            XCTAssertEqual(kill(mariadbd, SIGSTOP), 0)
+            var frozen = true
+            defer { if frozen { kill(mariadbd, SIGCONT) } }
+            let checked = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
+            XCTAssertEqual(checked.status, 503, checked.text)
+            XCTAssertEqual(checked.errcode, 4001, "the database, not the overload: \(checked.text)")
+            XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
+            XCTAssertTrue(try String(contentsOfFile: "/proc/\(mariadbd)/status", encoding: .utf8).contains("State:\tT"),
+                          "answered while the database was still frozen")
+            kill(mariadbd, SIGCONT)
+            frozen = false
+
+            // Thawed, with the workers still busy: the overload again.
+            let thawed = try await Poll.eventualValue("health after the thaw", seconds: 30, every: 0.5) { () -> HTTPReply? in
+                let reply = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
+                return reply.errcode == 4003 ? reply : nil
             }
-            var all: [Int?] = []
-            for try await errcode in group { all.append(errcode) }
-            return all
+            XCTAssertEqual(thawed.status, 503)
+            XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
         }
-        try await Poll.eventually("both workers held at the gateway", seconds: 30) {
-            try await StackSandbox.run { try $0.faults() }["count"] == "0"
-        }
-
-        XCTAssertEqual(kill(mariadbd, SIGSTOP), 0)
-        var frozen = true
-        defer { if frozen { kill(mariadbd, SIGCONT) } }
-        let checked = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
-        XCTAssertEqual(checked.status, 503, checked.text)
-        XCTAssertEqual(checked.errcode, 4001, "the database, not the overload: \(checked.text)")
-        XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
-        XCTAssertTrue(try String(contentsOfFile: "/proc/\(mariadbd)/status", encoding: .utf8).contains("State:\tT"),
-                      "answered while the database was still frozen")
-        kill(mariadbd, SIGCONT)
-        frozen = false
-
-        // Thawed, with the workers still busy: the overload again.
-        let thawed = try await Poll.eventualValue("health after the thaw", seconds: 30, every: 0.5) { () -> HTTPReply? in
-            let reply = try await HTTP.get(TestResponder.prefix + "/api/3Pay/health")
-            return reply.errcode == 4003 ? reply : nil
-        }
-        XCTAssertEqual(thawed.status, 503)
-        XCTAssertEqual(answered.value, 0, "answered while both workers were still busy")
-
-        try await StackSandbox.run { sandbox in
-            try sandbox.resetFaults(until: "the hanging calls answered") { answered.value == 2 }
-        }
-        let finished = try await hanging
-        XCTAssertEqual(finished, [0, 0])
     }
 }
