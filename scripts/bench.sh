@@ -38,13 +38,13 @@ root=$(pwd)
 for name in $(env | sed -n 's/^\(THREEPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
 stack_script=scripts/stack.sh
 workers=64
-db_socket_dir=.
+run_subdir=""
 if [ "${BENCH_CLUSTER:-0}" = 1 ]; then
   export BENCH_CLUSTER
   stack_script=scripts/cluster.sh
   export THREEPAY_CLUSTER_NODES="${BENCH_CLUSTER_NODES:-3}" THREEPAY_CLUSTER_RESPONDERS="${BENCH_CLUSTER_RESPONDERS:-2}"
   workers=$((64 / THREEPAY_CLUSTER_RESPONDERS))
-  db_socket_dir=cluster/node1
+  run_subdir=/cluster
 fi
 export THREEPAY_STATE_DIR="${BENCH_STATE_DIR:-$root/var/bench$([ "${BENCH_CLUSTER:-0}" = 1 ] && echo -cluster)}"
 case "$THREEPAY_STATE_DIR" in /*) ;; *) THREEPAY_STATE_DIR="$root/$THREEPAY_STATE_DIR" ;; esac
@@ -63,6 +63,8 @@ if [ -n "${BENCH_DB_THREAD_HANDLING:-}" ]; then export THREEPAY_DB_THREAD_HANDLI
 # benchmark measures. A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
 export THREEPAY_SANDBOX_STATE=" "
 state="$THREEPAY_STATE_DIR"
+# Where the stack keeps its nginx files, logs and sockets: the state folder, or its cluster/ for a cluster.
+run_dir="$state$run_subdir"
 port="$THREEPAY_HTTP_PORT"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -107,7 +109,7 @@ stop_hello() {
 }
 trap 'stop_hello; stop_private_stack' EXIT
 stop_hello
-nohup "$hello" "$state/fcgi-hello.sock" "$BENCH_HELLO_THREADS" >>"$state/logs/fcgi-hello.log" 2>&1 &
+nohup "$hello" "$state/fcgi-hello.sock" "$BENCH_HELLO_THREADS" >>"$run_dir/logs/fcgi-hello.log" 2>&1 &
 echo $! > "$state/fcgi-hello.pid"
 
 # The bench's own lines in the stack's nginx, written into the copies of the operator files that
@@ -116,9 +118,12 @@ echo $! > "$state/fcgi-hello.pid"
 #   - location = /bench/hello → the hello responder (server level, next to the ThreePay locations);
 #   - BENCH_KEEP_CONN=1: the ThreePay locations pass to an upstream with `keepalive BENCH_KEEPALIVE` and
 #     `fastcgi_keep_conn on`, and so does the hello location.
-nginx_args=(-p "$state" -c "$state/nginx.conf" -e "$state/logs/nginx-error.log")
-http_conf="$state/threepay-http.conf" location_conf="$state/threepay-location.conf"
+nginx_args=(-p "$run_dir" -c "$run_dir/nginx.conf" -e "$run_dir/logs/nginx-error.log")
+http_conf="$run_dir/threepay-http.conf" location_conf="$run_dir/threepay-location.conf"
 hello_pass="fastcgi_pass  unix:$state/fcgi-hello.sock;"
+if [ "$BENCH_KEEP_CONN" = 1 ] && [ -n "$run_subdir" ]; then
+  log "BENCH_KEEP_CONN=1 is measured on the single-node stack only (the cluster's upstream is scripts/cluster.sh's)"; exit 1
+fi
 if [ "$BENCH_KEEP_CONN" = 1 ]; then
   cat >>"$http_conf" <<EOF
 
@@ -151,8 +156,8 @@ location = /bench/hello {
 EOF
 nginx "${nginx_args[@]}" -t -q
 nginx "${nginx_args[@]}" -s quit
-for _ in $(seq 1 100); do [ -s "$state/nginx.pid" ] || break; sleep 0.1; done
-[ ! -s "$state/nginx.pid" ] || { log "nginx did not stop for its new configuration"; exit 1; }
+for _ in $(seq 1 100); do [ -s "$run_dir/nginx.pid" ] || break; sleep 0.1; done
+[ ! -s "$run_dir/nginx.pid" ] || { log "nginx did not stop for its new configuration"; exit 1; }
 nginx "${nginx_args[@]}"
 for _ in $(seq 1 100); do
   if curl -fsS -o /dev/null "http://127.0.0.1:$port/bench/hello" 2>/dev/null \
@@ -163,7 +168,7 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/bench/hello" || { log "the FastCG
 
 if [ "${BENCH_FRESH_DB:-1}" = 1 ]; then
   # Every run starts from empty payment tables, so table size does not drift between runs.
-  mariadb --no-defaults --socket="$state/$db_socket_dir/mariadb.sock" --user="$(id -un)" --database=threepay -e \
+  mariadb --no-defaults --socket="$run_dir${run_subdir:+/node1}/mariadb.sock" --user="$(id -un)" --database=threepay -e \
     "SET FOREIGN_KEY_CHECKS = 0; TRUNCATE TABLE T_3Pay_Offline_Bill; TRUNCATE TABLE T_3Pay_Offline_ReceiveMoney; SET FOREIGN_KEY_CHECKS = 1"
 fi
 
