@@ -19,11 +19,8 @@ struct PictureOptions: Equatable {
     /// The options in `query` (form syntax; names case-insensitive, the first occurrence wins), or 1002.
     static func read(query: String) -> Result<PictureOptions, ServiceError> {
         var options = PictureOptions()
-        guard !query.isEmpty else { return .success(options) }
         let fields: DecodedFields
-        switch RequestBodyDecoder.decode(
-            contentType: "application/x-www-form-urlencoded; charset=utf-8", body: Array(query.utf8), schema: schema)
-        {
+        switch RequestBodyDecoder.decodeQueryString(query, schema: schema) {
         case .success(let decoded): fields = decoded
         case .failure(let error): return .failure(error)
         }
