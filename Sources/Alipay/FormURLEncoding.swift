@@ -28,18 +28,7 @@ public enum FormURLEncoding {
     /// Percent-encodes every UTF-8 byte except `A-Z a-z 0-9 - _ . ~`; space becomes `%20`, and
     /// `+ / =` (which base64 signatures contain) become `%2B %2F %3D`.
     public static func encodeComponent(_ text: String) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count * 3)
-        for byte in text.utf8 {
-            if isUnreserved(byte) {
-                output.append(byte)
-            } else {
-                output.append(UInt8(ascii: "%"))
-                output.append(hexDigit(byte >> 4))
-                output.append(hexDigit(byte & 0x0F))
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
+        HexDigit.percentEncoded(text)
     }
 
     /// Decodes once: `+` → space, `%XX` → byte, then UTF-8. Pairs keep their order; empty segments
@@ -77,21 +66,5 @@ public enum FormURLEncoding {
         }
         guard let text = String(validating: decoded, as: UTF8.self) else { throw .notUTF8 }
         return text
-    }
-
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-             UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
-    }
-
-    /// The upper-case hexadecimal digit of a nibble, as an ASCII byte.
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? nibble + 48 : nibble + 55
     }
 }

@@ -9,4 +9,26 @@ public enum HexDigit {
         default: nil
         }
     }
+
+    /// Percent-encodes every UTF-8 byte of `text` except the unreserved `A-Z a-z 0-9 - _ . ~` (RFC 3986), with
+    /// upper-case hex digits: space becomes `%20`, `+ / =` become `%2B %2F %3D`.
+    public static func percentEncoded(_ text: String) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count * 3)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                 UInt8(ascii: "~"):
+                output.append(byte)
+            default:
+                output.append(UInt8(ascii: "%"))
+                output.append(upperDigits[Int(byte >> 4)])
+                output.append(upperDigits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static let upperDigits = Array("0123456789ABCDEF".utf8)
 }
