@@ -50,12 +50,14 @@ me_login=$(id -un)
 
 node_dir() { echo "$run/node$1"; }
 node_address() { echo "$net.$1"; }
-# Every node's group communication address, what wsrep_cluster_address lists.
-cluster_members() {
+# Every node's address with `port`, comma-separated.
+node_list() { # port
   local i list=""
-  for i in $(seq 1 "$nodes"); do list="${list:+$list,}$(node_address "$i"):4567"; done
+  for i in $(seq 1 "$nodes"); do list="${list:+$list,}$(node_address "$i"):$1"; done
   echo "$list"
 }
+# Every node's group communication address, what wsrep_cluster_address lists.
+cluster_members() { node_list 4567; }
 
 # Group communication on loopback: a dead node is given up after 3 s rather than Galera's 5 s, so a kill costs
 # the cluster a shorter pause. Not shorter: on a busy 2-core box a node that is only slow to answer would be
@@ -180,10 +182,8 @@ db_password() {
 }
 
 database_env() {
-  local i hosts=""
-  for i in $(seq 1 "$nodes"); do hosts="${hosts:+$hosts,}$(node_address "$i"):3306"; done
   unset THREEPAY_DB_SOCKET THREEPAY_DB_HOST THREEPAY_DB_SOCKETS THREEPAY_DB_PORT
-  export THREEPAY_DB_HOSTS="$hosts"
+  export THREEPAY_DB_HOSTS="$(node_list 3306)"
   export THREEPAY_DB_USER="$db_user"
   export THREEPAY_DB_PASSWORD="$(db_password)"
   export THREEPAY_DB_NAME="$db_name"
