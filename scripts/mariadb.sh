@@ -186,9 +186,10 @@ launch() {
         # setsid: the server must outlive this shell and its terminal session.
         exec setsid mariadbd --defaults-file="$CNF" "$@" </dev/null >>"$LOGFILE" 2>&1
     ) &
-    local i
+    local i tries=120
     # A joining Galera node opens its socket once it holds the cluster's data (a full transfer takes a while).
-    for (( i = 0; i < 240; i++ )); do
+    if galera_node; then tries=240; fi
+    for (( i = 0; i < tries; i++ )); do
         if private_ping; then return 0; fi
         if ! kill -0 $! 2>/dev/null; then
             tail -n 30 "$LOGFILE" >&2
@@ -197,7 +198,7 @@ launch() {
         sleep 0.5
     done
     tail -n 30 "$LOGFILE" >&2
-    die "mariadbd did not accept connections within 120 s (log: $LOGFILE)"
+    die "mariadbd did not accept connections within $(( tries / 2 )) s (log: $LOGFILE)"
 }
 
 # Runs the mariadb client against the target chosen by `target_*` below; extra args follow.
