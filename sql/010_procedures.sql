@@ -36,8 +36,8 @@ DELIMITER $$
 -- Raises 50001 when the bill is already paid, 50002 for invalid arguments (the first broken rule in the order the
 -- CASE below lists them).
 --
--- A new bill — the common case — costs four statements: the bill row, the record, its out_trade_no, the bill's
--- pointer to it.
+-- A new bill — the common case — costs three statements: the record, the bill row pointing at it, the record's
+-- out_trade_no. A known bill costs that try's rollback more (see the comment at the bill row's INSERT).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_ReceiveMoney_Begin(
     IN p_billnum             VARCHAR(255),
     IN p_billtype            VARCHAR(255),
@@ -67,6 +67,7 @@ BEGIN
     DECLARE v_autoid      BIGINT UNSIGNED;
     DECLARE v_action      VARCHAR(16);
     DECLARE v_msg         VARCHAR(128);
+    DECLARE v_known_bill  BOOLEAN DEFAULT FALSE;
 
     -- Every argument rule in one expression: the first one broken names itself.
     SET v_msg = CASE
@@ -116,12 +117,8 @@ BEGIN
             SET v_now = UTC_TIMESTAMP(3);
             SET v_status = NULL;
             SET v_action = NULL;
-            -- The bill row is the lock point: concurrent Begin calls for one bill queue up here. A new row (1 row
-            -- affected) means a new bill: no record to look at.
-            INSERT INTO T_3Pay_Offline_Bill (billtype, billnum, created_at, updated_at)
-                VALUES (p_billtype, p_billnum, v_now, v_now)
-                ON DUPLICATE KEY UPDATE billtype = billtype;
-            IF ROW_COUNT() <> 1 THEN
+            IF v_known_bill THEN
+                -- The bill row is the lock point: concurrent Begin calls for one bill queue up here.
                 SELECT current_autoid INTO v_current
                   FROM T_3Pay_Offline_Bill
                  WHERE billtype = p_billtype AND billnum = p_billnum
@@ -136,33 +133,36 @@ BEGIN
                      WHERE autoid = v_current
                        FOR UPDATE;
                 END IF;
+
+                IF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') AND p_lease_token IS NOT NULL
+                   AND v_lease IS NOT NULL AND v_lease <> p_lease_token AND v_lease_until > v_now THEN
+                    -- Another request is issuing or voiding this bill's code: nothing changes, the caller waits.
+                    SET v_autoid = v_current;
+                    SET v_action = 'busy';
+                ELSEIF v_status = 'PAID' THEN
+                    SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
+                    SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
+                ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
+                    SET v_autoid = v_current;
+                    SET v_action = IF(v_amount = p_paymentvalue AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
+                                      AND v_deadline > v_now, 'existing', 'close_first');
+                    -- Alipay work left to do: the caller holds the lease until it records the outcome. Nothing
+                    -- left (the QR code is handed back): a lease this caller held is given back.
+                    IF p_lease_token IS NOT NULL AND (v_action = 'close_first' OR v_status <> 'QR_ISSUED') THEN
+                        UPDATE T_3Pay_Offline_ReceiveMoney
+                           SET lease_token = p_lease_token,
+                               lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND
+                         WHERE autoid = v_autoid;
+                    ELSEIF v_lease IS NOT NULL AND v_lease <=> p_lease_token THEN
+                        UPDATE T_3Pay_Offline_ReceiveMoney SET lease_token = NULL, lease_until = NULL
+                         WHERE autoid = v_autoid;
+                    END IF;
+                END IF;
+                -- Otherwise (no record yet, or the current one is QR_FAILED/CLOSED) v_action stays NULL.
             END IF;
 
-            IF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') AND p_lease_token IS NOT NULL
-               AND v_lease IS NOT NULL AND v_lease <> p_lease_token AND v_lease_until > v_now THEN
-                -- Another request is issuing or voiding this bill's code: nothing changes, the caller waits.
-                SET v_autoid = v_current;
-                SET v_action = 'busy';
-            ELSEIF v_status = 'PAID' THEN
-                SET v_msg = CONCAT('Bill ', p_billnum, ' (type ', p_billtype, ') is already paid');
-                SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50001, MESSAGE_TEXT = v_msg;
-            ELSEIF v_status IN ('INITIATED', 'QR_ISSUED', 'UNKNOWN') THEN
-                SET v_autoid = v_current;
-                SET v_action = IF(v_amount = p_paymentvalue AND (p_billtype <> '7' OR v_cardno <=> p_cardno)
-                                  AND v_deadline > v_now, 'existing', 'close_first');
-                -- Alipay work left to do: the caller holds the lease until it records the outcome. Nothing left
-                -- (the QR code is handed back): a lease this caller held is given back.
-                IF p_lease_token IS NOT NULL AND (v_action = 'close_first' OR v_status <> 'QR_ISSUED') THEN
-                    UPDATE T_3Pay_Offline_ReceiveMoney
-                       SET lease_token = p_lease_token,
-                           lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND
-                     WHERE autoid = v_autoid;
-                ELSEIF v_lease IS NOT NULL AND v_lease <=> p_lease_token THEN
-                    UPDATE T_3Pay_Offline_ReceiveMoney SET lease_token = NULL, lease_until = NULL
-                     WHERE autoid = v_autoid;
-                END IF;
-            ELSE
-                -- No record yet, or the current one is QR_FAILED/CLOSED: start a new attempt, leased to the caller.
+            IF v_action IS NULL THEN
+                -- A new attempt, leased to the caller: the record, the bill's pointer to it, its out_trade_no.
                 INSERT INTO T_3Pay_Offline_ReceiveMoney
                     (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno, status, lease_token,
                      lease_until, created_at, updated_at)
@@ -172,13 +172,32 @@ BEGIN
                      CASE WHEN p_lease_token IS NOT NULL THEN v_now + INTERVAL p_lease_ms * 1000 MICROSECOND END,
                      v_now, v_now);
                 SET v_autoid = LAST_INSERT_ID();
+                IF v_known_bill THEN
+                    UPDATE T_3Pay_Offline_Bill
+                       SET current_autoid = v_autoid, updated_at = v_now
+                     WHERE billtype = p_billtype AND billnum = p_billnum;
+                ELSE
+                    -- The first try assumes a new bill. The bill row is the lock point, so a Begin for the same
+                    -- bill waits here until this one ends. A row that was there already (not 1 row affected)
+                    -- means a known bill: this record is rolled back (its autoid stays unused) and the known
+                    -- bill's path above runs instead, without counting as a deadlock retry. The record locked
+                    -- before the bill row is one no other transaction can see yet, so the lock order of the
+                    -- other procedures (the bill, then its records) still holds.
+                    INSERT INTO T_3Pay_Offline_Bill (billtype, billnum, current_autoid, created_at, updated_at)
+                        VALUES (p_billtype, p_billnum, v_autoid, v_now, v_now)
+                        ON DUPLICATE KEY UPDATE billtype = billtype;
+                    IF ROW_COUNT() <> 1 THEN
+                        ROLLBACK;
+                        SET v_known_bill = TRUE;
+                        SET v_autoid = NULL;
+                        SET v_attempt = v_attempt - 1;
+                        ITERATE attempts;
+                    END IF;
+                END IF;
                 UPDATE T_3Pay_Offline_ReceiveMoney
                    SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
                                              LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
                  WHERE autoid = v_autoid;
-                UPDATE T_3Pay_Offline_Bill
-                   SET current_autoid = v_autoid, updated_at = v_now
-                 WHERE billtype = p_billtype AND billnum = p_billnum;
                 SET v_action = 'new';
             END IF;
             COMMIT;
