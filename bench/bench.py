@@ -304,14 +304,16 @@ def sandbox_trades(settings):
     return http(settings, "GET", "/sandbox/trades", timeout=300)["trades"]
 
 
-def sql(settings, query, database=True):
+def sql(settings, query, database=True, script=False):
     """Runs SQL as the database administrator on the private instance; rows as lists of strings."""
     command = ["mariadb", "--no-defaults", f"--socket={settings.db_socket}",
                f"--user={os.environ.get('USER') or pwd_name()}", "--batch", "--skip-column-names",
                "--default-character-set=utf8mb4"]
     if database:
         command.append(f"--database={settings.db_name}")
-    done = subprocess.run(command + ["-e", query], capture_output=True, text=True)
+    # A script (DELIMITER and all) goes in on standard input, as the mariadb client reads a file.
+    done = subprocess.run(command if script else command + ["-e", query], input=query if script else None,
+                          capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"bench: SQL failed: {done.stderr.strip()}")
     return [line.split("\t") for line in done.stdout.splitlines() if line]
@@ -435,15 +437,15 @@ def call_rate(settings, concurrency, pairs, mariadbd):
     """Begin + QrIssued pairs per second (what one ScanCode asks of the database), straight over the socket.
 
     mariadb-slap connects to a scratch schema (so nothing it might drop is ThreePay's); the procedures are
-    named with their database. The bill's autoid is looked up between the two CALLs. Also reports mariadbd's
-    CPU per pair.
+    named with their database. Begin's record id reaches QrIssued through LAST_INSERT_ID(), which the CALL
+    leaves set, in the pair's third round trip. Also reports mariadbd's CPU per pair.
     """
     db = settings.db_name
     statements = [
         SLAP_SET_LINE,
         f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, "
         "'127.0.0.1', NULL, 900, @t, 20000)",
-        f"SELECT autoid INTO @a FROM `{db}`.{RECEIVE_MONEY} WHERE billtype = '1' AND billnum = @b",
+        "SET @a = LAST_INSERT_ID()",
         f"CALL `{db}`.Sp_3Pay_Offline_ReceiveMoney_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900, @t)",
     ]
     sql(settings, f"CREATE DATABASE IF NOT EXISTS {SLAP_SCHEMA}", database=False)
@@ -477,6 +479,56 @@ def pair_rate(settings, concurrency, pairs, mariadbd):
     ]
     sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
                   f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
+    try:
+        return slap_pairs(settings, concurrency, pairs, mariadbd, statements, PAIR_SCHEMA,
+                          lambda: int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED'",
+                                          database=False)[0][0]))
+    finally:
+        sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}", database=False)
+
+
+# The procedure floor: the minimal durable pair's statements, each step inside a stored procedure that takes the
+# parameters of Begin and QrIssued, and nothing else. It is what any service that calls procedures pays.
+FLOOR_PROCEDURES = """
+DELIMITER $$
+CREATE PROCEDURE Floor_Begin(
+    IN p_billnum VARCHAR(255), IN p_billtype VARCHAR(255), IN p_body TEXT, IN p_paytype VARCHAR(255),
+    IN p_paymentvalue DECIMAL(65,30), IN p_detail TEXT, IN p_clientip VARCHAR(255), IN p_cardno VARCHAR(255),
+    IN p_qr_validity_seconds INT, IN p_lease_token VARCHAR(64), IN p_lease_ms INT)
+MODIFIES SQL DATA
+INSERT INTO T_3Pay_Offline_ReceiveMoney (billnum, billtype, body, paytype, paymentvalue, detail, clientip, cardno,
+                                         out_trade_no)
+VALUES (p_billnum, p_billtype, p_body, p_paytype, p_paymentvalue, p_detail, p_clientip, p_cardno, p_billnum)
+RETURNING *$$
+CREATE PROCEDURE Floor_QrIssued(
+    IN p_autoid BIGINT UNSIGNED, IN p_codeurl TEXT, IN p_qr_validity_seconds INT, IN p_lease_token VARCHAR(64))
+MODIFIES SQL DATA
+BEGIN
+    UPDATE T_3Pay_Offline_ReceiveMoney
+       SET codeurl = p_codeurl, status = 'QR_ISSUED',
+           qr_expires_at = UTC_TIMESTAMP() + INTERVAL p_qr_validity_seconds SECOND, updated_at = UTC_TIMESTAMP(3)
+     WHERE autoid = p_autoid AND status = 'INITIATED';
+    SELECT * FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = p_autoid;
+END$$
+DELIMITER ;
+"""
+
+
+def procedure_floor_rate(settings, concurrency, pairs, mariadbd):
+    """The minimal durable pair inside two CALLs (FLOOR_PROCEDURES), in the round trips of call_rate: the SET
+    line, CALL, the record id from LAST_INSERT_ID(), CALL. On a scratch copy of the payment table, as
+    pair_rate. Also reports mariadbd's CPU per pair."""
+    table = f"`{PAIR_SCHEMA}`.{RECEIVE_MONEY}"
+    statements = [
+        SLAP_SET_LINE,
+        f"CALL `{PAIR_SCHEMA}`.Floor_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, '127.0.0.1', NULL, 900, @t, "
+        "20000)",
+        "SET @a = LAST_INSERT_ID()",
+        f"CALL `{PAIR_SCHEMA}`.Floor_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900, @t)",
+    ]
+    sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
+                  f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
+    sql(settings, f"USE {PAIR_SCHEMA};\n{FLOOR_PROCEDURES}", database=False, script=True)
     try:
         return slap_pairs(settings, concurrency, pairs, mariadbd, statements, PAIR_SCHEMA,
                           lambda: int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED'",
@@ -529,15 +581,20 @@ def measure_floor(settings, stack, run_dir):
 
     floor["fastcgi_hello"] = hello_floor(settings, stack, run_dir)
 
-    # The procedure pair and the minimal pair back to back at each concurrency, so that both see the same box.
+    # The procedure pair, the minimal pair and the procedure floor back to back at each concurrency, so that all
+    # three see the same box.
     floor["procedure_calls"] = []
     floor["minimal_pairs"] = []
+    floor["procedure_floor_pairs"] = []
     mariadbd = stack.pids["mariadbd"]
     for concurrency in settings.call_concurrency:
         floor["procedure_calls"].append(database_floor(settings, "Begin+QrIssued CALLs", call_rate, concurrency,
                                                        mariadbd))
         floor["minimal_pairs"].append(database_floor(settings, "minimal durable pair (INSERT ... RETURNING, "
                                                      "UPDATE, SELECT)", pair_rate, concurrency, mariadbd))
+        floor["procedure_floor_pairs"].append(database_floor(settings, "procedure floor (the minimal pair inside "
+                                                             "two CALLs)", procedure_floor_rate, concurrency,
+                                                             mariadbd))
     return floor
 
 
@@ -832,10 +889,12 @@ def status_like(path, key):
 
 
 def load_baseline(path):
-    """Goal 3's baseline: the c64 / 0 ms point and the one-core signing rate of a committed report."""
+    """Goal 3's baseline: the c64 / 0 ms point and the one-core signing rate of a report, either the one
+    scripts/bench.sh just measured on this machine from BENCH_BASELINE_COMMIT, or a committed one."""
     try:
         with open(path) as handle:
-            baseline = report.baseline_figures(json.load(handle))
+            source = json.load(handle)
+        baseline = report.baseline_figures(source)
     except (OSError, ValueError) as error:
         log(f"baseline {path} unreadable ({error}): goal 3 has no baseline")
         return None
@@ -843,6 +902,10 @@ def load_baseline(path):
         log(f"baseline {path} has no c64 / 0 ms point or no RSA floor: goal 3 has no baseline")
         return None
     baseline["report"] = os.path.relpath(os.path.abspath(path), ROOT)
+    # Measured by this run (scripts/bench.sh, from a source export without git: it names the commit).
+    baseline["this_run"] = bool(os.environ.get("BENCH_BASELINE_COMMIT"))
+    baseline["commit"] = os.environ.get("BENCH_BASELINE_COMMIT") if baseline["this_run"] else \
+        source["machine"]["versions"].get("threepay_commit")
     return baseline
 
 
@@ -893,6 +956,14 @@ def main():
     name = stamp + ("-cluster" if settings.cluster else "") + ("" if settings.is_default else "-custom")
     json_path = os.path.join(settings.results_dir, name + ".json")
     md_path = os.path.join(settings.results_dir, name + ".md")
+    # The baseline this run measured (scripts/bench.sh) is kept beside the report, under the same name.
+    if data["baseline"] and data["baseline"]["this_run"]:
+        for extension in (".json", ".md"):
+            source = os.path.splitext(settings.baseline)[0] + extension
+            if os.path.exists(source):
+                shutil.copyfile(source, os.path.join(settings.results_dir, f"{name}-baseline{extension}"))
+        data["baseline"]["report"] = os.path.relpath(os.path.join(settings.results_dir, name + "-baseline.json"),
+                                                     ROOT)
     with open(json_path, "w") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)
         handle.write("\n")

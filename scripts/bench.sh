@@ -19,7 +19,11 @@
 #   BENCH_DB_THREAD_HANDLING (pool-of-threads)                 or one-thread-per-connection: MariaDB's thread_handling
 #   BENCH_KEEP_CONN (0) BENCH_KEEPALIVE (16)                   1: nginx keeps FastCGI connections to the responder
 #                                                              (and the hello) open, KEEPALIVE idle ones per worker
-#   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with
+#   BENCH_BASELINE_COMMIT (3a0f4c6, the commit the performance issue measured) goal 3's baseline, measured on
+#                 this machine first: that commit's source (git archive) is built and its own bench runs the
+#                 c64 / 0 ms point; empty: no such run, and goal 3 reads BENCH_BASELINE instead
+#   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with when
+#                 BENCH_BASELINE_COMMIT is empty (a report from another machine: the ratio is normalised)
 #   BENCH_SKIP_BUILD (0) BENCH_FRESH_DB (1: empty the payment tables first) BENCH_KEEP_STACK (0)
 #   BENCH_HOSTILE (1) BENCH_HOSTILE_SECONDS (min(BENCH_SECONDS,10)) hostile bodies against a normal request
 #   BENCH_PROFILE (1) BENCH_PROFILE_SECONDS (10)               perf profile of the stack at c64, 0 ms, after the points
@@ -96,6 +100,35 @@ esac
 mkdir -p "$state"
 hello="$state/fcgi-hello"
 "$c_compiler" -O2 -Wall -Werror -o "$hello" bench/fcgi-hello.c -lfcgi -lpthread
+
+# Goal 3's baseline on this machine, before this stack starts (both use the port): the baseline commit's own
+# bench at c64 / 0 ms, three repetitions, with its floor (the report normalises by the signing rate of each run).
+baseline_commit="${BENCH_BASELINE_COMMIT-3a0f4c63e11a0270af4a9874f3ee7b940c8f8b20}"
+if [ -n "$baseline_commit" ] && [ "${BENCH_CLUSTER:-0}" != 1 ]; then
+  baseline_root="$state/baseline-$baseline_commit"
+  if [ ! -f "$baseline_root/Package.swift" ]; then
+    git rev-parse --verify -q "$baseline_commit^{commit}" >/dev/null \
+      || { log "BENCH_BASELINE_COMMIT $baseline_commit is not in this clone's history"; exit 1; }
+    rm -rf "$baseline_root" && mkdir -p "$baseline_root"
+    git archive "$baseline_commit" | tar -x -C "$baseline_root"
+  fi
+  log "goal 3's baseline: building ${baseline_commit:0:12} in $baseline_root"
+  (cd "$baseline_root" && swift build -c release --product threepay >/dev/null \
+     && swift build -c release --product threepay-sandbox >/dev/null) \
+    || { log "the baseline commit does not build"; exit 1; }
+  rm -rf "$state/baseline-results"
+  log "goal 3's baseline: its bench at c64 / 0 ms"
+  # Only the settings named here reach it (its own defaults otherwise, as when the issue measured it).
+  (cd "$baseline_root" && env -i PATH="$PATH" HOME="${HOME:-/root}" USER="$(id -un)" LANG="${LANG:-C.UTF-8}" \
+     BENCH_CONCURRENCY=64 BENCH_LATENCIES=0 BENCH_PROFILE=0 BENCH_SKIP_BUILD=1 \
+     BENCH_PORT="$port" BENCH_STATE_DIR="$state/baseline-state" BENCH_RESULTS_DIR="$state/baseline-results" \
+     BENCH_SECONDS="${BENCH_SECONDS:-20}" BENCH_REPS="${BENCH_REPS:-3}" BENCH_WARMUP="${BENCH_WARMUP:-5}" \
+     scripts/bench.sh >"$state/baseline-bench.log" 2>&1) \
+    || { log "the baseline's bench failed: $state/baseline-bench.log"; exit 1; }
+  baseline_json=$(ls "$state"/baseline-results/*.json 2>/dev/null | head -n 1)
+  [ -n "$baseline_json" ] || { log "the baseline's bench wrote no report: $state/baseline-bench.log"; exit 1; }
+  export BENCH_BASELINE="$baseline_json" BENCH_BASELINE_COMMIT="$baseline_commit"
+fi
 
 . scripts/private-stack.sh
 start_private_stack BENCH "$THREEPAY_WORKERS responder workers, $THREEPAY_SANDBOX_WORKERS sandbox workers"
