@@ -23,35 +23,23 @@ final class ReplyCollector {
     }
 
     /// Records one raw header line; a status line starts a new response (after 1xx or a proxy CONNECT).
+    /// The line is split on its bytes, so only the name and the value become Strings.
     func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingTrailingLineBreak()
-        if line.hasPrefix("HTTP/") {
+        if bytes.starts(with: "HTTP/".utf8) {
             headers = []
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].trimmingSpaces()
-        let value = line[line.index(after: colon)...].trimmingSpaces()
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = ReplyCollector.trimmedText(bytes[..<colon])
         guard !name.isEmpty else { return }
-        headers.append((name, value))
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingTrailingLineBreak() -> String {
-        var text = Substring(self)
-        while let last = text.unicodeScalars.last, last == "\r" || last == "\n" {
-            text = Substring(text.unicodeScalars.dropLast())
-        }
-        return String(text)
+        headers.append((name, ReplyCollector.trimmedText(bytes[(colon + 1)...])))
     }
 
-    fileprivate func trimmingSpaces() -> String {
-        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\t" }
-        var end = scalars.endIndex
-        while end > scalars.startIndex, [" ", "\t"].contains(scalars[scalars.index(before: end)]) {
-            end = scalars.index(before: end)
-        }
-        return String(String.UnicodeScalarView(scalars[scalars.startIndex..<end]))
+    /// The bytes as text, without the spaces, tabs and line breaks (the line's CRLF) around them.
+    private static func trimmedText(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
+        else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[first...last]), as: UTF8.self)
     }
 }

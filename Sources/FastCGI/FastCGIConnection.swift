@@ -32,7 +32,8 @@ final class FastCGIConnection {
     /// Reads the parameters and, unless it exceeds `maxBody`, the whole body.
     func readRequest(maxBody: Int) -> Request {
         let params = readParams()
-        let declared = params["CONTENT_LENGTH"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        // nginx sends the bare number; anything else is read once more without the blanks around it.
+        let declared = params["CONTENT_LENGTH"].flatMap { Int($0) ?? Int($0.trimmingCharacters(in: .whitespaces)) }
         if let declared, declared > maxBody {
             return Request(params: params, body: [], bodyTooLarge: true)
         }
@@ -59,9 +60,11 @@ final class FastCGIConnection {
         var params: [String: String] = [:]
         guard var cursor = request.pointee.envp else { return params }
         while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                params[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            // NAME=value, split on the bytes: one String for each side, none for the whole entry.
+            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                params[String(decoding: bytes[..<equals], as: UTF8.self)] =
+                    String(decoding: bytes[(equals + 1)...], as: UTF8.self)
             }
             cursor += 1
         }

@@ -19,13 +19,20 @@ public struct Response: Sendable {
 
     /// The value of the first header with this name, matched case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { Response.sameName($0.0, name) }?.1
+    }
+
+    /// Whether two header names are equal ignoring ASCII case, as HTTP compares them (names are ASCII tokens;
+    /// Foundation's locale-aware comparison costs more than the rest of writing the head).
+    public static func sameName(_ one: String, _ other: String) -> Bool {
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return one.utf8.count == other.utf8.count && zip(one.utf8, other.utf8).allSatisfy { lower($0) == lower($1) }
     }
 
     /// The CGI response head: a `Status:` line, the headers and `Content-Length`, then a blank line.
     func head() -> [UInt8] {
         var text = "Status: \(status) \(Response.reason(for: status))\r\n"
-        for (name, value) in headers where name.caseInsensitiveCompare("Content-Length") != .orderedSame {
+        for (name, value) in headers where !Response.sameName(name, "Content-Length") {
             // A header value never carries a line break: that would let a value inject headers. Scalars, not
             // Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
             let clean = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))

@@ -94,7 +94,7 @@ extension Response {
     /// The answer marked never to be stored: a QR code or page must not outlive the bill's state.
     func notStored() -> Response {
         var copy = self
-        copy.headers.removeAll { $0.0.caseInsensitiveCompare("Cache-Control") == .orderedSame }
+        copy.headers.removeAll { Response.sameName($0.0, "Cache-Control") }
         copy.headers.append(("Cache-Control", "no-store"))
         return copy
     }

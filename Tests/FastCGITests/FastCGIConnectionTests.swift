@@ -107,6 +107,23 @@ final class FastCGIConnectionTests: XCTestCase {
         XCTAssertFalse(request.bodyTooLarge)
     }
 
+    func testContentLengthWithBlanksAroundItIsStillRead() throws {
+        let (request, _) = try serveOne(FastCGIRecords.request(
+            params: [("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", " 4\t")], body: Array("abcdef".utf8)))
+        XCTAssertEqual(request.body, Array("abcd".utf8), "the declared length is read, not the end of stdin")
+    }
+
+    func testHeaderNamesMatchIgnoringASCIICaseOnly() {
+        let response = Response(headers: [("X-ThreePay-Errcode", "0"), ("Content-Type", "text/plain")])
+        XCTAssertEqual(response.header("x-threepay-errcode"), "0")
+        XCTAssertEqual(response.header("CONTENT-TYPE"), "text/plain")
+        XCTAssertNil(response.header("X-ThreePay-Errcod"))
+        XCTAssertNil(response.header("X-ThreePay-Errcodf"))
+        XCTAssertTrue(Response.sameName("Content-Length", "cONTENT-lENGTH"))
+        XCTAssertFalse(Response.sameName("Content-Length", "Content_Length"))
+        XCTAssertFalse(Response.sameName("ÉTAG", "étag"), "only ASCII letters fold")
+    }
+
     func testDerivedFieldsWithoutDocumentURI() throws {
         let (request, _) = try serveOne(FastCGIRecords.request(params: [("REQUEST_URI", "/api/3Pay/health?gateway=1")]))
         XCTAssertEqual(request.method, "GET", "no REQUEST_METHOD: GET")
