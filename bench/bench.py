@@ -903,9 +903,9 @@ def load_baseline(path):
         return None
     baseline["report"] = os.path.relpath(os.path.abspath(path), ROOT)
     # Measured by this run (scripts/bench.sh, from a source export without git: it names the commit).
-    baseline["this_run"] = bool(os.environ.get("BENCH_BASELINE_COMMIT"))
-    baseline["commit"] = os.environ.get("BENCH_BASELINE_COMMIT") if baseline["this_run"] else \
-        source["machine"]["versions"].get("threepay_commit")
+    measured = os.environ.get("BENCH_BASELINE_MEASURED")
+    baseline["this_run"] = bool(measured)
+    baseline["commit"] = measured or source["machine"]["versions"].get("threepay_commit")
     return baseline
 
 
