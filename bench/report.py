@@ -312,7 +312,7 @@ def evaluate_goals(data):
                             f"adds to it: {_fmt(cpu['responder'] - least if least and cpu.get('responder') else None, 3)}"
                             f" ms"))
 
-    # Goal 3: capacity with the gateway off this box, against the baseline's, both per one-core signing rate.
+    # Goal 3: capacity with the gateway off this box, against the baseline's.
     now = baseline_figures(data)
     base = data.get("baseline")
     value, detail = None, "no c64 / 0 ms point or no RSA floor in this run" if now is None else "no baseline"
