@@ -477,9 +477,18 @@ def pair_rate(settings, concurrency, pairs, mariadbd):
         "WHERE autoid = LAST_INSERT_ID() AND status = 'INITIATED'",
         f"SELECT * FROM {table} WHERE autoid = LAST_INSERT_ID()",
     ]
+    return scratch_pairs(settings, concurrency, pairs, mariadbd, statements)
+
+
+def scratch_pairs(settings, concurrency, pairs, mariadbd, statements, script=None):
+    """slap_pairs on PAIR_SCHEMA, made for the measurement with a copy of the payment table (and `script`,
+    SQL run in it first), and dropped after it."""
+    table = f"`{PAIR_SCHEMA}`.{RECEIVE_MONEY}"
     sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
                   f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
     try:
+        if script:
+            sql(settings, f"USE {PAIR_SCHEMA};\n{script}", database=False, script=True)
         return slap_pairs(settings, concurrency, pairs, mariadbd, statements, PAIR_SCHEMA,
                           lambda: int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED'",
                                           database=False)[0][0]))
@@ -518,7 +527,6 @@ def procedure_floor_rate(settings, concurrency, pairs, mariadbd):
     """The minimal durable pair inside two CALLs (FLOOR_PROCEDURES), in the round trips of call_rate: the SET
     line, CALL, the record id from LAST_INSERT_ID(), CALL. On a scratch copy of the payment table, as
     pair_rate. Also reports mariadbd's CPU per pair."""
-    table = f"`{PAIR_SCHEMA}`.{RECEIVE_MONEY}"
     statements = [
         SLAP_SET_LINE,
         f"CALL `{PAIR_SCHEMA}`.Floor_Begin(@b, '1', 'Bench ticket', '01', 0.01, NULL, '127.0.0.1', NULL, 900, @t, "
@@ -526,15 +534,7 @@ def procedure_floor_rate(settings, concurrency, pairs, mariadbd):
         "SET @a = LAST_INSERT_ID()",
         f"CALL `{PAIR_SCHEMA}`.Floor_QrIssued(@a, 'https://qr.alipay.com/benchfloor', 900, @t)",
     ]
-    sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
-                  f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
-    sql(settings, f"USE {PAIR_SCHEMA};\n{FLOOR_PROCEDURES}", database=False, script=True)
-    try:
-        return slap_pairs(settings, concurrency, pairs, mariadbd, statements, PAIR_SCHEMA,
-                          lambda: int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED'",
-                                          database=False)[0][0]))
-    finally:
-        sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}", database=False)
+    return scratch_pairs(settings, concurrency, pairs, mariadbd, statements, script=FLOOR_PROCEDURES)
 
 
 def database_floor(settings, name, rate, concurrency, mariadbd):
