@@ -54,7 +54,7 @@ public enum CashierPage {
             """
         if view.state == .waiting, let autoid = view.autoid {
             let side = view.pictureSide.map { #" width="\#($0)" height="\#($0)""# } ?? ""
-            let source = view.linkPrefix + "QR?autoid=" + percentEncoded(autoid)
+            let source = view.linkPrefix + "QR?autoid=" + HexDigit.percentEncoded(autoid)
             html += #"<img id="qr" src="\#(HTMLText.escaped(source))"\#(side) alt="\#(pair(words.pictureAlt))">"#
         }
         html += #"<div class="mark" aria-hidden="true"></div></div>"# + "\n" + #"<div class="bill">"# + "\n"
@@ -110,8 +110,8 @@ public enum CashierPage {
         var queryPath: String?
         if let billtype = view.billtype, let billnum = view.billnum {
             // The bill's current record, whichever record the page was opened with: a new amount is a new one.
-            queryPath = view.linkPrefix + "Query?billtype=" + percentEncoded(billtype) + "&billnum="
-                + percentEncoded(billnum)
+            queryPath = view.linkPrefix + "Query?billtype=" + HexDigit.percentEncoded(billtype) + "&billnum="
+                + HexDigit.percentEncoded(billnum)
         }
         let node = JSONNode.object([
             ("state", .string(view.state.rawValue)),
@@ -142,7 +142,4 @@ public enum CashierPage {
         let rest = left % 60
         return "\(left / 60):\(rest < 10 ? "0" : "")\(rest)"
     }
-
-    /// A query-string value with everything but ASCII letters, digits and `-._~` percent-encoded (UTF-8).
-    static func percentEncoded(_ value: String) -> String { HexDigit.percentEncoded(value) }
 }

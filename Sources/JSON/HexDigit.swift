@@ -13,9 +13,14 @@ public enum HexDigit {
     /// Percent-encodes every UTF-8 byte of `text` except the unreserved `A-Z a-z 0-9 - _ . ~` (RFC 3986), with
     /// upper-case hex digits: space becomes `%20`, `+ / =` become `%2B %2F %3D`.
     public static func percentEncoded(_ text: String) -> String {
+        String(decoding: percentEncoded(bytes: Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// The same for bytes in any encoding (a GBK form, say): every byte but the unreserved ones becomes `%XX`.
+    public static func percentEncoded(bytes: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count * 3)
-        for byte in text.utf8 {
+        output.reserveCapacity(bytes.count * 3)
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                  UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
@@ -27,7 +32,7 @@ public enum HexDigit {
                 output.append(upperDigits[Int(byte & 0x0F)])
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private static let upperDigits = Array("0123456789ABCDEF".utf8)

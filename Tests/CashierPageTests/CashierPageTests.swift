@@ -137,7 +137,7 @@ final class CashierPageTests: XCTestCase {
         XCTAssertEqual(CashierPage.clock(61), "1:01")
         XCTAssertEqual(CashierPage.clock(0), "0:00")
         XCTAssertEqual(CashierPage.clock(-5), "0:00")
-        XCTAssertEqual(CashierPage.percentEncoded("a b&c=d+e/景~._-"), "a%20b%26c%3Dd%2Be%2F%E6%99%AF~._-")
+        XCTAssertEqual(HexDigit.percentEncoded("a b&c=d+e/景~._-"), "a%20b%26c%3Dd%2Be%2F%E6%99%AF~._-")
     }
 
     // MARK: Helpers

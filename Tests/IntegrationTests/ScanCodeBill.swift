@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import TestSupport
 
 /// The ScanCode endpoint's path behind nginx.
@@ -176,20 +177,7 @@ enum ScanCodeXMLText {
 /// `application/x-www-form-urlencoded` encoding.
 enum ScanCodeFormText {
     /// Percent-encodes every byte except ASCII letters, digits and `-._~`.
-    static func encoded(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out += Array(String(format: "%%%02X", byte).utf8)
-            }
-        }
-        return out
-    }
+    static func encoded(_ bytes: [UInt8]) -> [UInt8] { HexDigit.percentEncoded(bytes: bytes) }
 }
 
 /// GBK (GB18030) bytes of the Chinese texts the tests send, checked against iconv.
