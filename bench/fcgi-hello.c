@@ -6,20 +6,14 @@
  *   fcgi-hello SOCKET_PATH [THREADS]
  *
  * Like the ThreePay responder it is a pool of threads, each blocking in libfcgi's FCGX_Accept_r on one
- * shared unix socket (mode 0660, backlog 16 per thread, at least 128). Web servers that ask to keep the
+ * shared unix socket (bench/floor-responder.h). Web servers that ask to keep the
  * connection (fastcgi_keep_conn on) are served on the same connection until they close it, as libfcgi does
  * for the responder. SIGTERM or SIGINT ends it. scripts/bench.sh builds it with `cc ... -lfcgi -lpthread`
  * (Debian package libfcgi-dev) and starts and stops it next to the bench stack.
  */
-#include <errno.h>
-#include <fcgiapp.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "floor-responder.h"
 
 static const char ANSWER[] =
     "Status: 200 OK\r\n"
@@ -55,37 +49,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "fcgi-hello: THREADS must be between 1 and 4096\n");
         return 2;
     }
-    if (FCGX_Init() != 0) {
-        fprintf(stderr, "fcgi-hello: FCGX_Init failed\n");
-        return 1;
-    }
-    unlink(path);
-    int backlog = threads * 16 < 128 ? 128 : (int)(threads * 16);
-    listen_fd = FCGX_OpenSocket(path, backlog);
-    if (listen_fd < 0) {
-        fprintf(stderr, "fcgi-hello: cannot listen on %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    chmod(path, 0660);
-
-    /* The threads run with SIGTERM and SIGINT blocked; the main thread waits for one of them. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    for (long i = 0; i < threads; i++) {
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, serve, NULL) != 0) {
-            fprintf(stderr, "fcgi-hello: cannot start thread %ld: %s\n", i, strerror(errno));
-            return 1;
-        }
-        pthread_detach(thread);
-    }
-    int received = 0;
-    sigwait(&stop_signals, &received);
-    unlink(path);
-    return 0;
+    listen_fd = floor_listen("fcgi-hello", path, threads);
+    if (listen_fd < 0) return 1;
+    return floor_serve("fcgi-hello", path, threads, serve, NULL);
 }

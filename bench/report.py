@@ -142,6 +142,17 @@ def floor_lines(data):
                      f"{_fmt(trip['latency_ms']['p50'], 3)} ms, p99 {_fmt(trip['latency_ms']['p99'], 3)} ms, errors "
                      f"{trip['errors'] + trip['nonzero_errcode']}; CPU per request: hello {_fmt(cpu.get('hello'), 3)} + "
                      f"nginx {_fmt(cpu.get('nginx'), 3)} ms (wrk {_fmt(cpu.get('wrk'), 3)} ms)")
+    for run in floor.get("scancode_floor") or []:
+        cpu = run["cpu_ms_per_request"]
+        lines.append(f"ScanCode without rules (the bench's ScanCode bodies → nginx → bench/scancode-floor: the procedure "
+                     f"floor's two CALLs, one signed precreate to the sandbox, its signature checked, on libfcgi, "
+                     f"libmariadb, libcurl and OpenSSL), c{run['concurrency']}: {_fmt(run['requests_per_s'], 0)} req/s, "
+                     f"p50 {_fmt(run['latency_ms']['p50'], 2)} ms, p99 {_fmt(run['latency_ms']['p99'], 2)} ms, "
+                     f"errors {run['errors'] + run['nonzero_errcode']}; CPU per request: scancode-floor "
+                     f"{_fmt(cpu.get('scancode_floor'), 3)} + mariadbd {_fmt(cpu.get('mariadbd'), 3)} + nginx "
+                     f"{_fmt(cpu.get('nginx'), 3)} ms (sandbox {_fmt(cpu.get('sandbox'), 3)} ms); "
+                     f"{run['qr_issued_rows']} QR_ISSUED rows for {run['ok']} successful answers "
+                     f"({'matching' if run['rows_match_answers'] else 'NOT matching'})")
     pairs = {p["concurrency"]: p for p in floor.get("minimal_pairs") or []}
     for call in floor.get("procedure_calls", []):
         lines.append(f"Begin + QrIssued over the socket, concurrency {call['concurrency']}: "
@@ -213,8 +224,12 @@ def floor_ceiling(data):
 MET, NOT_MET, NOT_MEASURED = "met", "not met", "not measured"
 # A floor row is no goal: it is a ratio of two floors, and says whether the goal's limit is reachable at all.
 FLOOR_ABOVE, FLOOR_BELOW = "floor above the limit", "floor within the limit"
+# The same for goal 3, a lower bound: a floor that reaches no higher than the target.
+FLOOR_SHORT = "floor short of the target"
 # The point the CPU goals read: ScanCode at c64 with 0 ms gateway latency.
 GOAL_POINT = (0, 64)
+# The concurrency bench/bench.py profiles at (PROFILE_CONCURRENCY there).
+PROFILE_CONCURRENCY = 64
 GOAL_LIMITS = {1: 1.3, 2: 1.6, 3: 2.0, 4: 1.5}
 
 
@@ -232,11 +247,11 @@ def _goal(goal, label, value, comparison, detail):
             "comparison": comparison, "limit": limit, "status": status, "detail": detail}
 
 
-def _floor_row(goal, label, value, detail):
-    """A ratio of floors under a goal: above the goal's limit, no change to ThreePay can meet the goal."""
-    row = _goal(goal, label, value, "<=", detail)
+def _floor_row(goal, label, value, detail, comparison="<="):
+    """A ratio of floors under a goal: beyond the goal's limit, no change to ThreePay can meet the goal."""
+    row = _goal(goal, label, value, comparison, detail)
     if value is not None:
-        row["status"] = FLOOR_BELOW if row["status"] == MET else FLOOR_ABOVE
+        row["status"] = FLOOR_BELOW if row["status"] == MET else FLOOR_ABOVE if comparison == "<=" else FLOOR_SHORT
     return row
 
 
@@ -294,6 +309,18 @@ def evaluate_goals(data):
                                 f"{_fmt(wrapped, 3)} ms ÷ {_fmt(pair, 3)} ms; Begin + QrIssued ÷ procedure floor "
                                 f"{_fmt(proc / wrapped if proc and wrapped else None, 2)}"))
 
+    # The ScanCode without rules (bench/scancode-floor) at c64: what its procedure floor costs mariadbd when it
+    # runs under a ScanCode's load (its CALLs in the text protocol, between the gateway's round trips).
+    bare = _by_concurrency(floor.get("scancode_floor"), GOAL_POINT[1])
+    bare_cpu = bare["cpu_ms_per_request"] if bare else {}
+    bare_db = bare_cpu.get("mariadbd")
+    if bare:
+        goals.append(_floor_row(1, "floor: mariadbd CPU per ScanCode without rules (bench/scancode-floor, c64) ÷ "
+                                   "minimal durable pair (c64)",
+                                bare_db / pair64 if bare_db and pair64 else None,
+                                f"{_fmt(bare_db, 3)} ms ÷ {_fmt(pair64, 3)} ms; ThreePay's mariadbd per ScanCode ÷ "
+                                f"this floor {_fmt(cpu['mariadbd'] / bare_db if bare_db and cpu.get('mariadbd') else None, 2)}"))
+
     # Goal 2: the responder's CPU against the one thing it cannot skip, a signature and a verification.
     crypto = 1000 / one["sign_per_s"] + 1000 / one["verify_per_s"] \
         if one.get("sign_per_s") and one.get("verify_per_s") else None
@@ -311,6 +338,13 @@ def evaluate_goals(data):
                             f"({_fmt(crypto, 3)} + {_fmt(health, 3)} ms) ÷ {_fmt(crypto, 3)} ms; what a ScanCode "
                             f"adds to it: {_fmt(cpu['responder'] - least if least and cpu.get('responder') else None, 3)}"
                             f" ms"))
+    # The ScanCode without rules: a ScanCode's trips and crypto on the same C libraries, without ThreePay.
+    bare_responder = bare_cpu.get("scancode_floor")
+    if bare:
+        goals.append(_floor_row(2, "floor: CPU per ScanCode without rules (bench/scancode-floor, c64) ÷ (sign + verify)",
+                                bare_responder / crypto if bare_responder and crypto else None,
+                                f"{_fmt(bare_responder, 3)} ms ÷ {_fmt(crypto, 3)} ms; ThreePay's responder ÷ this "
+                                f"floor {_fmt(cpu['responder'] / bare_responder if bare_responder and cpu.get('responder') else None, 2)}"))
 
     # Goal 3: capacity with the gateway off this box, against the baseline's.
     now = baseline_figures(data)
@@ -335,6 +369,22 @@ def evaluate_goals(data):
     label = ("capacity with the gateway off this box ÷ the baseline's on this box ≥ 2" if same_box else
              "capacity with the gateway off this box ÷ baseline's, both ÷ one-core sign/s ≥ 2")
     goals.append(_goal(3, label, value, ">=", detail))
+    # Its floor: the capacity of the ScanCode without rules (its own CPU in the responder's place), against the
+    # same baseline the same way.
+    cores = (data.get("machine") or {}).get("cpus")
+    bare_per_s, bare_ms = capacity(dict(bare_cpu, responder=bare_responder), cores) if bare else (None, None)
+    if bare:
+        bare_value = None
+        if bare_per_s and base:
+            bare_value = bare_per_s / base["capacity_per_s"] if same_box else \
+                (bare_per_s / one["sign_per_s"]) / (base["capacity_per_s"] / base["sign_per_s_one_core"]) \
+                if one.get("sign_per_s") else None
+        goals.append(_floor_row(3, "floor: capacity of the ScanCode without rules (bench/scancode-floor, c64) ÷ the "
+                                   "baseline's, as above",
+                                bare_value,
+                                f"{_fmt(bare_per_s, 0)} ScanCode/s ({cores} cores ÷ "
+                                f"{_fmt(bare_ms, 3)} ms: scancode-floor {_fmt(bare_responder, 3)} + mariadbd "
+                                f"{_fmt(bare_db, 3)} + nginx {_fmt(bare_cpu.get('nginx'), 3)})", ">="))
 
     # Goal 4: latency at c1 against the sum of its floors.
     c1, c16 = point(data, 0, 1), point(data, 0, 16)
@@ -357,6 +407,15 @@ def evaluate_goals(data):
                        f"{_fmt(p50, 2)} ms ÷ ({_fmt(sign_ms, 3)} + 2 × {_fmt(pair1 / 2 if pair1 else None, 3)} + "
                        f"{_fmt(hello_p50, 3)} = {_fmt(floors, 3)} ms){without}; "
                        f"{latencies or 'no 0 ms points at c1 or c16'}"))
+    # Its floor: the ScanCode without rules at c1, against the same floors (it has the same gateway trip, and the
+    # same sandbox behind it).
+    bare1 = _by_concurrency(floor.get("scancode_floor"), 1)
+    if bare1:
+        bare_p50 = bare1["latency_ms"]["p50"]
+        goals.append(_floor_row(4, "floor: ScanCode without rules (bench/scancode-floor) p50 at c1 ÷ the same floors",
+                                bare_p50 / floors if bare_p50 and floors else None,
+                                f"{_fmt(bare_p50, 2)} ms ÷ {_fmt(floors, 3)} ms; ThreePay's p50 ÷ this floor's "
+                                f"{_fmt(p50 / bare_p50 if p50 and bare_p50 else None, 2)}"))
     return goals
 
 
@@ -441,12 +500,19 @@ def hostile_intro(data):
 
 # How perf names the stack's processes (comm is cut to 15 characters) and what a library's share means.
 PROFILE_PROCESSES = {"threepay": "responder", "threepay-sandbo": "sandbox", "mariadbd": "mariadbd",
-                     "nginx": "nginx", "wrk": "wrk"}
+                     "nginx": "nginx", "wrk": "wrk", "scancode-floor": "scancode-floor"}
 
 
-def profile_rows(data):
-    """Shares of all CPU samples during the profile run, by process, then by library within it."""
-    prof = data.get("profile")
+def floor_profile(data):
+    """The profile of the ScanCode without rules (bench/scancode-floor at c64), when the run made one."""
+    run = _by_concurrency((data.get("floor") or {}).get("scancode_floor"), PROFILE_CONCURRENCY)
+    return (run or {}).get("profile")
+
+
+def profile_rows(data, prof=None):
+    """Shares of all CPU samples during a profile run (the ScanCode's unless `prof` is given), by process, then
+    by library within it."""
+    prof = prof or data.get("profile")
     if not prof or not prof.get("shares"):
         return None
     by_process = {}
@@ -464,6 +530,14 @@ def profile_rows(data):
         top = sorted(libraries.items(), key=lambda item: -item[1])[:4]
         rows.append([name, f"{total:.1f} %", ", ".join(f"{lib} {pct:.1f} %" for lib, pct in top)])
     return header, rows
+
+
+def floor_profile_intro(data):
+    prof = floor_profile(data)
+    return (f"`perf record -a` for {prof['record_seconds']} s during the ScanCode without rules at "
+            f"c{prof['concurrency']} with {prof['gateway_latency_ms']} ms gateway latency "
+            f"({_fmt(prof['requests_per_s'], 0)} req/s), as above: what is left of a ScanCode when nothing of "
+            "ThreePay runs, only the C libraries it is built on.")
 
 
 def profile_intro(data):
@@ -505,6 +579,10 @@ def table(data):
     rows = profile_rows(data)
     if rows:
         parts.append("\nWhere the CPU goes (" + profile_intro(data) + ")")
+        parts.append(_text_table(*rows))
+    rows = profile_rows(data, floor_profile(data)) if floor_profile(data) else None
+    if rows:
+        parts.append("\nWhere the CPU goes in the ScanCode without rules (" + floor_profile_intro(data) + ")")
         parts.append(_text_table(*rows))
     parts.append("\nFloor")
     parts += ["  " + line for line in floor_lines(data)]
@@ -569,6 +647,10 @@ def markdown(data):
     rows = profile_rows(data)
     if rows:
         out += ["## Where the CPU goes", "", profile_intro(data), "", _md_table(*rows), ""]
+    rows = profile_rows(data, floor_profile(data)) if floor_profile(data) else None
+    if rows:
+        out += ["## Where the CPU goes in the ScanCode without rules", "", floor_profile_intro(data), "",
+                _md_table(*rows), ""]
     out += ["## Machine and versions", "",
             f"- CPU: {machine['cpu_model']} × {machine['cpus']}; memory {machine['memory_mb']} MB; "
             f"{machine['os']}, kernel {machine['kernel']}; load average at start {machine['load_average_at_start']}",

@@ -3,6 +3,7 @@
 --   wrk ... -s bench/scancode.lua <url> -- scancode <prefix>   POST api/3Pay/AliPay/ScanCode, one new bill each
 --   wrk ... -s bench/scancode.lua <url> -- health              GET api/3Pay/health
 --   wrk ... -s bench/scancode.lua <url> -- hello               GET bench/hello (bench/fcgi-hello, the floor)
+--   wrk ... -s bench/scancode.lua <url> -- floor <prefix>      the ScanCode bodies to bench/scancode-floor
 --
 -- Every ScanCode request carries a bill number no other request used: <prefix><thread><counter>, at most
 -- 20 characters (the contract's limit). Each wrk thread has its own Lua state, so each one counts its own
@@ -36,16 +37,19 @@ function init(args)
       fixed_request = wrk.format("GET", "/api/3Pay/health", { ["Accept"] = "application/json" })
    elseif mode == "hello" then
       fixed_request = wrk.format("GET", "/bench/hello", { ["Accept"] = "application/json" })
-   elseif mode ~= "scancode" then
-      error("mode must be scancode, health or hello")
+   elseif mode ~= "scancode" and mode ~= "floor" then
+      error("mode must be scancode, floor, health or hello")
    end
+   -- "floor": the same ScanCode bodies to bench/scancode-floor.c (the floor line "a ScanCode without rules").
+   scan = mode == "scancode" or mode == "floor"
+   scan_path = mode == "floor" and "/bench/scancode-floor" or "/api/3Pay/AliPay/ScanCode"
    if #(prefix .. tag) + 12 > 20 then error("bill number prefix too long: " .. prefix) end
    headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
 end
 
 function request()
    sent = sent + 1
-   if mode ~= "scancode" then return fixed_request end
+   if not scan then return fixed_request end
    local billnum = prefix .. tag .. sent
    pending[billnum] = true
    -- Amounts 0.01 … 99.99, different per bill, always two decimals.
@@ -53,7 +57,7 @@ function request()
    local body = string.format(
       '{"billnum":"%s","billtype":"1","body":"Bench ticket","paytype":"01","paymentvalue":%d.%02d}',
       billnum, math.floor(fen / 100), fen % 100)
-   return wrk.format("POST", "/api/3Pay/AliPay/ScanCode", headers, body)
+   return wrk.format("POST", scan_path, headers, body)
 end
 
 function response(status, headers, body)
@@ -61,7 +65,7 @@ function response(status, headers, body)
    local code = headers["X-ThreePay-Errcode"] or string.match(body, '"errcode":(%-?%d+)')
    if status == 200 and code == "0" then
       ok = ok + 1
-      if mode == "scancode" and not string.find(body, '"codeurl":"http', 1, true) then
+      if scan and not string.find(body, '"codeurl":"http', 1, true) then
          ok_without_qr = ok_without_qr + 1
       end
    else
@@ -69,7 +73,7 @@ function response(status, headers, body)
       local key = "http" .. status .. "/errcode" .. (code or "?")
       codes[key] = (codes[key] or 0) + 1
    end
-   if mode == "scancode" then
+   if scan then
       local billnum = string.match(body, '"billnum":"([^"]*)"')
       if billnum and pending[billnum] then
          pending[billnum] = nil

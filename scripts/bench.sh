@@ -12,6 +12,7 @@
 #   BENCH_FLOOR (1) BENCH_FLOOR_SECONDS (min(BENCH_SECONDS,10)) measure the floor; seconds per floor measurement
 #   BENCH_HEALTH_CONCURRENCY (64) BENCH_CALL_CONCURRENCY ("1 16 64") BENCH_WRK_THREADS (CPU count)
 #   BENCH_HELLO_CONCURRENCY ("1 16") BENCH_HELLO_THREADS (64)  the FastCGI hello floor (bench/fcgi-hello.c)
+#   BENCH_SCANCODE_FLOOR_CONCURRENCY ("1 64")                 the ScanCode without rules (bench/scancode-floor.c)
 #   BENCH_PORT (18480) BENCH_STATE_DIR (var/bench) BENCH_RESULTS_DIR (bench/results)
 #   BENCH_WORKERS (64) BENCH_SANDBOX_WORKERS (300)            responder (its default) and sandbox worker threads
 #   BENCH_GATEWAY_CONCURRENCY (BENCH_WORKERS)                  the responder's THREEPAY_GATEWAY_CONCURRENCY
@@ -100,6 +101,12 @@ esac
 mkdir -p "$state"
 hello="$state/fcgi-hello"
 "$c_compiler" -O2 -Wall -Werror -o "$hello" bench/fcgi-hello.c -lfcgi -lpthread
+# The "ScanCode without rules" floor (bench/scancode-floor.c): one ScanCode's trips and crypto straight on the
+# C libraries ThreePay uses (libfcgi-dev, libmariadb-dev, libcurl4-openssl-dev, libssl-dev). Not part of ThreePay.
+scancode_floor="$state/scancode-floor"
+# shellcheck disable=SC2046  # mariadb_config prints several flags
+"$c_compiler" -O2 -Wall -Werror $(mariadb_config --cflags) -o "$scancode_floor" bench/scancode-floor.c \
+  -lfcgi $(mariadb_config --libs) -lcurl -lcrypto -lpthread
 
 # Goal 3's baseline on this machine, before this stack starts (both use the port): the baseline commit's own
 # bench at c64 / 0 ms with its floor, as many seconds and repetitions as this run's points. bench/bench.py
@@ -136,17 +143,28 @@ fi
 . scripts/private-stack.sh
 start_private_stack BENCH "$THREEPAY_WORKERS responder workers, $THREEPAY_SANDBOX_WORKERS sandbox workers"
 
-stop_hello() {
+# The two floor responders: bench/fcgi-hello and bench/scancode-floor, each with its pid file in the state folder.
+stop_floor_responder() {
   local pid
-  pid=$(cat "$state/fcgi-hello.pid" 2>/dev/null) || return 0
+  pid=$(cat "$state/$1.pid" 2>/dev/null) || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$state/fcgi-hello.pid"
+  rm -f "$state/$1.pid"
 }
-trap 'stop_hello; stop_private_stack' EXIT
-stop_hello
+trap 'stop_floor_responder fcgi-hello; stop_floor_responder scancode-floor; stop_private_stack' EXIT
+stop_floor_responder fcgi-hello
+stop_floor_responder scancode-floor
 nohup "$hello" "$state/fcgi-hello.sock" "$BENCH_HELLO_THREADS" >>"$run_dir/logs/fcgi-hello.log" 2>&1 &
 echo $! > "$state/fcgi-hello.pid"
+# As many threads as the responder has workers, on the stack's own database, gateway and keys. The schema is
+# the scratch one of bench/bench.py's database floors, made and dropped by bench/bench.py around each run.
+FLOOR_DB_SOCKET="$run_dir${run_subdir:+/node1}/mariadb.sock" FLOOR_DB_USER="$(id -un)" \
+FLOOR_DB_SCHEMA=threepay_bench_pair FLOOR_GATEWAY="http://127.0.0.1:$port/gateway.do" \
+FLOOR_APP_ID="${THREEPAY_ALIPAY_APP_ID:-2021000000000001}" FLOOR_NOTIFY_URL="http://127.0.0.1:$port/api/3Pay/AliPay/Notify" \
+FLOOR_APP_PRIVATE_KEY="$state/keys/app_private.pem" FLOOR_ALIPAY_PUBLIC_KEY="$state/keys/sandbox_alipay_public.pem" \
+  nohup "$scancode_floor" "$state/scancode-floor.sock" "$THREEPAY_WORKERS" >>"$run_dir/logs/scancode-floor.log" 2>&1 &
+echo $! > "$state/scancode-floor.pid"
+export FLOOR_DB_SCHEMA=threepay_bench_pair
 
 # The bench's own lines in the stack's nginx, written into the copies of the operator files that
 # scripts/stack.sh rendered into the state folder (nginx/ itself is not changed), then nginx is started again
@@ -189,6 +207,13 @@ location = /bench/hello {
     include       fastcgi_params;
     $hello_pass
 }
+
+# Added by scripts/bench.sh: bench/scancode-floor, the floor line "a ScanCode without rules" (a new FastCGI
+# connection per request, as ThreePay's locations unless BENCH_KEEP_CONN=1).
+location = /bench/scancode-floor {
+    include       fastcgi_params;
+    fastcgi_pass  unix:$state/scancode-floor.sock;
+}
 EOF
 nginx "${nginx_args[@]}" -t -q
 nginx "${nginx_args[@]}" -s quit
@@ -201,6 +226,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -fsS -o /dev/null "http://127.0.0.1:$port/bench/hello" || { log "the FastCGI hello does not answer"; exit 1; }
+kill -0 "$(cat "$state/scancode-floor.pid")" 2>/dev/null \
+  || { log "bench/scancode-floor did not start: $run_dir/logs/scancode-floor.log"; exit 1; }
 
 if [ "${BENCH_FRESH_DB:-1}" = 1 ]; then
   # Every run starts from empty payment tables, so table size does not drift between runs.
