@@ -551,34 +551,38 @@ def nodes_identical(settings, seconds=120):
 
 
 class SinkReader(threading.Thread):
-    """Reads the sandbox's recording sink every 2 s; it keeps only its last 1,000 callbacks, so each is
-    collected while it is still there (key: time, signature and body)."""
+    """Reads the sandbox's recording sink every 2 s, only the entries after the last one it saw (each is numbered
+    from 1, in the order received). The sink keeps its last 20,000; a read whose first entry is not the next
+    number means some were pushed out unread."""
 
     def __init__(self, port):
         super().__init__(daemon=True)
         self.port = port
-        self.seen = set()
+        self.last = 0
         self.per_autoid = {}
         self.amounts = {}
         self.overflow = False
         self.done = threading.Event()
         self.lock = threading.Lock()
 
-    def read_once(self):
-        client = Client(self.port)
-        status, body = client.request("GET", "/sandbox/sink")
+    def skip_existing(self):
+        """Starts after whatever the sink already holds (a run with SOAK_FRESH=0 finds the last run's callbacks)."""
+        status, body = Client(self.port).request("GET", "/sandbox/sink")
         if status != 200:
             raise RuntimeError(f"sink: HTTP {status}")
-        entries = json.loads(body)["received"]
-        new = 0
+        self.last = max((int(entry["seq"]) for entry in json.loads(body)["received"]), default=0)
+
+    def read_once(self):
+        client = Client(self.port)
         with self.lock:
+            status, body = client.request("GET", f"/sandbox/sink?after={self.last}")
+            if status != 200:
+                raise RuntimeError(f"sink: HTTP {status}")
+            entries = json.loads(body)["received"]
+            if entries and int(entries[0]["seq"]) != self.last + 1:
+                self.overflow = True
             for entry in entries:
-                headers = entry.get("headers") or {}
-                key = (entry.get("time"), headers.get("x-threepay-signature"), entry.get("body"))
-                if key in self.seen:
-                    continue
-                self.seen.add(key)
-                new += 1
+                self.last = max(self.last, int(entry["seq"]))
                 try:
                     fields = json.loads(entry.get("body") or "")
                 except ValueError:
@@ -586,9 +590,6 @@ class SinkReader(threading.Thread):
                 autoid = fields.get("autoid")
                 self.per_autoid[autoid] = self.per_autoid.get(autoid, 0) + 1
                 self.amounts[autoid] = fields.get("amount")
-            # All of them new: some may have been pushed out before this read.
-            if len(entries) >= 1000 and new == len(entries):
-                self.overflow = True
 
     def run(self):
         while not self.done.wait(2.0):
@@ -896,6 +897,7 @@ def main():
     database = Database(settings)
     run = Run(settings)
     sink = SinkReader(settings.port)
+    sink.skip_existing()
     started = datetime.now(timezone.utc)
     log(f"{settings.minutes} min at {settings.rate:.0f} requests/s, {settings.clients} client threads, "
         f"bills S{run.run_id}…, stack on 127.0.0.1:{settings.port}")

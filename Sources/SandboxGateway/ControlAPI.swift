@@ -15,7 +15,7 @@ import PaymentModel
 /// - `GET|POST faults` (JSON, see `FaultSettings`); `POST reset` clears faults, with `trades=1` also the
 ///   book, the notification log, pending resends and the sink.
 /// - `POST sink[?reply=text]` a stand-in merchant that records the body and answers `success` (or `text`);
-///   `GET sink` lists what it received.
+///   `GET sink[?after=n]` lists what it kept (the last 20,000), or only the entries numbered above n.
 public final class ControlAPI: Sendable {
     public let book: SandboxBook
     public let faults: FaultPlan
@@ -48,7 +48,7 @@ public final class ControlAPI: Sendable {
         case ("GET", "/faults"): return .json(faults.settings.json)
         case ("POST", "/faults"): return setFaults(request)
         case ("POST", "/sink"): return sink.receive(request)
-        case ("GET", "/sink"): return .json(.object([("received", .array(sink.received.map(\.json)))]))
+        case ("GET", "/sink"): return listSink(request)
         case ("POST", "/scan"), ("POST", "/pay"), ("POST", "/close"), ("POST", "/notify"), ("POST", "/reset"),
              ("POST", "/refund"):
             do {
@@ -158,6 +158,16 @@ public final class ControlAPI: Sendable {
             return .error("no such trade", status: 404)
         }
         return .json(TradeJSON.encode(trade))
+    }
+
+    /// `GET sink[?after=n]`: what the sink kept, or only the entries numbered above `n`.
+    private func listSink(_ request: SandboxRequest) -> SandboxReply {
+        let after = (try? FormDecoding.pairs(Array(request.query.utf8)))?.first { $0.0 == "after" }?.1
+        guard let after else { return .json(.object([("received", .array(sink.received.map(\.json)))])) }
+        guard let sequence = Int(after), sequence >= 0 else {
+            return .error("after must be a whole number of 0 or more", status: 400)
+        }
+        return .json(.object([("received", .array(sink.received(after: sequence).map(\.json)))]))
     }
 
     private func listNotifications(_ request: SandboxRequest) -> SandboxReply {

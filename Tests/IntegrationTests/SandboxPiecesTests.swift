@@ -124,4 +124,39 @@ final class SandboxPiecesTests: XCTestCase {
         XCTAssertEqual(sandbox.controlAction("reset", "trades=1").status, 200)
         XCTAssertTrue(sandbox.book.allTrades(now: sandbox.clock.now).isEmpty)
     }
+
+    func testSinkNumbersWhatItKeepsAndListsOnlyTheNewEntries() throws {
+        let sink = NotificationSink(capacity: 4)
+        func post(_ count: Int) {
+            for _ in 0..<count {
+                _ = sink.receive(SandboxRequest(method: "POST", path: "/sandbox/sink", body: Array("a=1".utf8)))
+            }
+        }
+        post(3)
+        XCTAssertEqual(sink.received(after: 0).map(\.sequence), [1, 2, 3])
+        XCTAssertEqual(sink.received(after: 2).map(\.sequence), [3])
+        XCTAssertEqual(sink.received(after: 3).map(\.sequence), [])
+        // Past capacity + a quarter it drops the oldest, down to capacity: a reader that had seen 1 finds 3 first.
+        post(3)
+        XCTAssertEqual(sink.received.map(\.sequence), [3, 4, 5, 6])
+        XCTAssertEqual(sink.received(after: 1).first?.sequence, 3)
+        sink.clear()
+        post(1)
+        XCTAssertEqual(sink.received.map(\.sequence), [1])
+    }
+
+    func testSinkListsEntriesAfterANumberOverTheControlAPI() throws {
+        let control = try SandboxHarness().control()
+        for body in ["first=1", "second=2"] {
+            let answer = control.handle(SandboxRequest(method: "POST", path: "/sandbox/sink", body: Array(body.utf8)))
+            XCTAssertEqual(String(decoding: answer.body, as: UTF8.self), "success")
+        }
+        let all = control.handle(SandboxRequest(method: "GET", path: "/sandbox/sink"))
+        guard case .array(let kept)? = try JSONParser.parse(all.body)["received"] else { return XCTFail("no list") }
+        XCTAssertEqual(kept.map { $0["seq"] }, [.number("1"), .number("2")])
+        let later = control.handle(SandboxRequest(method: "GET", path: "/sandbox/sink", query: "after=1"))
+        guard case .array(let new)? = try JSONParser.parse(later.body)["received"] else { return XCTFail("no list") }
+        XCTAssertEqual(new.map { $0["body"] }, [.string("second=2")])
+        XCTAssertEqual(control.handle(SandboxRequest(method: "GET", path: "/sandbox/sink", query: "after=x")).status, 400)
+    }
 }
