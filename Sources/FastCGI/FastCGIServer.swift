@@ -20,9 +20,11 @@ public typealias Handler = (Request) -> Response
 /// starts a drain: no new request is accepted, requests in flight are answered, then `run` returns.
 ///
 /// With an overflow handler, one more thread stands at the door: once every worker has been busy for
-/// `overflowAfterMilliseconds`, it takes the connections waiting in the listen queue and answers each with the
-/// overflow handler (a quick "busy" answer), until a worker is free again. A request thus waits a bounded time
-/// for a worker instead of until nginx gives up.
+/// `overflowAfterMilliseconds` and the workers took up fewer new requests in that time than there are workers
+/// (each is stuck for longer than the wait), it takes the connections waiting in the listen queue and answers each
+/// with the overflow handler (a quick "busy" answer), until the workers move again. A request thus waits a bounded
+/// time for a worker instead of until nginx gives up, while a full house that keeps answering (more requests in
+/// flight than workers, each served quickly) is left to serve its queue.
 public final class FastCGIServer: Sendable {
     private let listenFD: Int32
     private let ownedSocketPath: String?
@@ -35,6 +37,8 @@ public final class FastCGIServer: Sendable {
     private let slots: [WorkerSlot]
     /// How many times the doorman has looked at a full house (tests check that it waits between looks).
     let doormanLooks = Atomic<Int>(0)
+    /// How many requests the workers have taken up: the doorman tells a stuck house from a busy one by it.
+    private let workerAccepts = Atomic<Int>(0)
 
     /// Opens (or adopts) the listening socket.
     /// - Parameters:
@@ -156,7 +160,8 @@ public final class FastCGIServer: Sendable {
         defer { slot.finished.store(true, ordering: .releasing) }
         guard let overflow = try? context.makeHandler(context.index) else { return }
         let connection = FastCGIConnection(listenFD: listenFD)
-        var busySince: Double?
+        // Since when every look found every worker busy, and how many requests the workers had taken up then.
+        var busySince: (seconds: Double, accepts: Int)?
         while !stopping.load(ordering: .acquiring) {
             guard everyWorkerBusy else {
                 busySince = nil
@@ -165,11 +170,17 @@ public final class FastCGIServer: Sendable {
             }
             doormanLooks.add(1, ordering: .relaxed)
             let now = FastCGILibrary.monotonicSeconds()
-            let since = busySince ?? now
+            let accepts = workerAccepts.load(ordering: .relaxed)
+            var since = busySince ?? (now, accepts)
+            if accepts - since.accepts >= workerCount {
+                // Busy, but moving: every worker could have taken up a new request since the wait began. The
+                // queue is being served; the wait starts again from here.
+                since = (now, accepts)
+            }
             busySince = since
             // Until the workers have been busy for the whole wait, look again every 10 ms: without the pause this
             // loop would spin and take CPU from the very workers it waits for.
-            let waitLeft = Double(context.overflowAfter ?? 0) - (now - since) * 1000
+            let waitLeft = Double(context.overflowAfter ?? 0) - (now - since.seconds) * 1000
             if waitLeft > 0 {
                 usleep(UInt32(min(waitLeft, 10) * 1000))
                 continue
@@ -202,6 +213,7 @@ public final class FastCGIServer: Sendable {
             slot.idle.store(true, ordering: .releasing)
             let accepted = !stopping.load(ordering: .acquiring) && connection.accept()
             slot.idle.store(false, ordering: .releasing)
+            if accepted { workerAccepts.add(1, ordering: .relaxed) }
             guard accepted else {
                 if stopping.load(ordering: .acquiring) { break }
                 logger?.serverProblem("accept failed: \(FastCGILibrary.errnoText())")

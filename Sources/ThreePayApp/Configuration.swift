@@ -30,7 +30,7 @@ public import PaymentStore
 /// | THREEPAY_SWEEP_INTERVAL | seconds between sweeps inside the service (0 = only `threepay sweep` from cron) | 60 |
 /// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 18000 |
 /// | THREEPAY_GATEWAY_CONCURRENCY | Alipay calls under way at once; more are answered 4002 at once | 3/4 of the workers |
-/// | THREEPAY_BUSY_WAIT_MS | how long every worker must be busy before waiting requests are answered 4003 | 1000 |
+/// | THREEPAY_BUSY_WAIT_MS | how long every worker must be busy, taking up fewer new requests than there are workers, before waiting requests are answered 4003 | 1000 |
 public struct Configuration: Sendable {
     public var listen: ListenAddress
     public var workers: Int

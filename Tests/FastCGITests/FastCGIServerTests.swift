@@ -22,6 +22,8 @@ final class FastCGIServerTests: XCTestCase {
                         if request.path == "/hold" {
                             holding.value.store(true, ordering: .releasing)
                             release.wait()
+                        } else if request.path == "/slow" {
+                            usleep(20_000)  // the handler's own work, not a wait of the test
                         }
                         return Response.text("worker \(worker) saw \(request.method) \(request.path) \(request.body.count)")
                     }
@@ -58,6 +60,25 @@ final class FastCGIServerTests: XCTestCase {
         release.signal()
         let answered = try held.value("the held request's answer", seconds: 30)
         XCTAssertTrue(String(decoding: answered.stdout[1] ?? [], as: UTF8.self).hasSuffix("worker 0 saw GET /hold 0"))
+
+        // A full house that keeps moving is not turned away: four clients keep the one worker busy with 20 ms
+        // requests, 100 in all (about four busy waits). The doorman sees every worker busy at nearly every look, but
+        // the worker takes up a new request every 20 ms, so no request waits long and every one is the worker's.
+        let looksBefore = server.doormanLooks.load(ordering: .relaxed)
+        let slow = FastCGIRecords.request(id: 3, params: [("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", "/slow")], body: [])
+        let clients = (0..<4).map { _ in
+            Background { () throws -> [String] in
+                try (0..<25).map { _ in
+                    String(decoding: try FastCGIRecords.parse(try Self.exchange(path, slow)).stdout[3] ?? [], as: UTF8.self)
+                }
+            }
+        }
+        let answers = try clients.flatMap { try $0.value("a client of the moving full house", seconds: 120) }
+        XCTAssertEqual(answers.count, 100)
+        XCTAssertEqual(answers.filter { $0.hasSuffix("full house") }.count, 0,
+                       "the doorman turned requests away although the worker kept taking them up")
+        XCTAssertEqual(answers.filter { $0.hasSuffix("worker 0 saw GET /slow 0") }.count, 100)
+        XCTAssertGreaterThan(server.doormanLooks.load(ordering: .relaxed), looksBefore, "the doorman saw the full house")
 
         server.stop()
         try running.value("the server's run returning after stop()", seconds: 60)
