@@ -63,7 +63,7 @@ class Settings:
     def __init__(self):
         self.minutes = env_number("SOAK_MINUTES", 10.0)
         self.seconds = self.minutes * 60
-        self.rate = env_number("SOAK_RATE", 590.0)
+        self.rate = env_number("SOAK_RATE", 760.0)
         self.pay_share = env_number("SOAK_PAY_SHARE", 0.3)
         self.query_share = env_number("SOAK_QUERY_SHARE", 0.2)
         self.resend_share = env_number("SOAK_RESEND_SHARE", 0.1)
@@ -965,7 +965,7 @@ def main():
     name = started.strftime("%Y%m%dT%H%M%SZ")
     if settings.cluster:
         name += "-cluster"
-    if (settings.minutes, settings.rate) != (10.0, 590.0):
+    if (settings.minutes, settings.rate) != (10.0, 760.0):
         name += "-custom"
     base = os.path.join(settings.results_dir, name)
     with open(base + ".json", "w") as handle:
