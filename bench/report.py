@@ -115,6 +115,13 @@ def reconciliation_rows(data):
     return header, rows
 
 
+def _wrk_run(run, digits):
+    """`c16: 1,234 req/s, p50 …, p99 …, errors n` for one wrk run of a floor (latencies to `digits` places)."""
+    return (f"c{run['concurrency']}: {_fmt(run['requests_per_s'], 0)} req/s, p50 "
+            f"{_fmt(run['latency_ms']['p50'], digits)} ms, p99 {_fmt(run['latency_ms']['p99'], digits)} ms, errors "
+            f"{run['errors'] + run['nonzero_errcode']}")
+
+
 def floor_lines(data):
     floor = data.get("floor")
     if not floor:
@@ -138,17 +145,13 @@ def floor_lines(data):
     for trip in floor.get("fastcgi_hello") or []:
         cpu = trip["cpu_ms_per_request"]
         lines.append(f"One FastCGI trip (GET bench/hello: nginx → bench/fcgi-hello, a fixed body), "
-                     f"c{trip['concurrency']}: {_fmt(trip['requests_per_s'], 0)} req/s, p50 "
-                     f"{_fmt(trip['latency_ms']['p50'], 3)} ms, p99 {_fmt(trip['latency_ms']['p99'], 3)} ms, errors "
-                     f"{trip['errors'] + trip['nonzero_errcode']}; CPU per request: hello {_fmt(cpu.get('hello'), 3)} + "
+                     f"{_wrk_run(trip, 3)}; CPU per request: hello {_fmt(cpu.get('hello'), 3)} + "
                      f"nginx {_fmt(cpu.get('nginx'), 3)} ms (wrk {_fmt(cpu.get('wrk'), 3)} ms)")
     for run in floor.get("scancode_floor") or []:
         cpu = run["cpu_ms_per_request"]
         lines.append(f"ScanCode without rules (the bench's ScanCode bodies → nginx → bench/scancode-floor: the procedure "
                      f"floor's two CALLs, one signed precreate to the sandbox, its signature checked, on libfcgi, "
-                     f"libmariadb, libcurl and OpenSSL), c{run['concurrency']}: {_fmt(run['requests_per_s'], 0)} req/s, "
-                     f"p50 {_fmt(run['latency_ms']['p50'], 2)} ms, p99 {_fmt(run['latency_ms']['p99'], 2)} ms, "
-                     f"errors {run['errors'] + run['nonzero_errcode']}; CPU per request: scancode-floor "
+                     f"libmariadb, libcurl and OpenSSL), {_wrk_run(run, 2)}; CPU per request: scancode-floor "
                      f"{_fmt(cpu.get('scancode_floor'), 3)} + mariadbd {_fmt(cpu.get('mariadbd'), 3)} + nginx "
                      f"{_fmt(cpu.get('nginx'), 3)} ms (sandbox {_fmt(cpu.get('sandbox'), 3)} ms); "
                      f"{run['qr_issued_rows']} QR_ISSUED rows for {run['ok']} successful answers "
