@@ -23,7 +23,13 @@ final class FastCGIServerTests: XCTestCase {
                             holding.value.store(true, ordering: .releasing)
                             release.wait()
                         } else if request.path == "/slow" {
-                            usleep(20_000)  // the handler's own work, not a wait of the test
+                            // Holds the worker until the doorman has looked at the full house twice more (it looks
+                            // about every 10 ms while every worker is busy).
+                            let looks = server.doormanLooks.load(ordering: .relaxed)
+                            let seen = try? Poll.until("two more looks of the doorman", seconds: 30, every: 0.001) {
+                                server.doormanLooks.load(ordering: .relaxed) >= looks + 2
+                            }
+                            if seen == nil { return Response.text("the doorman never looked") }
                         }
                         return Response.text("worker \(worker) saw \(request.method) \(request.path) \(request.body.count)")
                     }
@@ -61,9 +67,10 @@ final class FastCGIServerTests: XCTestCase {
         let answered = try held.value("the held request's answer", seconds: 30)
         XCTAssertTrue(String(decoding: answered.stdout[1] ?? [], as: UTF8.self).hasSuffix("worker 0 saw GET /hold 0"))
 
-        // A full house that keeps moving is not turned away: four clients keep the one worker busy with 20 ms
-        // requests, 100 in all (about four busy waits). The doorman sees every worker busy at nearly every look, but
-        // the worker takes up a new request every 20 ms, so no request waits long and every one is the worker's.
+        // A full house that keeps moving is not turned away: four clients keep the one worker busy with 100 requests,
+        // each held until the doorman has looked at the full house twice (about 20 ms; 100 of them last about four
+        // busy waits). The doorman sees every worker busy at nearly every look, but the worker takes up a new
+        // request every two looks, so no request waits long and every one is the worker's.
         let looksBefore = server.doormanLooks.load(ordering: .relaxed)
         let slow = FastCGIRecords.request(id: 3, params: [("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", "/slow")], body: [])
         let clients = (0..<4).map { _ in
