@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import contextlib
 import threading
 import time
 import urllib.request
@@ -342,24 +343,29 @@ def bill_rows(settings, prefix):
                          f"WHERE billtype = '1' AND billnum LIKE '{prefix}%'")
 
 
-def bill_counts(settings, prefix):
-    rows = sql(settings, "SELECT COUNT(*), COALESCE(SUM(status = 'QR_ISSUED'), 0) FROM T_3Pay_Offline_ReceiveMoney "
-                         f"WHERE billtype = '1' AND billnum LIKE '{prefix}%'")
+def bill_counts(settings, prefix, table=None):
+    """(records, of them QR_ISSUED) whose bill number starts with `prefix`, in the payment table or `table` (a
+    qualified name, such as the scratch copy bench/scancode-floor writes to)."""
+    rows = sql(settings, "SELECT COUNT(*), COALESCE(SUM(status = 'QR_ISSUED'), 0) FROM "
+                         f"{table or 'T_3Pay_Offline_ReceiveMoney'} WHERE billtype = '1' AND billnum LIKE '{prefix}%'",
+               database=table is None)
     return int(rows[0][0]), int(rows[0][1])
 
 
-def wait_quiet(settings, prefix, at_least_seconds):
-    """Waits until requests still in the server when wrk stopped have finished (counts stop moving)."""
+def wait_quiet(settings, prefix, at_least_seconds, table=None):
+    """Waits until requests still in the server when wrk stopped have finished (counts stop moving); returns
+    the last counts (bill_counts)."""
     time.sleep(at_least_seconds)
     deadline = time.time() + 60
-    last = bill_counts(settings, prefix)
+    last = bill_counts(settings, prefix, table)
     while time.time() < deadline:
         time.sleep(0.5)
-        now = bill_counts(settings, prefix)
+        now = bill_counts(settings, prefix, table)
         if now == last:
-            return
+            return now
         last = now
     log(f"records for {prefix} still changing after 60 s")
+    return last
 
 
 # --- wrk ----------------------------------------------------------------------------------------------
@@ -493,20 +499,27 @@ def pair_rate(settings, concurrency, pairs, mariadbd):
     return scratch_pairs(settings, concurrency, pairs, mariadbd, statements)
 
 
-def scratch_pairs(settings, concurrency, pairs, mariadbd, statements, script=None):
-    """slap_pairs on PAIR_SCHEMA, made for the measurement with a copy of the payment table (and `script`,
-    SQL run in it first), and dropped after it."""
+@contextlib.contextmanager
+def scratch_schema(settings, script=None):
+    """PAIR_SCHEMA with a copy of the payment table (and `script`, SQL run in it first), for the duration of the
+    `with` block, then dropped; yields the table's qualified name."""
     table = f"`{PAIR_SCHEMA}`.{RECEIVE_MONEY}"
     sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
                   f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
     try:
         if script:
             sql(settings, f"USE {PAIR_SCHEMA};\n{script}", database=False, script=True)
+        yield table
+    finally:
+        sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}", database=False)
+
+
+def scratch_pairs(settings, concurrency, pairs, mariadbd, statements, script=None):
+    """slap_pairs on a scratch_schema made for the measurement."""
+    with scratch_schema(settings, script) as table:
         return slap_pairs(settings, concurrency, pairs, mariadbd, statements, PAIR_SCHEMA,
                           lambda: int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED'",
                                           database=False)[0][0]))
-    finally:
-        sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}", database=False)
 
 
 # The procedure floor: the minimal durable pair's statements, each step inside a stored procedure that takes the
@@ -588,14 +601,10 @@ def scancode_floor(settings, stack, run_dir):
     if not stack.scancode_floor_pids:
         log("floor: no bench/scancode-floor running (scripts/bench.sh starts it): skipped")
         return None
-    table = f"`{PAIR_SCHEMA}`.{RECEIVE_MONEY}"
     runs = []
     sandbox_prepare(settings, 0)
     for index, concurrency in enumerate(settings.scancode_floor_concurrency):
-        sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}; CREATE DATABASE {PAIR_SCHEMA}; "
-                      f"CREATE TABLE {table} LIKE `{settings.db_name}`.{RECEIVE_MONEY}", database=False)
-        try:
-            sql(settings, f"USE {PAIR_SCHEMA};\n{FLOOR_PROCEDURES}", database=False, script=True)
+        with scratch_schema(settings, FLOOR_PROCEDURES) as table:
             if settings.warmup > 0:
                 run_wrk(settings, concurrency, settings.warmup, "floor", f"V{BASE36[index % 36]}",
                         os.path.join(run_dir, f"scancode-floor-warmup-c{concurrency}.txt"))
@@ -604,20 +613,11 @@ def scancode_floor(settings, stack, run_dir):
             result = run_wrk(settings, concurrency, settings.seconds, "floor", f"U{BASE36[index % 36]}",
                              os.path.join(run_dir, f"scancode-floor-c{concurrency}.txt"))
             after = stack.cpu(scancode_floor=True)
-            # Requests still in flight when wrk stopped finish on their own: wait for the table to stand still.
-            rows, last, deadline = None, -1, time.time() + 30
-            while time.time() < deadline:
-                rows = int(sql(settings, f"SELECT COUNT(*) FROM {table} WHERE status = 'QR_ISSUED' "
-                                         f"AND billnum LIKE 'U%'", database=False)[0][0])
-                if rows == last:
-                    break
-                last = rows
-                time.sleep(0.2)
+            # Requests still in flight when wrk stopped finish on their own.
+            rows = wait_quiet(settings, f"U{BASE36[index % 36]}", 0, table)[1]
             # Where its CPU goes, in the same terms as the ScanCode profile (after the measurement, not during it).
             profiled = perf_shares(settings, run_dir, "floor", f"T{BASE36[index % 36]}", "scancode-floor-profile") \
                 if settings.profile and concurrency == PROFILE_CONCURRENCY else None
-        finally:
-            sql(settings, f"DROP DATABASE IF EXISTS {PAIR_SCHEMA}", database=False)
         run = summarize(result, settings.seconds)
         if profiled:
             shares, record_seconds, profile_result = profiled
@@ -628,7 +628,7 @@ def scancode_floor(settings, stack, run_dir):
         run["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
         run["qr_issued_rows"] = rows
         # Every successful answer has its row; the bills cut off in flight may add at most one row each.
-        run["rows_match_answers"] = rows is not None and result["counts"]["ok"] <= rows <= \
+        run["rows_match_answers"] = result["counts"]["ok"] <= rows <= \
             result["counts"]["ok"] + len(result["pending"])
         runs.append(run)
     return runs

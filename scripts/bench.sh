@@ -157,14 +157,15 @@ stop_floor_responder scancode-floor
 nohup "$hello" "$state/fcgi-hello.sock" "$BENCH_HELLO_THREADS" >>"$run_dir/logs/fcgi-hello.log" 2>&1 &
 echo $! > "$state/fcgi-hello.pid"
 # As many threads as the responder has workers, on the stack's own database, gateway and keys. The schema is
-# the scratch one of bench/bench.py's database floors, made and dropped by bench/bench.py around each run.
+# the scratch one of bench/bench.py's database floors, made and dropped by bench/bench.py around each run
+# (bench/bench.py reads the name from here too).
+export FLOOR_DB_SCHEMA=threepay_bench_pair
 FLOOR_DB_SOCKET="$run_dir${run_subdir:+/node1}/mariadb.sock" FLOOR_DB_USER="$(id -un)" \
-FLOOR_DB_SCHEMA=threepay_bench_pair FLOOR_GATEWAY="http://127.0.0.1:$port/gateway.do" \
+FLOOR_GATEWAY="http://127.0.0.1:$port/gateway.do" \
 FLOOR_APP_ID="${THREEPAY_ALIPAY_APP_ID:-2021000000000001}" FLOOR_NOTIFY_URL="http://127.0.0.1:$port/api/3Pay/AliPay/Notify" \
 FLOOR_APP_PRIVATE_KEY="$state/keys/app_private.pem" FLOOR_ALIPAY_PUBLIC_KEY="$state/keys/sandbox_alipay_public.pem" \
   nohup "$scancode_floor" "$state/scancode-floor.sock" "$THREEPAY_WORKERS" >>"$run_dir/logs/scancode-floor.log" 2>&1 &
 echo $! > "$state/scancode-floor.pid"
-export FLOOR_DB_SCHEMA=threepay_bench_pair
 
 # The bench's own lines in the stack's nginx, written into the copies of the operator files that
 # scripts/stack.sh rendered into the state folder (nginx/ itself is not changed), then nginx is started again
