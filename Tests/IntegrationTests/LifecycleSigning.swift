@@ -1,5 +1,6 @@
 import Alipay
 import Foundation
+import JSON
 import MariaDB
 import RSASigning
 import TestSupport
@@ -49,7 +50,7 @@ enum LifecycleNotification {
         }
         pairs += [("sign_type", "RSA2"), ("sign", sign)]
         let encoded = pairs.map { name, value in
-            ScanCodeFormText.encoded(Array(name.utf8)) + [UInt8(ascii: "=")] + ScanCodeFormText.encoded(Array(value.utf8))
+            HexDigit.percentEncoded(bytes: Array(name.utf8)) + [UInt8(ascii: "=")] + HexDigit.percentEncoded(bytes: Array(value.utf8))
         }
         return Array(encoded.joined(separator: [UInt8(ascii: "&")]))
     }

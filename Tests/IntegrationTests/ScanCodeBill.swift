@@ -102,7 +102,8 @@ struct ScanCodeBill {
             case .text(let text), .token(let text): value = Array(text.utf8)
             case .bytes(let bytes): value = bytes
             }
-            pieces.append(ScanCodeFormText.encoded(Array(member.name.utf8)) + [UInt8(ascii: "=")] + ScanCodeFormText.encoded(value))
+            pieces.append(HexDigit.percentEncoded(bytes: Array(member.name.utf8)) + [UInt8(ascii: "=")]
+                + HexDigit.percentEncoded(bytes: value))
         }
         return Array(pieces.joined(separator: [UInt8(ascii: "&")]))
     }
@@ -172,12 +173,6 @@ enum ScanCodeXMLText {
         }
         return out + rest
     }
-}
-
-/// `application/x-www-form-urlencoded` encoding.
-enum ScanCodeFormText {
-    /// Percent-encodes every byte except ASCII letters, digits and `-._~`.
-    static func encoded(_ bytes: [UInt8]) -> [UInt8] { HexDigit.percentEncoded(bytes: bytes) }
 }
 
 /// GBK (GB18030) bytes of the Chinese texts the tests send, checked against iconv.

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import JSON
 import TestSupport
 import XCTest
 
@@ -38,7 +39,7 @@ final class SecurityInjectionTests: ScanCodeTestCase {
             let headerText = item.text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
             requests.append(Hostile(
                 name: "\(item.format) \(item.suffix.debugDescription)", billnum: billnum,
-                path: scanCodePath + "?q=" + String(decoding: ScanCodeFormText.encoded(Array(item.text.utf8)), as: UTF8.self),
+                path: scanCodePath + "?q=" + HexDigit.percentEncoded(item.text),
                 contentType: item.format.contentType, body: item.format.render(bill),
                 headers: [("User-Agent", headerText), ("X-Request-ID", headerText), ("X-Forwarded-For", headerText)],
                 stored: (item.text, item.text)))
