@@ -89,6 +89,10 @@ class Settings:
         self.profile_seconds = env_int("BENCH_PROFILE_SECONDS", 10)
         self.keep_conn = os.environ.get("BENCH_KEEP_CONN", "0") == "1"
         self.baseline = os.environ.get("BENCH_BASELINE", BASELINE)
+        # Set by scripts/bench.sh when it measured the baseline on this machine: the port of its second measurement.
+        after_port = os.environ.get("BENCH_BASELINE_AFTER_PORT", "")
+        self.baseline_after_port = int(after_port) if after_port.isdigit() and \
+            os.environ.get("BENCH_BASELINE_MEASURED") else None
         self.hostile = os.environ.get("BENCH_HOSTILE", "1") != "0"
         self.hostile_seconds = env_int("BENCH_HOSTILE_SECONDS", min(self.seconds, 10))
         self.is_default = (self.seconds, self.reps, self.warmup, self.concurrency, self.latencies) == (
@@ -994,6 +998,18 @@ def load_baseline(path):
     return baseline
 
 
+def measure_baseline_after(settings):
+    """Runs the baseline's bench a second time (scripts/bench-baseline.sh after, on its own port while this
+    stack stands idle) and returns its report's path, or None when it fails: goal 3 then uses the first one."""
+    log(f"goal 3's baseline again, on port {settings.baseline_after_port}")
+    done = subprocess.run([os.path.join(ROOT, "scripts", "bench-baseline.sh"), "after",
+                           str(settings.baseline_after_port)], stdout=subprocess.PIPE, text=True)
+    path = done.stdout.strip().splitlines()[-1] if done.returncode == 0 and done.stdout.strip() else None
+    if path is None:
+        log("the baseline's second measurement failed: goal 3 compares with the first one only")
+    return path
+
+
 # --- main ---------------------------------------------------------------------------------------------
 
 def main():
@@ -1015,12 +1031,18 @@ def main():
         data["floor"] = measure_floor(settings, stack, run_dir)
 
     index = 0
+    baseline_after = None
     for latency in settings.latencies:
         for connections in settings.concurrency:
             index += 1
             log(f"point: gateway latency {latency} ms, concurrency {connections}: warm-up {settings.warmup} s, "
                 f"{settings.reps} × {settings.seconds} s")
             data["points"].append(run_point(settings, stack, run_dir, token, index, latency, connections))
+        # Goal 3's baseline again, now that ThreePay's c64 / 0 ms point and the floors are measured: the two
+        # baseline measurements bracket them, so a machine that speeds up or slows down meanwhile moves both sides.
+        if latency == report.GOAL_POINT[0] and report.GOAL_POINT[1] in settings.concurrency \
+                and settings.baseline_after_port:
+            baseline_after = measure_baseline_after(settings)
 
     if settings.hostile:
         sandbox_prepare(settings, 0)
@@ -1033,7 +1055,8 @@ def main():
     data["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.responder, "VmHWM") or 0) / 1024, 1)
     data["targets"] = report.evaluate_targets(data)
-    data["baseline"] = load_baseline(settings.baseline)
+    data["baseline"] = report.bracketed_baseline(load_baseline(settings.baseline),
+                                                 load_baseline(baseline_after) if baseline_after else None)
     data["goals"] = report.evaluate_goals(data)
     data["raw_dir"] = os.path.relpath(run_dir, ROOT)
 
@@ -1041,14 +1064,20 @@ def main():
     name = stamp + ("-cluster" if settings.cluster else "") + ("" if settings.is_default else "-custom")
     json_path = os.path.join(settings.results_dir, name + ".json")
     md_path = os.path.join(settings.results_dir, name + ".md")
-    # The baseline this run measured (scripts/bench.sh) is kept beside the report, under the same name.
+    # The baseline reports this run measured (scripts/bench-baseline.sh) are kept beside the report, under the
+    # same name: …-baseline (before ThreePay's stack started) and …-baseline-after.
     if data["baseline"] and data["baseline"]["this_run"]:
-        for extension in (".json", ".md"):
-            source = os.path.splitext(settings.baseline)[0] + extension
-            if os.path.exists(source):
-                shutil.copyfile(source, os.path.join(settings.results_dir, f"{name}-baseline{extension}"))
-        data["baseline"]["report"] = os.path.relpath(os.path.join(settings.results_dir, name + "-baseline.json"),
-                                                     ROOT)
+        for suffix, path, figures in (("-baseline", settings.baseline, data["baseline"]),
+                                      ("-baseline-after", baseline_after, data["baseline"].get("after"))):
+            if not path or not figures:
+                continue
+            for extension in (".json", ".md"):
+                source = os.path.splitext(path)[0] + extension
+                if os.path.exists(source):
+                    shutil.copyfile(source, os.path.join(settings.results_dir, f"{name}{suffix}{extension}"))
+            figures["report"] = os.path.relpath(os.path.join(settings.results_dir, name + suffix + ".json"), ROOT)
+            if figures is data["baseline"] and figures.get("before"):
+                figures["before"]["report"] = figures["report"]
     with open(json_path, "w") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)
         handle.write("\n")

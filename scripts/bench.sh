@@ -21,8 +21,10 @@
 #   BENCH_KEEP_CONN (0) BENCH_KEEPALIVE (16)                   1: nginx keeps FastCGI connections to the responder
 #                                                              (and the hello) open, KEEPALIVE idle ones per worker
 #   BENCH_BASELINE_COMMIT (3a0f4c6, the commit the performance issue measured) goal 3's baseline, measured on
-#                 this machine first: that commit's source (git archive) is built and its own bench runs the
-#                 c64 / 0 ms point; empty: no such run, and goal 3 reads BENCH_BASELINE instead
+#                 this machine before ThreePay's stack starts and again after its 0 ms points
+#                 (scripts/bench-baseline.sh: that commit's source is built and its own bench runs the c64 / 0 ms
+#                 point); empty: no such run, and goal 3 reads BENCH_BASELINE instead
+#   BENCH_BASELINE_AFTER_PORT (BENCH_PORT + 1)                 the port of the baseline's second measurement
 #   BENCH_BASELINE (bench/results/20261126T211730Z.json)      the report goal 3 compares capacity with when
 #                 BENCH_BASELINE_COMMIT is empty (a report from another machine: the ratio is normalised)
 #   BENCH_SKIP_BUILD (0) BENCH_FRESH_DB (1: empty the payment tables first) BENCH_KEEP_STACK (0)
@@ -108,36 +110,20 @@ scancode_floor="$state/scancode-floor"
 "$c_compiler" -O2 -Wall -Werror $(mariadb_config --cflags) -o "$scancode_floor" bench/scancode-floor.c \
   -lfcgi $(mariadb_config --libs) -lcurl -lcrypto -lpthread
 
-# Goal 3's baseline on this machine, before this stack starts (both use the port): the baseline commit's own
-# bench at c64 / 0 ms with its floor, as many seconds and repetitions as this run's points. bench/bench.py
-# compares the two capacities as they are (BENCH_BASELINE_MEASURED says they come from one machine).
+# Goal 3's baseline on this machine (scripts/bench-baseline.sh), before this stack starts (both use the port): the
+# baseline commit's own bench at c64 / 0 ms with its floor. bench/bench.py measures it again after ThreePay's 0 ms
+# points, on the port above this one, and compares ThreePay's capacity with the mean of the two, as they are
+# (BENCH_BASELINE_MEASURED says they come from this machine).
 baseline_commit="${BENCH_BASELINE_COMMIT-3a0f4c63e11a0270af4a9874f3ee7b940c8f8b20}"
 if [ -n "$baseline_commit" ] && [ "${BENCH_CLUSTER:-0}" != 1 ]; then
-  baseline_root="$state/baseline-$baseline_commit"
-  if [ ! -f "$baseline_root/Package.swift" ]; then
-    git rev-parse --verify -q "$baseline_commit^{commit}" >/dev/null \
-      || { log "BENCH_BASELINE_COMMIT $baseline_commit is not in this clone's history (set it empty to compare with BENCH_BASELINE)"; exit 1; }
-    rm -rf "$baseline_root" && mkdir -p "$baseline_root"
-    git archive "$baseline_commit" | tar -x -C "$baseline_root"
-  fi
-  log "goal 3's baseline: building ${baseline_commit:0:12} in $baseline_root"
-  (cd "$baseline_root" && swift build -c release --product threepay >/dev/null \
-     && swift build -c release --product threepay-sandbox >/dev/null) \
-    || { log "the baseline commit does not build"; exit 1; }
-  rm -rf "$state/baseline-results"
-  log "goal 3's baseline: its bench at c64 / 0 ms"
-  # Only the settings named here reach it (its own defaults otherwise, as when the issue measured it).
-  (cd "$baseline_root" && env -i PATH="$PATH" HOME="${HOME:-/root}" USER="$(id -un)" LANG="${LANG:-C.UTF-8}" \
-     BENCH_CONCURRENCY=64 BENCH_LATENCIES=0 BENCH_PROFILE=0 BENCH_SKIP_BUILD=1 \
-     BENCH_PORT="$port" BENCH_STATE_DIR="$state/baseline-state" BENCH_RESULTS_DIR="$state/baseline-results" \
-     BENCH_SECONDS="${BENCH_SECONDS:-20}" BENCH_REPS="${BENCH_REPS:-3}" BENCH_WARMUP="${BENCH_WARMUP:-5}" \
-     scripts/bench.sh >"$state/baseline-bench.log" 2>&1) \
-    || { log "the baseline's bench failed: $state/baseline-bench.log"; exit 1; }
-  baseline_json=$(ls "$state"/baseline-results/*.json 2>/dev/null | head -n 1)
-  [ -n "$baseline_json" ] || { log "the baseline's bench wrote no report: $state/baseline-bench.log"; exit 1; }
+  baseline_commit=$(git rev-parse --verify -q "$baseline_commit^{commit}") \
+    || { log "BENCH_BASELINE_COMMIT ${BENCH_BASELINE_COMMIT:-} is not in this clone's history (set it empty to compare with BENCH_BASELINE)"; exit 1; }
+  export BENCH_BASELINE_COMMIT="$baseline_commit" BENCH_BASELINE_ROOT="$state/baseline-$baseline_commit" \
+    BENCH_STATE="$state" BENCH_BASELINE_AFTER_PORT="${BENCH_BASELINE_AFTER_PORT:-$((port + 1))}"
+  baseline_json=$(scripts/bench-baseline.sh before "$port")
   export BENCH_BASELINE="$baseline_json" BENCH_BASELINE_MEASURED="$baseline_commit"
 else
-  unset BENCH_BASELINE_MEASURED
+  unset BENCH_BASELINE_MEASURED BENCH_BASELINE_AFTER_PORT
 fi
 
 . scripts/private-stack.sh
