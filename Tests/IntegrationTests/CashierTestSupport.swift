@@ -42,7 +42,7 @@ struct CashierBill: Sendable {
     /// The buyer pays at the sandbox; the notification is lost, so only a query finds the payment.
     func payWithoutNotification() async throws {
         let outTradeNo = outTradeNo
-        try await StackSandbox.run { try $0.pay(outTradeNo, notify: false) }
+        _ = try await StackSandbox.run { try $0.pay(outTradeNo, notify: false) }
     }
 
     static func encoded(_ value: String) -> String {
