@@ -6,36 +6,52 @@ import PaymentModel
 import PaymentStore
 import Synchronization
 
-/// The service's own background thread: callbacks every second, a sweep every THREEPAY_SWEEP_INTERVAL. It has
-/// its own database connection and HTTP handles, like a request worker, and never blocks one.
+/// The service's own background threads: THREEPAY_CALLBACK_POSTERS threads deliver the callback outbox, each
+/// claiming its own callbacks (the outbox hands one callback to one claimer), and the first of them also runs a
+/// sweep every THREEPAY_SWEEP_INTERVAL. Each has its own database connection and HTTP handle, like a request
+/// worker, and never blocks one. Several posters keep the outbox from falling behind under load: one poster
+/// sends one callback after another, each a database round trip and an HTTP round trip.
 final class BackgroundDuties: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let threads: Int
 
-    /// Starts the thread; `stop()` ends it between two rounds.
+    private init(threads: Int) {
+        self.threads = threads
+    }
+
+    /// Starts the threads; `stop()` ends them between two rounds.
     static func start(services: Services) -> BackgroundDuties {
-        let duties = BackgroundDuties()
-        let thread = Thread { duties.loop(services: services) }
-        thread.name = "threepay-background"
-        thread.start()
+        // Without callbacks to send (no THREEPAY_CALLBACK_SECRET) one thread is enough: the sweep's.
+        let count = services.callbackSecret == nil ? 1 : max(1, services.configuration.callbackPosters)
+        let duties = BackgroundDuties(threads: count)
+        for index in 0..<count {
+            let thread = Thread { duties.loop(services: services, index: index) }
+            thread.name = "threepay-background-\(index)"
+            thread.start()
+        }
         return duties
     }
 
-    /// Asks the thread to stop and waits (at most `seconds`) until it has: the process must not exit (and run
-    /// OpenSSL's exit-time cleanup) while this thread is still signing a call.
+    /// Asks the threads to stop and waits (at most `seconds` in all) until they have: the process must not exit
+    /// (and run OpenSSL's exit-time cleanup) while one of them is still signing a call.
     func stop(waitingAtMost seconds: Int) {
         stopping.store(true, ordering: .releasing)
-        _ = finished.wait(timeout: .now() + .seconds(seconds))
+        let end = DispatchTime.now() + .seconds(seconds)
+        for _ in 0..<threads {
+            if finished.wait(timeout: end) == .timedOut { return }
+        }
     }
 
     private var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
-    private func loop(services: Services) {
+    /// One thread's rounds: the outbox every second, and on thread 0 the sweep.
+    private func loop(services: Services, index: Int) {
         defer { finished.signal() }
         threadInit()
         defer { threadEnd() }
         let parts: (flow: PaymentFlow, callbacks: CallbackDispatch?)
-        do { parts = try services.makeBackgroundParts() } catch {
+        do { parts = try services.makeBackgroundParts(index: index) } catch {
             RequestLog.note("background duties could not start: \(error)")
             return
         }
@@ -53,7 +69,7 @@ final class BackgroundDuties: Sendable {
                     }
                 }
                 let interval = services.configuration.sweepIntervalSeconds
-                if interval > 0, Date() >= nextSweep, !isStopping {
+                if index == 0, interval > 0, Date() >= nextSweep, !isStopping {
                     let report = try parts.flow.sweep(limit: 200, deadline: services.newDeadline())
                     if report.examined > 0 { RequestLog.note(report.description) }
                     nextSweep = Date().addingTimeInterval(TimeInterval(interval))

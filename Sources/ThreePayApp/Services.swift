@@ -77,9 +77,9 @@ final class Services: Sendable {
 
     /// A payment flow on its own connection and HTTP handle, and the callback dispatch (nil when no callback
     /// URL is configured), for a thread that is not a request worker (the background duties, `threepay sweep`).
-    func makeBackgroundParts() throws -> (flow: PaymentFlow, callbacks: CallbackDispatch?) {
-        // After the last worker's node, so that its load also goes round the nodes of a cluster.
-        let records = PaymentRecords(settings: configuration.database.startingAt(node: configuration.workers))
+    func makeBackgroundParts(index: Int) throws -> (flow: PaymentFlow, callbacks: CallbackDispatch?) {
+        // After the last worker's node, so that their load also goes round the nodes of a cluster.
+        let records = PaymentRecords(settings: configuration.database.startingAt(node: configuration.workers + index))
         let flow = PaymentFlow(store: records, gateway: try makeGateway(), settings: flowSettings)
         guard let callbackSecret else { return (flow, nil) }
         let client = try HTTPClient(connectTimeoutMilliseconds: 3000, totalTimeoutMilliseconds: 10000, verifyTLS: true)

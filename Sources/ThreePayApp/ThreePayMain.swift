@@ -66,7 +66,7 @@ public enum ThreePayMain {
     static func sweep(services: Services) -> Never {
         threadInit()
         do {
-            let flow = try services.makeBackgroundParts().flow
+            let flow = try services.makeBackgroundParts(index: 0).flow
             var total = SweepReport()
             while true {
                 let report = try flow.sweep(limit: 200, deadline: services.newDeadline())

@@ -73,9 +73,9 @@ final class LifecycleDuplicateTests: LifecycleTestCase {
         try await Poll.eventually("callback DELIVERED", seconds: 30) {
             try database.outbox(autoid: autoid).first?["status"] == "DELIVERED"
         }
-        // A payment made after this one is called back by a later turn of the service's callback loop, which
-        // sends due callbacks oldest first: once the marker's callback has arrived, a second delivery of this
-        // payment's would have arrived before it.
+        XCTAssertEqual(try database.outbox(autoid: autoid).count, 1, "one callback in the outbox")
+        // The posters claim due callbacks oldest first, so a second delivery of this payment's callback would be
+        // under way before a later payment's: the marker's arrival bounds how long to watch for one.
         let marker = try await LifecycleAPI.issue(LifecycleBill.next("LDm", billtype: "2", amount: "1.00"), database)
         let markerPaid = try await StackSandbox.run { try $0.pay(marker.outTradeNo) }
         XCTAssertEqual(markerPaid.status, 200, markerPaid.text)

@@ -57,6 +57,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.qrTimeout, QRTimeout(minutes: 15))
         XCTAssertEqual(configuration.callbackURLs, [:])
         XCTAssertEqual(configuration.sweepIntervalSeconds, 60)
+        XCTAssertEqual(configuration.callbackPosters, 4)
     }
 
     func testTheEnvironmentWinsOverTheFile() throws {
@@ -112,7 +113,7 @@ final class ConfigurationTests: XCTestCase {
             "THREEPAY_ALIPAY_TIMEOUT": "120001", "THREEPAY_SWEEP_INTERVAL": "-1", "THREEPAY_QR_TIMEOUT": "3h",
             "THREEPAY_ALIPAY_GATEWAY": "ftp://openapi.alipay.com/gateway.do",
             "THREEPAY_ALIPAY_NOTIFY_URL": "https://pay.example.com/a b", "THREEPAY_CALLBACK_URL_3": "pos.example.com/cb",
-            "THREEPAY_LISTEN": "localhost:99999",
+            "THREEPAY_LISTEN": "localhost:99999", "THREEPAY_CALLBACK_POSTERS": "17",
         ]
         var environment = with([:])
         environment.merge(bad) { _, new in new }
@@ -126,6 +127,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(found.contains("THREEPAY_SOCKET_MODE must be octal permission bits such as 660, not '8'"), "\(found)")
         XCTAssertTrue(found.contains("THREEPAY_QR_TIMEOUT must be a QR validity from 1m to 120m (e.g. 15m or 2h), not '3h'"), "\(found)")
         XCTAssertTrue(found.contains("THREEPAY_LISTEN: the port must be a number from 1 to 65535"), "\(found)")
+        XCTAssertTrue(found.contains("THREEPAY_CALLBACK_POSTERS must be a whole number from 1 to 16, not '17'"), "\(found)")
     }
 
     func testValueForms() throws {
