@@ -19,6 +19,7 @@
 #   SOAK_CLIENTS (32)          driver threads (each one keep-alive connection)
 #   SOAK_PORT (18680) SOAK_STATE_DIR (var/soak) SOAK_RESULTS_DIR (soak/results)
 #   SOAK_WORKERS (64) SOAK_SANDBOX_WORKERS (300)  responder and sandbox worker threads
+#   SOAK_CALLBACK_POSTERS (unset: the responder's 1)  the responder's THREEPAY_CALLBACK_POSTERS
 #   SOAK_SKIP_BUILD (0) SOAK_KEEP_STACK (0) SOAK_FRESH (1: empty the payment tables and the sandbox book)
 #   SOAK_SCRATCH_PATH          build with `swift build --scratch-path <dir>` (also the stack's binaries)
 #   SOAK_CLUSTER (0)           1: the stack of `make run-cluster` (SOAK_CLUSTER_NODES Galera nodes, default 3;
@@ -48,6 +49,7 @@ export THREEPAY_HTTP_PORT="${SOAK_PORT:-18680}"
 export THREEPAY_BUILD_CONFIG=release
 export THREEPAY_WORKERS="${SOAK_WORKERS:-64}"
 export THREEPAY_SANDBOX_WORKERS="${SOAK_SANDBOX_WORKERS:-300}"
+if [ -n "${SOAK_CALLBACK_POSTERS:-}" ]; then export THREEPAY_CALLBACK_POSTERS="$SOAK_CALLBACK_POSTERS"; fi
 # No sandbox state file: it rewrites the whole book after every change, which grows with the run.
 # A blank value reaches the sandbox as "not set" (stack.sh only fills in an empty one).
 export THREEPAY_SANDBOX_STATE=" "

@@ -12,6 +12,9 @@ export THREEPAY_BUILD_CONFIG=debug
 # (`threepay sweep`), so it never consumes a fault a test set up for its own request.
 export THREEPAY_ALIPAY_TIMEOUT="${THREEPAY_ALIPAY_TIMEOUT:-3000}"
 export THREEPAY_SWEEP_INTERVAL="${THREEPAY_SWEEP_INTERVAL:-0}"
+# Three callback posters (the default is one), so that every callback test also shows that concurrent posters
+# deliver each callback exactly once.
+export THREEPAY_CALLBACK_POSTERS="${THREEPAY_CALLBACK_POSTERS:-3}"
 
 # THREEPAY_SCRATCH_PATH: build in another folder than .build (scripts/stack.sh reads it too).
 scratch=()

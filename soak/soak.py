@@ -92,6 +92,7 @@ class Settings:
             "drain_seconds": self.drain_seconds, "rss_tolerance_mb": self.rss_tolerance_mb,
             "clients": self.clients, "seed": self.seed, "port": self.port,
             "responder_workers": os.environ.get("THREEPAY_WORKERS", "64"),
+            "callback_posters": os.environ.get("THREEPAY_CALLBACK_POSTERS", "1"),
             "cluster": {"nodes": os.environ.get("THREEPAY_CLUSTER_NODES", "3"),
                         "responders": os.environ.get("THREEPAY_CLUSTER_RESPONDERS", "2")} if self.cluster else None,
         }
@@ -832,7 +833,8 @@ def markdown(result):
         f"# Soak run {result['started']}",
         "",
         f"{s['minutes']} min at {s['rate_per_second']:.0f} requests/s (open loop), pay share {s['pay_share']}, "
-        f"query share {s['query_share']}, resend share {s['resend_share']}; responder workers {s['responder_workers']}; "
+        f"query share {s['query_share']}, resend share {s['resend_share']}; responder workers {s['responder_workers']}"
+        f"{', callback posters ' + s['callback_posters'] if s.get('callback_posters') else ''}; "
         f"commit `{result['commit']}`; {result['machine'].get('cpus')} CPUs "
         f"({result['machine'].get('cpu_model', '?')}), load average at start {result['machine'].get('load_average_at_start')}.",
         "",

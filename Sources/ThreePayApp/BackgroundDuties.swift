@@ -9,8 +9,9 @@ import Synchronization
 /// The service's own background threads: THREEPAY_CALLBACK_POSTERS threads deliver the callback outbox, each
 /// claiming its own callbacks (the outbox hands one callback to one claimer), and the first of them also runs a
 /// sweep every THREEPAY_SWEEP_INTERVAL. Each has its own database connection and HTTP handle, like a request
-/// worker, and never blocks one. Several posters keep the outbox from falling behind under load: one poster
-/// sends one callback after another, each a database round trip and an HTTP round trip.
+/// worker, and never blocks one. One poster sends one callback after another; on a box near full it falls
+/// behind (the outbox drains after the load), and more posters keep callbacks prompt at a cost to the requests'
+/// latency there (docs/reliability.md has the measurements).
 final class BackgroundDuties: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -26,8 +27,11 @@ final class BackgroundDuties: Sendable {
         let count = services.callbackSecret == nil ? 1 : max(1, services.configuration.callbackPosters)
         let duties = BackgroundDuties(threads: count)
         for index in 0..<count {
-            let thread = Thread { duties.loop(services: services, index: index) }
-            thread.name = "threepay-background-\(index)"
+            let thread = Thread {
+                // Named for ps -L and top -H from the thread itself; the kernel takes at most 15 bytes.
+                Thread.current.name = "threepay-bg-\(index)"
+                duties.loop(services: services, index: index)
+            }
             thread.start()
         }
         return duties

@@ -28,7 +28,7 @@ public import PaymentStore
 /// | THREEPAY_CALLBACK_URL_1 … _7 | where the business system of that billtype wants paid bills POSTed | none (no callback) |
 /// | THREEPAY_CALLBACK_SECRET | HMAC-SHA256 key for callbacks: a file path or the secret itself | required with a URL |
 /// | THREEPAY_SWEEP_INTERVAL | seconds between sweeps inside the service (0 = only `threepay sweep` from cron) | 60 |
-/// | THREEPAY_CALLBACK_POSTERS | threads delivering the callback outbox (one DB connection and HTTP handle each), 1–16 | 4 |
+/// | THREEPAY_CALLBACK_POSTERS | threads delivering the callback outbox (one DB connection and HTTP handle each), 1–16 | 1 |
 /// | THREEPAY_REQUEST_DEADLINE_MS | the most one request may take, every wait and retry included | 18000 |
 /// | THREEPAY_GATEWAY_CONCURRENCY | Alipay calls under way at once; more are answered 4002 at once | 3/4 of the workers |
 /// | THREEPAY_BUSY_WAIT_MS | how long every worker must be busy, taking up fewer new requests than there are workers, before waiting requests are answered 4003 | 1000 |
@@ -152,7 +152,7 @@ public struct Configuration: Sendable {
             }),
             callbackSecret: reader.string("THREEPAY_CALLBACK_SECRET"),
             sweepIntervalSeconds: reader.integer("THREEPAY_SWEEP_INTERVAL", default: 60, range: 0...86400),
-            callbackPosters: reader.integer("THREEPAY_CALLBACK_POSTERS", default: 4, range: 1...16),
+            callbackPosters: reader.integer("THREEPAY_CALLBACK_POSTERS", default: 1, range: 1...16),
             // Comfortably under nginx's fastcgi_read_timeout (30 s in the shipped snippet).
             requestDeadlineMilliseconds: reader.integer(
                 "THREEPAY_REQUEST_DEADLINE_MS", default: 18000, range: 1000...300_000),

@@ -57,7 +57,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.qrTimeout, QRTimeout(minutes: 15))
         XCTAssertEqual(configuration.callbackURLs, [:])
         XCTAssertEqual(configuration.sweepIntervalSeconds, 60)
-        XCTAssertEqual(configuration.callbackPosters, 4)
+        XCTAssertEqual(configuration.callbackPosters, 1)
     }
 
     func testTheEnvironmentWinsOverTheFile() throws {
