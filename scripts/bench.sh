@@ -116,8 +116,12 @@ scancode_floor="$state/scancode-floor"
 # (BENCH_BASELINE_MEASURED says they come from this machine).
 baseline_commit="${BENCH_BASELINE_COMMIT-3a0f4c63e11a0270af4a9874f3ee7b940c8f8b20}"
 if [ -n "$baseline_commit" ] && [ "${BENCH_CLUSTER:-0}" != 1 ]; then
-  baseline_commit=$(git rev-parse --verify -q "$baseline_commit^{commit}") \
-    || { log "BENCH_BASELINE_COMMIT ${BENCH_BASELINE_COMMIT:-} is not in this clone's history (set it empty to compare with BENCH_BASELINE)"; exit 1; }
+  # A full commit id is used as it is (its source may already be exported, in a tree without git); a short one
+  # is looked up.
+  if ! [[ "$baseline_commit" =~ ^[0-9a-f]{40}$ ]]; then
+    baseline_commit=$(git rev-parse --verify -q "$baseline_commit^{commit}") \
+      || { log "BENCH_BASELINE_COMMIT ${BENCH_BASELINE_COMMIT:-} is not in this clone's history (set it empty to compare with BENCH_BASELINE)"; exit 1; }
+  fi
   export BENCH_BASELINE_COMMIT="$baseline_commit" BENCH_BASELINE_ROOT="$state/baseline-$baseline_commit" \
     BENCH_STATE="$state" BENCH_BASELINE_AFTER_PORT="${BENCH_BASELINE_AFTER_PORT:-$((port + 1))}"
   baseline_json=$(scripts/bench-baseline.sh before "$port")
