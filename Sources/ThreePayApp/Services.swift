@@ -77,6 +77,7 @@ final class Services: Sendable {
 
     /// A payment flow on its own connection and HTTP handle, and the callback dispatch (nil when no callback
     /// URL is configured), for a thread that is not a request worker (the background duties, `threepay sweep`).
+    /// `index` numbers the background thread; its connection starts at the node after the workers' plus `index`.
     func makeBackgroundParts(index: Int) throws -> (flow: PaymentFlow, callbacks: CallbackDispatch?) {
         // After the last worker's node, so that their load also goes round the nodes of a cluster.
         let records = PaymentRecords(settings: configuration.database.startingAt(node: configuration.workers + index))
