@@ -8,9 +8,9 @@
 #
 # Settings (environment):
 #   SOAK_MINUTES (10)          length of the load
-#   SOAK_RATE (760)            requests per second, all kinds together (about 70 % of the 1,081 ScanCode/s of
-#                              capacity with the gateway off the box that make bench measured; 966-1,186 across
-#                              a day's runs on this 2-core box)
+#   SOAK_RATE (760)            requests per second, all kinds together (about 70 % of the capacity with the
+#                              gateway off the box that make bench measures: 966-1,230 ScanCode/s across a day's
+#                              runs on this 2-core box; the sandbox shares the cores, and 870/s filled them)
 #   SOAK_PAY_SHARE (0.3) SOAK_QUERY_SHARE (0.2) SOAK_RESEND_SHARE (0.1)  what share of the bills is paid,
 #                              only queried, or sent again
 #   SOAK_SAMPLE_SECONDS (10) SOAK_WARMUP_SECONDS (min(60, a fifth of the run))  RSS sampling
