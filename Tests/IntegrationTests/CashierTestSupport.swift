@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import TestSupport
 import XCTest
 
@@ -33,7 +34,7 @@ struct CashierBill: Sendable {
     }
 
     /// The query string naming the bill by billtype and billnum.
-    var byBill: String { "billtype=\(billtype)&billnum=\(CashierBill.encoded(billnum))" }
+    var byBill: String { "billtype=\(billtype)&billnum=\(HexDigit.percentEncoded(billnum))" }
     /// The query string naming this record by autoid.
     var byAutoid: String { "autoid=\(autoid)" }
 
@@ -43,12 +44,6 @@ struct CashierBill: Sendable {
     func payWithoutNotification() async throws {
         let outTradeNo = outTradeNo
         _ = try await StackSandbox.run { try $0.pay(outTradeNo, notify: false) }
-    }
-
-    static func encoded(_ value: String) -> String {
-        var allowed = CharacterSet()
-        allowed.insert(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed)!
     }
 }
 
