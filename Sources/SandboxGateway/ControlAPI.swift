@@ -162,10 +162,13 @@ public final class ControlAPI: Sendable {
 
     /// `GET sink[?after=n]`: what the sink kept, or only the entries numbered above `n`.
     private func listSink(_ request: SandboxRequest) -> SandboxReply {
-        let after = (try? FormDecoding.pairs(Array(request.query.utf8)))?.first { $0.0 == "after" }?.1
-        guard let after else { return .json(.object([("received", .array(sink.received.map(\.json)))])) }
-        guard let sequence = Int(after), sequence >= 0 else {
-            return .error("after must be a whole number of 0 or more", status: 400)
+        // Entries are numbered from 1, so no `after` lists everything kept.
+        var sequence = 0
+        if let after = (try? FormDecoding.pairs(Array(request.query.utf8)))?.first(where: { $0.0 == "after" })?.1 {
+            guard let number = Int(after), number >= 0 else {
+                return .error("after must be a whole number of 0 or more", status: 400)
+            }
+            sequence = number
         }
         return .json(.object([("received", .array(sink.received(after: sequence).map(\.json)))]))
     }
