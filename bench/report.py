@@ -386,11 +386,18 @@ def evaluate_goals(data):
     # A baseline measured on this machine in this run is compared as it is; another day's report (another
     # machine, perhaps) per one-core signing rate of each box.
     same_box = bool(base and base.get("this_run"))
+
+    def against_baseline(per_s, sign_per_s):
+        """A capacity ÷ the baseline's: as they are from this machine, else each per its box's one-core sign/s."""
+        if same_box:
+            return per_s / base["capacity_per_s"]
+        return (per_s / sign_per_s) / (base["capacity_per_s"] / base["sign_per_s_one_core"]) if sign_per_s else None
+
     if now and base:
         norm_now = now["capacity_per_s"] / now["sign_per_s_one_core"]
         norm_base = base["capacity_per_s"] / base["sign_per_s_one_core"]
         plain = now["capacity_per_s"] / base["capacity_per_s"]
-        value = plain if same_box else norm_now / norm_base
+        value = against_baseline(now["capacity_per_s"], now["sign_per_s_one_core"])
         source = (f"commit {(base.get('commit') or '?')[:7]}, measured in this run: {_baseline_measurements(base)}"
                   if same_box else base["report"])
         detail = (f"{_fmt(now['capacity_per_s'], 0)} ScanCode/s here ({now['cpus']} cores ÷ "
@@ -408,14 +415,9 @@ def evaluate_goals(data):
     cores = (data.get("machine") or {}).get("cpus")
     bare_per_s, bare_ms = capacity(dict(bare_cpu, responder=bare_responder), cores) if bare else (None, None)
     if bare:
-        bare_value = None
-        if bare_per_s and base:
-            bare_value = bare_per_s / base["capacity_per_s"] if same_box else \
-                (bare_per_s / one["sign_per_s"]) / (base["capacity_per_s"] / base["sign_per_s_one_core"]) \
-                if one.get("sign_per_s") else None
         goals.append(_floor_row(3, "floor: capacity of the ScanCode without rules (bench/scancode-floor, c64) ÷ the "
                                    "baseline's, as above",
-                                bare_value,
+                                against_baseline(bare_per_s, one.get("sign_per_s")) if bare_per_s and base else None,
                                 f"{_fmt(bare_per_s, 0)} ScanCode/s ({cores} cores ÷ "
                                 f"{_fmt(bare_ms, 3)} ms: scancode-floor {_fmt(bare_responder, 3)} + mariadbd "
                                 f"{_fmt(bare_db, 3)} + nginx {_fmt(bare_cpu.get('nginx'), 3)})", ">="))
@@ -488,14 +490,11 @@ def headline(data):
     text = (f"Capacity with the gateway off this box: {_fmt(now['capacity_per_s'], 0)} ScanCode/s "
             f"({now['cpus']} cores ÷ responder + mariadbd + nginx {_fmt(now['cpu_ms_total'], 3)} ms CPU per ScanCode "
             f"at c64, 0 ms)")
-    if base and base.get("after"):
+    if base and base.get("this_run"):
+        when = (f"just before and again after ({_fmt(base['before']['capacity_per_s'], 0)} and "
+                f"{_fmt(base['after']['capacity_per_s'], 0)} ScanCode/s)" if base.get("after") else "just before")
         text += (f"; baseline {_fmt(base['capacity_per_s'], 0)} ScanCode/s ({_fmt(base['cpu_ms_total'], 3)} ms), "
-                 f"commit {(base.get('commit') or '?')[:7]} measured on this machine just before and again after "
-                 f"({_fmt(base['before']['capacity_per_s'], 0)} and {_fmt(base['after']['capacity_per_s'], 0)} "
-                 f"ScanCode/s): {now['capacity_per_s'] / base['capacity_per_s']:.2f}×")
-    elif base and base.get("this_run"):
-        text += (f"; baseline {_fmt(base['capacity_per_s'], 0)} ScanCode/s ({_fmt(base['cpu_ms_total'], 3)} ms), "
-                 f"commit {(base.get('commit') or '?')[:7]} measured on this machine just before: "
+                 f"commit {(base.get('commit') or '?')[:7]} measured on this machine {when}: "
                  f"{now['capacity_per_s'] / base['capacity_per_s']:.2f}×")
     elif base:
         text += (f"; baseline {_fmt(base['capacity_per_s'], 0)} ScanCode/s ({base['report']}, another box: compare "
@@ -619,7 +618,8 @@ def table(data):
     if rows:
         parts.append("\nWhere the CPU goes (" + profile_intro(data) + ")")
         parts.append(_text_table(*rows))
-    rows = profile_rows(data, floor_profile(data)) if floor_profile(data) else None
+    floor_prof = floor_profile(data)
+    rows = profile_rows(data, floor_prof) if floor_prof else None
     if rows:
         parts.append("\nWhere the CPU goes in the ScanCode without rules (" + floor_profile_intro(data) + ")")
         parts.append(_text_table(*rows))
@@ -686,7 +686,8 @@ def markdown(data):
     rows = profile_rows(data)
     if rows:
         out += ["## Where the CPU goes", "", profile_intro(data), "", _md_table(*rows), ""]
-    rows = profile_rows(data, floor_profile(data)) if floor_profile(data) else None
+    floor_prof = floor_profile(data)
+    rows = profile_rows(data, floor_prof) if floor_prof else None
     if rows:
         out += ["## Where the CPU goes in the ScanCode without rules", "", floor_profile_intro(data), "",
                 _md_table(*rows), ""]
