@@ -808,7 +808,8 @@ HOSTILE_BODY_LIMIT = 65_536
 
 # --- profile -----------------------------------------------------------------------------------------
 
-PROFILE_CONCURRENCY = 64
+# Where the profiles are taken; the report reads the floor's profile by it.
+PROFILE_CONCURRENCY = report.PROFILE_CONCURRENCY
 
 
 def perf_shares(settings, run_dir, mode, prefix, name):
@@ -998,6 +999,18 @@ def load_baseline(path):
     return baseline
 
 
+def keep_baseline(settings, figures, path, name):
+    """A baseline report this run measured (scripts/bench-baseline.sh) is kept beside this run's report as `name`
+    (…-baseline before ThreePay's stack started, …-baseline-after), and its figures name that copy."""
+    if figures and figures["this_run"]:
+        for extension in (".json", ".md"):
+            source = os.path.splitext(path)[0] + extension
+            if os.path.exists(source):
+                shutil.copyfile(source, os.path.join(settings.results_dir, name + extension))
+        figures["report"] = os.path.relpath(os.path.join(settings.results_dir, name + ".json"), ROOT)
+    return figures
+
+
 def measure_baseline_after(settings):
     """Runs the baseline's bench a second time (scripts/bench-baseline.sh after, on its own port while this
     stack stands idle) and returns its report's path, or None when it fails: goal 3 then uses the first one."""
@@ -1055,29 +1068,17 @@ def main():
     data["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     data["responder_lifetime_peak_rss_mb"] = round((status_kb(stack.responder, "VmHWM") or 0) / 1024, 1)
     data["targets"] = report.evaluate_targets(data)
-    data["baseline"] = report.bracketed_baseline(load_baseline(settings.baseline),
-                                                 load_baseline(baseline_after) if baseline_after else None)
-    data["goals"] = report.evaluate_goals(data)
-    data["raw_dir"] = os.path.relpath(run_dir, ROOT)
-
     os.makedirs(settings.results_dir, exist_ok=True)
     name = stamp + ("-cluster" if settings.cluster else "") + ("" if settings.is_default else "-custom")
     json_path = os.path.join(settings.results_dir, name + ".json")
     md_path = os.path.join(settings.results_dir, name + ".md")
-    # The baseline reports this run measured (scripts/bench-baseline.sh) are kept beside the report, under the
-    # same name: …-baseline (before ThreePay's stack started) and …-baseline-after.
-    if data["baseline"] and data["baseline"]["this_run"]:
-        for suffix, path, figures in (("-baseline", settings.baseline, data["baseline"]),
-                                      ("-baseline-after", baseline_after, data["baseline"].get("after"))):
-            if not path or not figures:
-                continue
-            for extension in (".json", ".md"):
-                source = os.path.splitext(path)[0] + extension
-                if os.path.exists(source):
-                    shutil.copyfile(source, os.path.join(settings.results_dir, f"{name}{suffix}{extension}"))
-            figures["report"] = os.path.relpath(os.path.join(settings.results_dir, name + suffix + ".json"), ROOT)
-            if figures is data["baseline"] and figures.get("before"):
-                figures["before"]["report"] = figures["report"]
+    data["baseline"] = report.bracketed_baseline(
+        keep_baseline(settings, load_baseline(settings.baseline), settings.baseline, name + "-baseline"),
+        keep_baseline(settings, load_baseline(baseline_after), baseline_after, name + "-baseline-after")
+        if baseline_after else None)
+    data["goals"] = report.evaluate_goals(data)
+    data["raw_dir"] = os.path.relpath(run_dir, ROOT)
+
     with open(json_path, "w") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)
         handle.write("\n")

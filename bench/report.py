@@ -231,7 +231,7 @@ FLOOR_ABOVE, FLOOR_BELOW = "floor above the limit", "floor within the limit"
 FLOOR_SHORT = "floor short of the target"
 # The point the CPU goals read: ScanCode at c64 with 0 ms gateway latency.
 GOAL_POINT = (0, 64)
-# The concurrency bench/bench.py profiles at (PROFILE_CONCURRENCY there).
+# The concurrency bench/bench.py takes its profiles at (it reads it from here).
 PROFILE_CONCURRENCY = 64
 GOAL_LIMITS = {1: 1.3, 2: 1.6, 3: 2.0, 4: 1.5}
 
