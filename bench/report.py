@@ -539,6 +539,9 @@ def hostile_intro(data):
 # How perf names the stack's processes (comm is cut to 15 characters) and what a library's share means.
 PROFILE_PROCESSES = {"threepay": "responder", "threepay-sandbo": "sandbox", "mariadbd": "mariadbd",
                      "nginx": "nginx", "wrk": "wrk", "scancode-floor": "scancode-floor"}
+# perf names a sample by its thread: the responder's background threads name themselves threepay-bg-n (one per
+# THREEPAY_CALLBACK_POSTERS, 1–16).
+PROFILE_PROCESSES.update({f"threepay-bg-{index}": "responder" for index in range(16)})
 
 
 def floor_profile(data):
