@@ -28,8 +28,10 @@ final class BackgroundDuties: Sendable {
         let duties = BackgroundDuties(threads: count)
         for index in 0..<count {
             let thread = Thread {
-                // Named for ps -L and top -H from the thread itself; the kernel takes at most 15 bytes.
-                Thread.current.name = "threepay-bg-\(index)"
+                // Named for ps -L, top -H and perf (at most 15 bytes) through the kernel's own file for it, from the
+                // thread itself: Foundation passes on a Thread's name only sometimes (never when set before start,
+                // and not every time when set from the new thread, which races with start).
+                try? "threepay-bg-\(index)".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
                 duties.loop(services: services, index: index)
             }
             thread.start()
