@@ -68,6 +68,7 @@ BEGIN
     DECLARE v_action      VARCHAR(16);
     DECLARE v_msg         VARCHAR(128);
     DECLARE v_known_bill  BOOLEAN DEFAULT FALSE;
+    DECLARE v_trade       VARCHAR(64);
 
     -- Every argument rule in one expression: the first one broken names itself.
     SET v_msg = CASE
@@ -194,10 +195,9 @@ BEGIN
                         ITERATE attempts;
                     END IF;
                 END IF;
-                UPDATE T_3Pay_Offline_ReceiveMoney
-                   SET out_trade_no = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
-                                             LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'))
-                 WHERE autoid = v_autoid;
+                SET v_trade = CONCAT('TP', DATE_FORMAT(v_now, '%y%m%d%H%i%s'), p_billtype,
+                                     LPAD(v_autoid, GREATEST(10, CHAR_LENGTH(v_autoid)), '0'));
+                UPDATE T_3Pay_Offline_ReceiveMoney SET out_trade_no = v_trade WHERE autoid = v_autoid;
                 SET v_action = 'new';
             END IF;
             COMMIT;
@@ -209,9 +209,19 @@ BEGIN
         DO SLEEP(0.005 * v_attempt + RAND() * 0.01);
     END LOOP;
 
-    -- The view's columns written out (see the conventions above). 'busy' for a bill without a record yet still
-    -- answers one row (its record columns NULL).
-    IF v_autoid IS NULL THEN
+    -- The view's columns written out (see the conventions above). A new record is answered from what this call
+    -- wrote, without reading it back: every value below is the one the INSERT and the out_trade_no UPDATE stored
+    -- (the amount has passed the two-decimal rule; MariaDBTests' BeginTests compare this row with _Get's).
+    -- 'busy' for a bill without a record yet still answers one row (its record columns NULL).
+    IF v_action = 'new' THEN
+        SELECT v_action AS action, v_autoid AS autoid, p_billnum AS billnum, p_billtype AS billtype, p_body AS body,
+               p_paytype AS paytype, CAST(p_paymentvalue AS DECIMAL(12,2)) AS paymentvalue, p_detail AS detail,
+               p_clientip AS clientip, NULLIF(p_cardno, '') AS cardno, v_trade AS out_trade_no, NULL AS codeurl,
+               'INITIATED' AS status, NULL AS qr_expires_at, NULL AS gateway_code, NULL AS gateway_sub_code,
+               NULL AS gateway_msg, NULL AS trade_no, NULL AS paid_amount, NULL AS paid_at, NULL AS buyer_id,
+               NULL AS paid_source, v_now AS created_at, v_now AS updated_at,
+               CAST(0 AS DECIMAL(12,2)) AS refunded_amount;
+    ELSEIF v_autoid IS NULL THEN
         SELECT v_action AS action, v.*
           FROM (SELECT 1 AS one) answer
           LEFT JOIN V_3Pay_Offline_ReceiveMoney v ON FALSE;
