@@ -675,15 +675,20 @@ BEGIN
     END LOOP;
 END$$
 
--- Records a refund Alipay reports for a trade of ours (a refund notification's out_biz_no and refund_fee, or
--- the refund a cancel made): the refund with that out_request_no if ThreePay asked for it, otherwise a new
--- refund (source p_source, refundno = out_request_no, see below) of what Alipay's total adds to the refunded
--- total (p_refund_total NULL: the rest of the payment). Recorded as _Refunded records a refund. The payment must be
--- recorded first (50007). Returns changed + the refund's columns; no row when there is nothing new to record.
+-- Records a refund Alipay reports for a trade of ours (a refund notification's out_biz_no, or the refund a cancel
+-- made): the refund with that out_request_no if ThreePay asked for it, otherwise a new refund (source p_source,
+-- refundno = out_request_no, see below) of p_amount. p_amount is that refund's own amount, as Alipay's refund query
+-- of out_request_no answers it: a notification's refund_fee is the trade's running total, which cannot tell one
+-- refund from another while one of ThreePay's own refunds is unrecorded or notifications arrive out of order.
+-- p_amount NULL: for a cancel's refund, the rest of the payment; for a notification, only a refund that ThreePay
+-- knows by that out_request_no is recorded (so the service asks Alipay's refund query only for one it does not know).
+-- Recorded as _Refunded records a refund. The payment must be recorded first (50007). Returns changed + the refund's
+-- columns; no row when there is nothing to record (a notified refund unknown here and no p_amount, or a cancel's
+-- refund of a payment refunded in full already).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_External(
     IN p_out_trade_no   VARCHAR(255),
     IN p_out_request_no VARCHAR(255),
-    IN p_refund_total   DECIMAL(65,30),
+    IN p_amount         DECIMAL(65,30),
     IN p_refunded_at    DATETIME(3),
     IN p_source         VARCHAR(16)
 )
@@ -709,6 +714,10 @@ BEGIN
     END IF;
     IF p_source IS NULL OR p_source NOT IN ('notify', 'cancel') THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002, MESSAGE_TEXT = 'source must be notify or cancel';
+    END IF;
+    IF p_amount IS NOT NULL AND (p_amount <= 0 OR p_amount > 100000000 OR p_amount <> ROUND(p_amount, 2)) THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50002,
+            MESSAGE_TEXT = 'amount must be 0.01 to 100000000.00 with at most 2 decimal places';
     END IF;
     SELECT autoid, billtype, billnum INTO v_autoid, v_billtype, v_billnum
       FROM T_3Pay_Offline_ReceiveMoney WHERE out_trade_no = p_out_trade_no;
@@ -748,7 +757,7 @@ BEGIN
             SELECT refund_id INTO v_refund FROM T_3Pay_Offline_Refund
              WHERE autoid = v_autoid AND out_request_no = p_out_request_no FOR UPDATE;
             IF v_refund IS NULL THEN
-                SET v_amount = COALESCE(p_refund_total, v_paid) - v_total;
+                SET v_amount = COALESCE(p_amount, IF(p_source = 'cancel', v_paid - v_total, 0));
                 IF v_amount > 0 THEN
                     -- Its refundno is Alipay's number, unless the bill has a refund of that number already (the
                     -- merchant's own refundno "1" and a portal refund numbered "1"): then 'AP' + a unique number.

@@ -113,14 +113,16 @@ extension PaymentFlow {
                     source: .notify),
                 deadline: deadline)
         } catch {
-            if case .unavailable = error { return .retryLater("payment not recorded: \(error)") }
-            return .refused("payment not recorded: \(error)")
+            return Self.notRecorded("payment", error)
         }
         return .accepted
     }
 
     /// A refund's notification (partial: TRADE_SUCCESS with refund_fee; full: TRADE_CLOSED): the payment is
-    /// recorded if it was not yet (never a second time), then the refund, if ThreePay has not recorded it.
+    /// recorded if it was not yet (never a second time), then the refund, if ThreePay has not recorded it. Its amount
+    /// comes from Alipay's refund query of `out_biz_no`, not from `refund_fee`: that is the trade's running total,
+    /// which cannot tell this refund from one of ThreePay's own that is not recorded yet, nor from a later one when
+    /// notifications arrive out of order.
     private func recordRefund(_ notification: TradeNotification, record: PaymentRecord, deadline: Deadline)
         -> NotificationOutcome
     {
@@ -131,15 +133,39 @@ extension PaymentFlow {
             let payment = recordPayment(notification, record: record, deadline: deadline)
             guard payment == .accepted else { return payment }
         }
+        let refundedAt = notification.gmtRefund.flatMap(CivilTimeText.china.parse)
+        do {
+            // A refund ThreePay knows by this out_request_no (its own) is recorded without asking Alipay.
+            if try store.recordExternalRefund(outTradeNo: notification.outTradeNo, outRequestNo: outBizNo, amount: nil,
+                                              refundedAt: refundedAt, source: .notify, deadline: deadline) != nil {
+                return .accepted
+            }
+        } catch {
+            return Self.notRecorded("refund", error)
+        }
+        let refund: RefundQueryResult
+        do {
+            refund = try gateway.refundQuery(.outTradeNo(notification.outTradeNo), outRequestNo: outBizNo,
+                                             deadline: alipayDeadline(deadline))
+        } catch {
+            return .retryLater("refund \(outBizNo) not confirmed by a refund query: \(error)")
+        }
+        guard refund.isRefunded, let amount = refund.refundAmount, amount.fen > 0 else {
+            return .retryLater("the refund query does not report refund \(outBizNo) as refunded")
+        }
         do {
             _ = try store.recordExternalRefund(
-                outTradeNo: notification.outTradeNo, outRequestNo: outBizNo, refundTotal: total,
-                refundedAt: notification.gmtRefund.flatMap(CivilTimeText.china.parse), source: .notify,
-                deadline: deadline)
+                outTradeNo: notification.outTradeNo, outRequestNo: outBizNo, amount: amount, refundedAt: refundedAt,
+                source: .notify, deadline: deadline)
         } catch {
-            if case .unavailable = error { return .retryLater("refund not recorded: \(error)") }
-            return .refused("refund not recorded: \(error)")
+            return Self.notRecorded("refund", error)
         }
         return .accepted
+    }
+
+    /// A store error as the answer to Alipay: sent again later when the database is unavailable, else refused.
+    private static func notRecorded(_ what: String, _ error: StoreError) -> NotificationOutcome {
+        if case .unavailable = error { return .retryLater("\(what) not recorded: \(error)") }
+        return .refused("\(what) not recorded: \(error)")
     }
 }

@@ -67,9 +67,11 @@ public protocol PaymentRecordStore: AnyObject {
     /// Records that the outcome is unknown, giving the lease back.
     func recordRefundPending(refundID: Int64, reason: String, deadline: Deadline) throws(StoreError) -> RefundRecord
 
-    /// Records a refund Alipay reports that ThreePay may not have asked for (`refundTotal`: Alipay's total refunded
-    /// on the trade; nil: all of it). Nil when there is nothing new to record. The payment must be recorded first.
-    func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
+    /// Records a refund Alipay reports that ThreePay may not have asked for: `amount` is that refund's own amount
+    /// as Alipay's refund query of `outRequestNo` answers it. Without an amount, a cancel's refund is the rest of the
+    /// payment, and a notified refund is recorded only if ThreePay knows its `outRequestNo`. Nil when nothing was
+    /// recorded. The payment must be recorded first.
+    func recordExternalRefund(outTradeNo: String, outRequestNo: String, amount: Money?, refundedAt: Date?,
                               source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
 
     /// Refunds to settle with a refund query, each given the refund's lease for `leaseMilliseconds`: PENDING ones,

@@ -117,7 +117,7 @@ extension PaymentFlow {
                                  paidAt: nil, buyerID: nil, source: .query),
                 deadline: deadline)
             _ = try store.recordExternalRefund(
-                outTradeNo: record.outTradeNo, outRequestNo: record.outTradeNo, refundTotal: nil, refundedAt: nil,
+                outTradeNo: record.outTradeNo, outRequestNo: record.outTradeNo, amount: nil, refundedAt: nil,
                 source: .cancel, deadline: deadline)
             return .success(try store.find(autoid: record.autoid, deadline: deadline) ?? record)
         } catch {

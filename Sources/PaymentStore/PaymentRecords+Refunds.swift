@@ -48,12 +48,12 @@ extension PaymentRecords {
         try decodeRefund(singleRow(ProcedureNames.refundPending, [.int(refundID), .string(reason)], deadline: deadline))
     }
 
-    public func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
+    public func recordExternalRefund(outTradeNo: String, outRequestNo: String, amount: Money?, refundedAt: Date?,
                                      source: ExternalRefundSource, deadline: Deadline) throws(StoreError)
         -> RefundRecord?
     {
         let rows = try rows(ProcedureNames.refundExternal, [
-            .string(outTradeNo), .string(outRequestNo), refundTotal.map { .decimal($0.description) } ?? .null,
+            .string(outTradeNo), .string(outRequestNo), amount.map { .decimal($0.description) } ?? .null,
             refundedAt.map(SQLValue.dateTime) ?? .null, .string(source.rawValue),
         ], deadline: deadline)
         return try rows.first.map { (row) throws(StoreError) in try decodeRefund(row) }

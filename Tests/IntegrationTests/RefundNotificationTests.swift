@@ -120,6 +120,51 @@ final class RefundNotificationTests: RefundTestCase {
         XCTAssertEqual(log.map(\.reply), ["success"])
     }
 
+    /// A notification's refund_fee is the trade's running total at Alipay. A portal refund notified while one of
+    /// ThreePay's own refunds is at Alipay but unrecorded (its answer lost, its notification sent elsewhere) is
+    /// recorded with its own amount, which ThreePay asks Alipay's refund query for, not the total less what is
+    /// recorded; the own refund then settles, and the totals agree with Alipay's.
+    func testAPortalRefundBesideAnUnrecordedRefundOfOursIsRecordedWithItsOwnAmount() async throws {
+        let database = try StackDatabase()
+        let responder = try await TestResponder.start(["THREEPAY_ALIPAY_NOTIFY_URL": TestStack.baseURL + "/sandbox/sink"])
+        defer { responder.stop() }
+        let bill = LifecycleBill.next("RX", billtype: "5", amount: "10.00")
+        let answer = try LifecycleEnvelope(await HTTP.postJSON(TestResponder.prefix + scanCodePath, bill.json))
+        XCTAssertEqual(answer.errcode, 0, answer.errmsg ?? "")
+        let autoid = try XCTUnwrap(answer.tag["autoid"].flatMap { Int64($0) })
+        let outTradeNo = try XCTUnwrap(try database.record(autoid: autoid)?["out_trade_no"])
+        let issued = LifecycleIssued(bill: bill, autoid: autoid, outTradeNo: outTradeNo)
+        _ = try await StackSandbox.run { try $0.pay(outTradeNo) }
+        try await assertQuery(issued, status: "paid", refundedTotal: "0.00")
+
+        // Our refund R1 reaches Alipay, its answer is lost: PENDING here.
+        try await StackSandbox.run { try $0.setFaults(["mode": "http502", "applied": true, "count": 1]) }
+        let lost = try await RefundAPI.refund(issued, "R1", "4.00")
+        XCTAssertEqual(lost.errcode, 3002, lost.errmsg ?? "")
+        XCTAssertEqual(try database.refunds(autoid: autoid).first?["status"], "PENDING")
+
+        // The merchant refunds 2.00 in the portal; Alipay's notification says refund_fee 6.00 (4.00 + 2.00).
+        let portalNo = "PORTAL\(outTradeNo.suffix(10))"
+        let portal = try await StackSandbox.run {
+            try $0.control("refund", ["out_trade_no": outTradeNo, "refund_amount": "2.00",
+                                      "out_request_no": portalNo, "notify": "0"])
+        }
+        XCTAssertEqual(portal.status, 200, portal.text)
+        var fields = try refundNotification(issued, outBizNo: portalNo, refundFee: "6.00")
+        fields["trade_status"] = "TRADE_SUCCESS"
+        let notified = try await LifecycleAPI.notify(
+            try LifecycleNotification.form(fields, key: LifecycleNotification.alipayKey()))
+        XCTAssertEqual(notified.text, "success")
+        try assertRefunds(issued, database, ["R1 PENDING 4.00", "\(portalNo) REFUNDED 2.00"], total: "2.00")
+
+        // R1 sent again settles by a refund query: ThreePay's total is Alipay's.
+        assertRefunded(try await RefundAPI.refund(issued, "R1", "4.00"), issued, refundno: "R1", value: "4.00",
+                       total: "6.00")
+        try assertRefunds(issued, database, ["R1 REFUNDED 4.00", "\(portalNo) REFUNDED 2.00"], total: "6.00")
+        try await assertAlipayRefunds(outTradeNo, ["4.00", "2.00"])
+        try await assertQuery(issued, status: "paid", refundedTotal: "6.00")
+    }
+
     /// The fields of Alipay's notification of a refund on the sandbox's trade (TRADE_CLOSED: fully refunded).
     private func refundNotification(_ bill: LifecycleIssued, outBizNo: String, refundFee: String) throws
         -> [String: String]

@@ -18,10 +18,10 @@ final class RefundCallbackTests: IsolatedDatabaseTestCase {
         let refundedAt = Date(timeIntervalSince1970: 1_767_323_045.5)
         let own = try store.startRefund(paid, "R1", "3.00")
         try store.recordRefunded(own.refundID, at: refundedAt)
-        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260102000000000001", total: "5.00"))
+        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260102000000000001", amount: "2.00"))
         // Repeats of both add no callback.
         try store.recordRefunded(own.refundID)
-        _ = try store.recordExternalRefund(paid, outRequestNo: "PR20260102000000000001", total: "5.00")
+        _ = try store.recordExternalRefund(paid, outRequestNo: "PR20260102000000000001", amount: "2.00")
 
         let jobs = try store.claimCallbacks(limit: 10, leaseSeconds: 60)
         func expected(_ id: Int64, _ refund: RefundEvent) -> CallbackJob {

@@ -101,7 +101,7 @@ final class RefundCardTests: RefundStoreTestCase {
         try Refunds.setBalance(connection, cardno: cardno, "10.00")
 
         // A refund made in Alipay's merchant portal: the money has left, whatever the card holds.
-        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260101000000000001", total: "30.00"))
+        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260101000000000001", amount: "30.00"))
         XCTAssertEqual(portal.status, .refunded)
         XCTAssertEqual(portal.amount, Money(exactly: "30.00"))
         XCTAssertEqual(try Receipts.balance(connection, cardno: cardno), "-20.00")
@@ -110,11 +110,11 @@ final class RefundCardTests: RefundStoreTestCase {
         XCTAssertEqual(try debit.string("balance_after"), "-20.00")
         XCTAssertEqual(try Refunds.receipt(connection, billtype: "7", refundID: portal.refundID)?.string("cardno"), cardno)
 
-        _ = try store.recordExternalRefund(paid, outRequestNo: "PR20260101000000000001", total: "30.00")
+        _ = try store.recordExternalRefund(paid, outRequestNo: "PR20260101000000000001", amount: "30.00")
         XCTAssertEqual(try Receipts.balance(connection, cardno: cardno), "-20.00", "a repeated notification debits nothing")
 
         // A cancel that refunded the rest (no total given).
-        let rest = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: paid.outTradeNo, total: nil,
+        let rest = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: paid.outTradeNo, amount: nil,
                                                             source: .cancel))
         XCTAssertEqual(rest.amount, Money(exactly: "20.00"))
         XCTAssertEqual(try Receipts.balance(connection, cardno: cardno), "-40.00")

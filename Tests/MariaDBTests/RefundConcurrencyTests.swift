@@ -109,7 +109,7 @@ final class RefundConcurrencyTests: XCTestCase {
                 let row = index % 2 == 0
                     ? try Refunds.refundedRaw(store.connection, refundID)
                     : try XCTUnwrap(Refunds.externalRaw(store.connection, outTradeNo: outTradeNo,
-                                                        outRequestNo: outRequestNo, total: "4.00"))
+                                                        outRequestNo: outRequestNo, amount: "4.00"))
                 changes.add(try XCTUnwrap(row.int64("changed")))
             }
         }
@@ -132,7 +132,7 @@ final class RefundConcurrencyTests: XCTestCase {
         let jobs: [@Sendable (Int, PaymentRecords) throws -> Void] = (0..<10).map { _ in
             { _, store in
                 let row = try XCTUnwrap(Refunds.externalRaw(store.connection, outTradeNo: outTradeNo,
-                                                            outRequestNo: "PR20260103000000000001", total: "2.50"))
+                                                            outRequestNo: "PR20260103000000000001", amount: "2.50"))
                 changes.add(try XCTUnwrap(row.int64("changed")))
             }
         }

@@ -13,7 +13,7 @@ final class RefundExternalTests: RefundStoreTestCase {
         let paid = try Receipts.pay(store, billtype: "5", amount: "10.00")
         let refund = try store.startRefund(paid, "R1", "4.00")
         let first = try XCTUnwrap(Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
-                                                      outRequestNo: refund.outRequestNo, total: "4.00"))
+                                                      outRequestNo: refund.outRequestNo, amount: "4.00"))
         XCTAssertEqual(try first.int64("changed"), 1)
         XCTAssertEqual(try first.int64("refund_id"), refund.refundID)
         XCTAssertEqual(try first.string("status"), "REFUNDED")
@@ -23,7 +23,7 @@ final class RefundExternalTests: RefundStoreTestCase {
         XCTAssertNil(try first.string("lease_until"))
 
         let again = try XCTUnwrap(Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
-                                                      outRequestNo: refund.outRequestNo, total: "4.00"))
+                                                      outRequestNo: refund.outRequestNo, amount: "4.00"))
         XCTAssertEqual(try again.int64("changed"), 0)
         XCTAssertEqual(try again.int64("refund_id"), refund.refundID)
         XCTAssertEqual(try Refunds.refundedRaw(connection, refund.refundID).int64("changed"), 0,
@@ -34,12 +34,12 @@ final class RefundExternalTests: RefundStoreTestCase {
         XCTAssertEqual(try Refunds.refundedAmount(connection, autoid: paid.autoid), "4.00")
     }
 
-    func testARefundMadeElsewhereIsRecordedAsANewRefundOfTheDifference() throws {
+    func testARefundMadeElsewhereIsRecordedAsANewRefundOfItsOwnAmount() throws {
         let paid = try Receipts.pay(store, billtype: "1", amount: "10.00")
         let own = try store.refund(paid, "R1", "3.00")
-        // Alipay's refund_fee is the trade's total refunded: 5.00 after a portal refund of 2.00.
+        // A portal refund of 2.00, as Alipay's refund query of its out_request_no answers it.
         let portal = try XCTUnwrap(Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
-                                                       outRequestNo: "PR20260101123456789012", total: "5.00"))
+                                                       outRequestNo: "PR20260101123456789012", amount: "2.00"))
         XCTAssertEqual(try portal.int64("changed"), 1)
         let portalID = try XCTUnwrap(portal.int64("refund_id"))
         XCTAssertNotEqual(portalID, own.refundID)
@@ -51,15 +51,11 @@ final class RefundExternalTests: RefundStoreTestCase {
         XCTAssertEqual(try portal.string("refunded_total_after"), "5.00")
         XCTAssertEqual(try Refunds.receipt(connection, billtype: "1", refundID: portalID)?.string("amount"), "2.00")
 
-        // The same notification again, and one that reports nothing new, record nothing.
+        // The same notification again records nothing, whatever amount it comes with.
         let repeated = try XCTUnwrap(Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
-                                                         outRequestNo: "PR20260101123456789012", total: "5.00"))
+                                                         outRequestNo: "PR20260101123456789012", amount: "2.00"))
         XCTAssertEqual(try repeated.int64("changed"), 0)
         XCTAssertEqual(try repeated.int64("refund_id"), portalID)
-        XCTAssertNil(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "PR-NOTHING-NEW",
-                                             total: "5.00"))
-        XCTAssertNil(try store.recordExternalRefund(paid, outRequestNo: "PR-NOTHING-NEW", total: "4.00"),
-                     "an older total than what is recorded is nothing new either")
 
         XCTAssertEqual(try Refunds.summaries(connection, autoid: paid.autoid),
                        ["R1 REFUNDED 3.00", "PR20260101123456789012 REFUNDED 2.00"])
@@ -68,10 +64,50 @@ final class RefundExternalTests: RefundStoreTestCase {
         XCTAssertEqual(try Receipts.counts(connection, autoid: paid.autoid)["1"], 1, "never a second payment receipt")
     }
 
+    /// The case a running total got wrong: a refund made elsewhere while one of ThreePay's own refunds had reached
+    /// Alipay but was not recorded yet, and notifications arriving after a later refund was recorded.
+    func testRefundsMadeElsewhereStayExactBesideUnrecordedAndLaterOwnRefunds() throws {
+        let paid = try Receipts.pay(store, billtype: "3", amount: "10.00")
+        let own = try store.startRefund(paid, "R1", "3.00")  // at Alipay, its answer lost: REQUESTED here
+        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260105000000000001",
+                                                              amount: "2.00"))
+        XCTAssertEqual(portal.amount, Money(exactly: "2.00"), "not Alipay's total 5.00 less the recorded 0.00")
+        XCTAssertEqual(try store.recordRefunded(own.refundID).status, .refunded)
+        let later = try store.refund(paid, "R2", "1.00")
+        XCTAssertEqual(later.status, .refunded)
+        let second = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260105000000000002",
+                                                              amount: "4.00"))
+        XCTAssertEqual(second.amount, Money(exactly: "4.00"))
+        XCTAssertEqual(try Refunds.summaries(connection, autoid: paid.autoid), [
+            "R1 REFUNDED 3.00", "PR20260105000000000001 REFUNDED 2.00", "R2 REFUNDED 1.00",
+            "PR20260105000000000002 REFUNDED 4.00",
+        ])
+        XCTAssertEqual(try Refunds.refundedAmount(connection, autoid: paid.autoid), "10.00")
+        XCTAssertTrue(try XCTUnwrap(store.find(autoid: paid.autoid)).isFullyRefunded)
+    }
+
+    /// Without an amount a notified refund is recorded only when ThreePay knows its out_request_no: the service
+    /// asks Alipay's refund query only for the others.
+    func testANotifiedRefundWithoutAnAmountIsRecordedOnlyWhenItIsKnown() throws {
+        let paid = try Receipts.pay(store, billtype: "4", amount: "10.00")
+        XCTAssertNil(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
+                                             outRequestNo: "PR20260106000000000001", amount: nil))
+        XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 0, "nothing written")
+        XCTAssertEqual(try Refunds.refundedAmount(connection, autoid: paid.autoid), "0.00")
+
+        let own = try store.startRefund(paid, "R1", "2.00")
+        let known = try XCTUnwrap(Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
+                                                      outRequestNo: own.outRequestNo, amount: nil))
+        XCTAssertEqual(try known.int64("changed"), 1)
+        XCTAssertEqual(try known.int64("refund_id"), own.refundID)
+        XCTAssertEqual(try known.string("status"), "REFUNDED")
+        XCTAssertEqual(try Refunds.refundedAmount(connection, autoid: paid.autoid), "2.00")
+    }
+
     func testALongOutRequestNoGivesARefundnoOfItsFirst32Characters() throws {
         let paid = try Receipts.pay(store, billtype: "2", amount: "10.00")
         let number = String(repeating: "7", count: 40) + "X"
-        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: number, total: "1.00"))
+        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: number, amount: "1.00"))
         XCTAssertEqual(portal.refundno, String(number.prefix(32)))
         XCTAssertEqual(portal.outRequestNo, number)
     }
@@ -79,36 +115,41 @@ final class RefundExternalTests: RefundStoreTestCase {
     func testACancelThatRefundedRecordsTheRestOfThePayment() throws {
         let paid = try Receipts.pay(store, billtype: "6", amount: "10.00")
         _ = try store.refund(paid, "R1", "2.50")
-        let cancel = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: paid.outTradeNo, total: nil,
+        let cancel = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: paid.outTradeNo, amount: nil,
                                                               source: .cancel))
         XCTAssertEqual(cancel.amount, Money(exactly: "7.50"))
         XCTAssertEqual(try Refunds.row(connection, refundID: cancel.refundID)?.string("source"), "cancel")
         XCTAssertEqual(cancel.refundedTotalAfter, Money(exactly: "10.00"))
         XCTAssertTrue(try XCTUnwrap(store.find(autoid: paid.autoid)).isFullyRefunded)
-        XCTAssertEqual(try store.recordExternalRefund(paid, outRequestNo: paid.outTradeNo, total: nil,
+        XCTAssertEqual(try store.recordExternalRefund(paid, outRequestNo: paid.outTradeNo, amount: nil,
                                                       source: .cancel)?.refundID, cancel.refundID)
         XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 2)
     }
 
     func testRefusals() throws {
         let paid = try Receipts.pay(store, billtype: "2", amount: "10.00")
-        XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "PR1", total: "10.01"),
+        XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "PR1", amount: "10.01"),
                        50009, "would refund more than was paid")
-        XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "", total: "1.00"),
+        for amount in ["0", "-1.00", "1.001", "100000000.01"] {
+            XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "PR1",
+                                                   amount: amount),
+                           50002, "amount must be 0.01 to 100000000.00 with at most 2 decimal places")
+        }
+        XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "", amount: "1.00"),
                        50002, "out_request_no must be 1-64 characters")
         XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo,
-                                               outRequestNo: String(repeating: "1", count: 65), total: "1.00"),
+                                               outRequestNo: String(repeating: "1", count: 65), amount: "1.00"),
                        50002, "out_request_no must be 1-64 characters")
-        XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "PR1", total: "1.00",
+        XCTAssertErrno(try Refunds.externalRaw(connection, outTradeNo: paid.outTradeNo, outRequestNo: "PR1", amount: "1.00",
                                                source: "request"),
                        50002, "source must be notify or cancel")
         XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 0, "refusals write nothing")
 
         XCTAssertStoreError(try store.recordExternalRefund(
-            outTradeNo: "TP-NOT-OURS", outRequestNo: "PR1", refundTotal: Money(exactly: "1.00"), refundedAt: nil,
+            outTradeNo: "TP-NOT-OURS", outRequestNo: "PR1", amount: Money(exactly: "1.00"), refundedAt: nil,
             source: .notify, deadline: .after(milliseconds: 60_000)), .notFound)
         let issued = try store.begin(TestDatabase.input(TestDatabase.uniqueBillnum())).record
-        XCTAssertRefused(try store.recordExternalRefund(issued, outRequestNo: "PR1", total: "1.00"), .notPaid)
+        XCTAssertRefused(try store.recordExternalRefund(issued, outRequestNo: "PR1", amount: "1.00"), .notPaid)
         XCTAssertEqual(try Refunds.rows(connection, autoid: issued.autoid).count, 0)
     }
 
@@ -116,13 +157,13 @@ final class RefundExternalTests: RefundStoreTestCase {
         let paid = try Receipts.pay(store, billtype: "2", amount: "10.00")
         _ = try store.refund(paid, "1", "3.00")
         // The merchant's refundno "1" went to Alipay as RF…; the portal happens to number its refund "1" too.
-        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "1", total: "5.00"))
+        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "1", amount: "2.00"))
         XCTAssertEqual(portal.status, .refunded)
         XCTAssertEqual(portal.amount, Money(exactly: "2.00"))
         XCTAssertEqual(portal.outRequestNo, "1")
         XCTAssertTrue(portal.refundno.hasPrefix("AP") && portal.refundno.count > 2, portal.refundno)
         XCTAssertEqual(try Refunds.refundedAmount(connection, autoid: paid.autoid), "5.00")
-        XCTAssertEqual(try store.recordExternalRefund(paid, outRequestNo: "1", total: "5.00")?.refundID, portal.refundID)
+        XCTAssertEqual(try store.recordExternalRefund(paid, outRequestNo: "1", amount: "2.00")?.refundID, portal.refundID)
         // The merchant's refund "1" is still the merchant's.
         let mine = try store.beginRefund(paid, "1", "3.00")
         XCTAssertEqual(mine.kind, "done")

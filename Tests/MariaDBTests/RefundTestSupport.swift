@@ -47,10 +47,10 @@ extension PaymentRecords {
 
     @discardableResult
     func recordExternalRefund(
-        _ record: PaymentRecord, outRequestNo: String, total: String?, source: ExternalRefundSource = .notify
+        _ record: PaymentRecord, outRequestNo: String, amount: String?, source: ExternalRefundSource = .notify
     ) throws(StoreError) -> RefundRecord? {
         try recordExternalRefund(outTradeNo: record.outTradeNo, outRequestNo: outRequestNo,
-                                 refundTotal: total.map { Money(exactly: $0)! }, refundedAt: nil, source: source,
+                                 amount: amount.map { Money(exactly: $0)! }, refundedAt: nil, source: source,
                                  deadline: refundDeadline)
     }
 
@@ -231,10 +231,10 @@ enum Refunds {
     }
 
     /// `Sp_3Pay_Offline_Refund_External`'s row (with `changed`); nil when it returned none.
-    static func externalRaw(_ connection: Connection, outTradeNo: String, outRequestNo: String, total: String?,
+    static func externalRaw(_ connection: Connection, outTradeNo: String, outRequestNo: String, amount: String?,
                             source: String = "notify") throws -> Row? {
         try connection.call(ProcedureNames.refundExternal, [
-            .string(outTradeNo), .string(outRequestNo), total.map(SQLValue.decimal) ?? .null, .null, .string(source),
+            .string(outTradeNo), .string(outRequestNo), amount.map(SQLValue.decimal) ?? .null, .null, .string(source),
         ], idempotent: false).first?.rows.first
     }
 

@@ -17,7 +17,7 @@ final class RefundUpgradeTests: XCTestCase {
         let paid = try Receipts.pay(store, billtype: "7", amount: "30.00")
         _ = try store.refund(paid, "R1", "10.00")
         let requested = try store.startRefund(paid, "R2", "5.00")
-        _ = try store.recordExternalRefund(paid, outRequestNo: "PR20260104000000000001", total: "12.00")
+        _ = try store.recordExternalRefund(paid, outRequestNo: "PR20260104000000000001", amount: "2.00")
 
         let schema = try SchemaSnapshot.read(connection, database: database.name)
         let rows = try SchemaSnapshot.rows(connection)

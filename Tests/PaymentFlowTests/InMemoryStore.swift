@@ -314,7 +314,7 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         return refundRow(index)
     }
 
-    func recordExternalRefund(outTradeNo: String, outRequestNo: String, refundTotal: Money?, refundedAt: Date?,
+    func recordExternalRefund(outTradeNo: String, outRequestNo: String, amount: Money?, refundedAt: Date?,
                               source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
     {
         try enter("refundExternal", deadline)
@@ -322,8 +322,12 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         guard record.status == .paid else { throw .refundRefused(.notPaid, "not paid") }
         var index = refunds.firstIndex { $0.autoid == record.autoid && $0.outRequestNo == outRequestNo }
         if index == nil {
-            let amount = (refundTotal ?? record.paidAmount ?? record.paymentvalue).fen - record.refundedAmount.fen
+            let rest = (record.paidAmount ?? record.paymentvalue).fen - record.refundedAmount.fen
+            let amount = amount?.fen ?? (source == .cancel ? rest : 0)
             guard amount > 0 else { return nil }
+            guard record.refundedAmount.fen + amount <= (record.paidAmount ?? record.paymentvalue).fen else {
+                throw .refundRefused(.exceedsRemaining, "exceeds what was paid")
+            }
             let id = Int64(refunds.count + 1)
             refunds.append(RefundRecord(
                 refundID: id, autoid: record.autoid, billtype: record.billtype, billnum: record.billnum,

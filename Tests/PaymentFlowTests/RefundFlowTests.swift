@@ -158,7 +158,9 @@ final class RefundFlowTests: FlowTestCase {
             refundFee: "4.00", gmtRefund: "2026-06-01 12:30:00")
         XCTAssertEqual(flow.record(partial, deadline: deadline), .accepted)
         XCTAssertEqual(store.refundReceipts, [mine.refundID], "ours, already recorded")
+        XCTAssertFalse(gateway.calls.contains("refundQuery TP1"), "a refund of ours needs no refund query")
         // The merchant refunds the rest in Alipay's portal; the trade closes.
+        gateway.portalRefund("TP1", "PORTAL1", "6.00")
         var full = partial
         full.tradeStatus = "TRADE_CLOSED"
         full.outBizNo = "PORTAL1"
@@ -174,6 +176,7 @@ final class RefundFlowTests: FlowTestCase {
     func testARefundNotificationBeforeThePaymentRecordsBothInOrder() throws {
         let issued = try issued(bill(amount: "10.00"))
         gateway.pay(issued.outTradeNo)
+        gateway.portalRefund(issued.outTradeNo, "PORTAL1", "10.00")
         let notification = TradeNotification(
             outTradeNo: "TP1", tradeStatus: "TRADE_CLOSED", tradeNo: "2026TP1", totalAmount: "10.00",
             gmtPayment: "2026-06-01 12:00:00", sellerID: "2088102177840000", outBizNo: "PORTAL1", refundFee: "10.00")
@@ -181,6 +184,40 @@ final class RefundFlowTests: FlowTestCase {
         XCTAssertEqual(record(1).status, .paid, "never closed: the money arrived")
         XCTAssertTrue(record(1).isFullyRefunded)
         XCTAssertEqual(store.receipts, [1])
+    }
+
+    /// A refund notification's refund_fee is the trade's running total; the refund's own amount is what Alipay's
+    /// refund query answers for its out_biz_no, so a portal refund made while one of ours is unrecorded is exact.
+    func testARefundMadeElsewhereIsRecordedWithTheAmountAlipaysRefundQueryGives() throws {
+        _ = try paidBill()
+        gateway.loseNextRefundAnswer = .invalidSignature
+        XCTAssertEqual(try failure(refund("R1", "4.00")).error.code, .gatewaySignatureInvalid)
+        XCTAssertEqual(store.refunds[0].status, .pending, "at Alipay, not recorded here")
+        gateway.portalRefund("TP1", "PORTAL1", "1.50")
+        let portal = TradeNotification(
+            outTradeNo: "TP1", tradeStatus: "TRADE_SUCCESS", tradeNo: "2026TP1", totalAmount: "10.00",
+            gmtPayment: "2026-06-01 12:00:00", sellerID: "2088102177840000", outBizNo: "PORTAL1",
+            refundFee: "5.50", gmtRefund: "2026-06-01 12:40:00")
+
+        gateway.faults["refundQuery"] = [.outcomeUnknown(.timeout, reason: "no answer")]
+        guard case .retryLater = flow.record(portal, deadline: deadline) else {
+            return XCTFail("an unconfirmed refund is left for Alipay's next copy")
+        }
+        XCTAssertEqual(store.refunds.count, 1, "nothing recorded meanwhile")
+        XCTAssertEqual(flow.record(portal, deadline: deadline), .accepted)
+        XCTAssertEqual(store.refunds.map(\.amount), [Money(exactly: "4.00"), Money(exactly: "1.50")])
+        XCTAssertEqual(gateway.calls.last, "refundQuery TP1")
+
+        _ = try flow.sweep(limit: 10, deadline: deadline)
+        XCTAssertEqual(store.refunds.map(\.status), [.refunded, .refunded])
+        XCTAssertEqual(record(1).refundedAmount, Money(exactly: "5.50"), "Alipay's total, each refund once")
+
+        var unknown = portal
+        unknown.outBizNo = "PORTAL-NOT-AT-ALIPAY"
+        guard case .retryLater = flow.record(unknown, deadline: deadline) else {
+            return XCTFail("a refund the refund query does not confirm is not recorded")
+        }
+        XCTAssertEqual(store.refunds.count, 2)
     }
 
     func testTheSweepSettlesPendingRefunds() throws {

@@ -48,6 +48,14 @@ final class ScriptedGateway: PaymentGateway {
 
     func pay(_ outTradeNo: String) { trades[outTradeNo]?.state = .paid }
 
+    /// A refund made outside the API (the merchant's portal): the money moves, and the refund query knows it.
+    func portalRefund(_ outTradeNo: String, _ outRequestNo: String, _ amount: String) {
+        guard var found = trades[outTradeNo] else { return }
+        found.refunds[outRequestNo] = Money(exactly: amount)!
+        if found.refunded == found.amount { found.state = .closed }
+        trades[outTradeNo] = found
+    }
+
     // MARK: PaymentGateway
 
     func precreate(outTradeNo: String, totalAmount: Money, subject: String, body: String?, timeoutExpress: String?,
