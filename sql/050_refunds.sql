@@ -675,6 +675,11 @@ BEGIN
     END LOOP;
 END$$
 
+-- Until this version Sp_3Pay_Offline_Refund_External took Alipay's running total where _Reported takes the refund's
+-- own amount. It is dropped, not kept beside _Reported, so that a service of the earlier version still running
+-- during an upgrade fails loudly (Alipay sends the notification again) instead of recording a total as an amount.
+DROP PROCEDURE IF EXISTS Sp_3Pay_Offline_Refund_External$$
+
 -- Records a refund Alipay reports for a trade of ours (a refund notification's out_biz_no, or the refund a cancel
 -- made): the refund with that out_request_no if ThreePay asked for it, otherwise a new refund (source p_source,
 -- refundno = out_request_no, see below) of p_amount. p_amount is that refund's own amount, as Alipay's refund query
@@ -685,7 +690,7 @@ END$$
 -- Recorded as _Refunded records a refund. The payment must be recorded first (50007). Returns changed + the refund's
 -- columns; no row when there is nothing to record (a notified refund unknown here and no p_amount, or a cancel's
 -- refund of a payment refunded in full already).
-CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_External(
+CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_Reported(
     IN p_out_trade_no   VARCHAR(255),
     IN p_out_request_no VARCHAR(255),
     IN p_amount         DECIMAL(65,30),

@@ -30,7 +30,7 @@ public enum ProcedureNames {
     public static let refundRefunded = "Sp_3Pay_Offline_Refund_Refunded"
     public static let refundFailed = "Sp_3Pay_Offline_Refund_Failed"
     public static let refundPending = "Sp_3Pay_Offline_Refund_Pending"
-    public static let refundExternal = "Sp_3Pay_Offline_Refund_External"
+    public static let refundExternal = "Sp_3Pay_Offline_Refund_Reported"
     public static let refundGet = "Sp_3Pay_Offline_Refund_Get"
     public static let refundStale = "Sp_3Pay_Offline_Refund_Stale"
     public static let refundClaimStale = "Sp_3Pay_Offline_Refund_ClaimStale"

@@ -5,7 +5,7 @@ import PaymentModel
 @testable import PaymentStore
 import XCTest
 
-/// Sp_3Pay_Offline_Refund_External: refunds Alipay reports (a refund notification, or a cancel that refunded) are
+/// Sp_3Pay_Offline_Refund_Reported: refunds Alipay reports (a refund notification, or a cancel that refunded) are
 /// recorded once — the refund ThreePay asked for, or a new one for a refund made elsewhere — and never more than
 /// was paid.
 final class RefundExternalTests: RefundStoreTestCase {
@@ -102,6 +102,15 @@ final class RefundExternalTests: RefundStoreTestCase {
         XCTAssertEqual(try known.int64("refund_id"), own.refundID)
         XCTAssertEqual(try known.string("status"), "REFUNDED")
         XCTAssertEqual(try Refunds.refundedAmount(connection, autoid: paid.autoid), "2.00")
+    }
+
+    /// The earlier version's procedure took Alipay's running total in the same place: it is dropped, so that a
+    /// service of that version fails to record instead of recording a total as an amount.
+    func testTheEarlierProcedureThatTookARunningTotalIsGone() throws {
+        let found = try connection.execute(
+            "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() "
+                + "AND ROUTINE_NAME IN ('Sp_3Pay_Offline_Refund_External', 'Sp_3Pay_Offline_Refund_Reported')")
+        XCTAssertEqual(try found.first?.rows.map { try $0.string("ROUTINE_NAME") }, ["Sp_3Pay_Offline_Refund_Reported"])
     }
 
     func testALongOutRequestNoGivesARefundnoOfItsFirst32Characters() throws {

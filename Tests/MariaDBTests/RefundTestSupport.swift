@@ -230,7 +230,7 @@ enum Refunds {
             .first?.rows.first)
     }
 
-    /// `Sp_3Pay_Offline_Refund_External`'s row (with `changed`); nil when it returned none.
+    /// `Sp_3Pay_Offline_Refund_Reported`'s row (with `changed`); nil when it returned none.
     static func externalRaw(_ connection: Connection, outTradeNo: String, outRequestNo: String, amount: String?,
                             source: String = "notify") throws -> Row? {
         try connection.call(ProcedureNames.refundExternal, [
