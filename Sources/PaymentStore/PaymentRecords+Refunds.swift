@@ -52,7 +52,7 @@ extension PaymentRecords {
                                      source: ExternalRefundSource, deadline: Deadline) throws(StoreError)
         -> RefundRecord?
     {
-        let rows = try rows(ProcedureNames.refundExternal, [
+        let rows = try rows(ProcedureNames.refundReported, [
             .string(outTradeNo), .string(outRequestNo), amount.map { .decimal($0.description) } ?? .null,
             refundedAt.map(SQLValue.dateTime) ?? .null, .string(source.rawValue),
         ], deadline: deadline)

@@ -30,7 +30,7 @@ public enum ProcedureNames {
     public static let refundRefunded = "Sp_3Pay_Offline_Refund_Refunded"
     public static let refundFailed = "Sp_3Pay_Offline_Refund_Failed"
     public static let refundPending = "Sp_3Pay_Offline_Refund_Pending"
-    public static let refundExternal = "Sp_3Pay_Offline_Refund_Reported"
+    public static let refundReported = "Sp_3Pay_Offline_Refund_Reported"
     public static let refundGet = "Sp_3Pay_Offline_Refund_Get"
     public static let refundStale = "Sp_3Pay_Offline_Refund_Stale"
     public static let refundClaimStale = "Sp_3Pay_Offline_Refund_ClaimStale"
@@ -42,7 +42,7 @@ public enum ProcedureNames {
     public static let required: [String] = [
         begin, qrIssued, qrFailed, unknown, closed, paid, get, getByBill, getByTradeNo, billRelease, transition,
         stale, claimStale, receiptDispatch, callbackClaim, callbackDelivered, callbackFailed, callbackSkipped,
-        callbackTransition, refundBegin, refundRefunded, refundFailed, refundPending, refundExternal, refundGet,
+        callbackTransition, refundBegin, refundRefunded, refundFailed, refundPending, refundReported, refundGet,
         refundStale, refundClaimStale, refundRecord, refundTransition,
     ]
 }

@@ -233,7 +233,7 @@ enum Refunds {
     /// `Sp_3Pay_Offline_Refund_Reported`'s row (with `changed`); nil when it returned none.
     static func externalRaw(_ connection: Connection, outTradeNo: String, outRequestNo: String, amount: String?,
                             source: String = "notify") throws -> Row? {
-        try connection.call(ProcedureNames.refundExternal, [
+        try connection.call(ProcedureNames.refundReported, [
             .string(outTradeNo), .string(outRequestNo), amount.map(SQLValue.decimal) ?? .null, .null, .string(source),
         ], idempotent: false).first?.rows.first
     }

@@ -317,7 +317,7 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
     func recordExternalRefund(outTradeNo: String, outRequestNo: String, amount: Money?, refundedAt: Date?,
                               source: ExternalRefundSource, deadline: Deadline) throws(StoreError) -> RefundRecord?
     {
-        try enter("refundExternal", deadline)
+        try enter("refundReported", deadline)
         guard let record = records.values.first(where: { $0.outTradeNo == outTradeNo }) else { throw .notFound }
         guard record.status == .paid else { throw .refundRefused(.notPaid, "not paid") }
         var index = refunds.firstIndex { $0.autoid == record.autoid && $0.outRequestNo == outRequestNo }
