@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS T_3Pay_Offline_Refund (
         CHECK (status <> 'REFUNDED' OR (refunded_at IS NOT NULL AND refunded_total_after IS NOT NULL))
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
+-- The token of the request that holds the lease (lease_until): Begin called again with the same token — the same
+-- request after the database's answer was lost, or passed on by nginx to another responder — is the holder, not
+-- another request to turn away as busy. NULL: a lease no request names (the sweep's, or one taken without a token).
+ALTER TABLE T_3Pay_Offline_Refund ADD COLUMN IF NOT EXISTS lease_token VARCHAR(64) NULL AFTER lease_until;
+
 -- Refund receipts: one table beside each receipt table, one row per recorded refund (UNIQUE refund_id), the
 -- amount positive (what went back to the buyer). A business system's net takings for a bill are its receipts
 -- minus its refund receipts.
@@ -249,6 +254,9 @@ DELIMITER $$
 --            Alipay has not received it;
 --   'done'   REFUNDED or FAILED: the answer is the row;
 --   'busy'   another request holds this refund's lease: nothing changed; ask again shortly.
+-- p_lease_token names the caller's lease (NULL: none). A lease held under the caller's own token counts as free, so a
+-- repeat of the same request (a lost answer, or nginx passing it on to another responder) is answered 'query' rather
+-- than 'busy': it asks Alipay before it calls, never refunding twice.
 -- Refuses, before anything is written: 50004 unknown bill or record, 50007 a bill that is not paid,
 -- 50008 the refundno with another amount, 50009 more than what is left to refund (paid minus refunded, requested
 -- and pending refunds), 50010 a stored-value recharge whose card balance is lower than the refund. A new refund
@@ -259,8 +267,9 @@ CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_Begin(
     IN p_billnum  VARCHAR(255),
     IN p_refundno VARCHAR(255),
     IN p_amount   DECIMAL(65,30),
-    IN p_reason   VARCHAR(1024),
-    IN p_lease_ms INT
+    IN p_reason      VARCHAR(1024),
+    IN p_lease_ms    INT,
+    IN p_lease_token VARCHAR(64)
 )
 MODIFIES SQL DATA
 BEGIN
@@ -279,6 +288,7 @@ BEGIN
     DECLARE v_r_amount  DECIMAL(12,2);
     DECLARE v_r_status  VARCHAR(16);
     DECLARE v_r_lease   DATETIME(3);
+    DECLARE v_r_token   VARCHAR(64);
     DECLARE v_action    VARCHAR(8);
     DECLARE v_msg       VARCHAR(160);
 
@@ -342,7 +352,8 @@ BEGIN
              WHERE billtype = v_billtype AND billnum = v_billnum FOR UPDATE;
             SELECT status, paid_amount, NULLIF(TRIM(cardno), '') INTO v_status, v_paid, v_cardno
               FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = v_autoid FOR UPDATE;
-            SELECT refund_id, amount, status, lease_until INTO v_refund, v_r_amount, v_r_status, v_r_lease
+            SELECT refund_id, amount, status, lease_until, lease_token
+              INTO v_refund, v_r_amount, v_r_status, v_r_lease, v_r_token
               FROM T_3Pay_Offline_Refund
              WHERE billtype = v_billtype AND billnum = v_billnum AND refundno = p_refundno
                FOR UPDATE;
@@ -355,12 +366,14 @@ BEGIN
                     SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50008, MESSAGE_TEXT = v_msg;
                 ELSEIF v_r_status IN ('REFUNDED', 'FAILED') THEN
                     SET v_action = 'done';
-                ELSEIF v_r_lease IS NOT NULL AND v_r_lease > v_now THEN
+                ELSEIF v_r_lease IS NOT NULL AND v_r_lease > v_now
+                       AND NOT (p_lease_token IS NOT NULL AND v_r_token <=> p_lease_token) THEN
                     SET v_action = 'busy';
                 ELSE
                     SET v_action = 'query';
                     UPDATE T_3Pay_Offline_Refund
-                       SET lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND, updated_at = v_now
+                       SET lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND, lease_token = p_lease_token,
+                           updated_at = v_now
                      WHERE refund_id = v_refund;
                 END IF;
             ELSEIF v_status <> 'PAID' THEN
@@ -389,11 +402,11 @@ BEGIN
                 UPDATE T_3Pay_Offline_Bill SET updated_at = v_now
                  WHERE billtype = v_billtype AND billnum = v_billnum;
                 INSERT INTO T_3Pay_Offline_Refund
-                    (autoid, billtype, billnum, refundno, amount, reason, status, lease_until, source, created_at,
-                     updated_at)
+                    (autoid, billtype, billnum, refundno, amount, reason, status, lease_until, lease_token, source,
+                     created_at, updated_at)
                 VALUES
                     (v_autoid, v_billtype, v_billnum, p_refundno, p_amount, NULLIF(p_reason, ''), 'REQUESTED',
-                     v_now + INTERVAL p_lease_ms * 1000 MICROSECOND, 'request', v_now, v_now);
+                     v_now + INTERVAL p_lease_ms * 1000 MICROSECOND, p_lease_token, 'request', v_now, v_now);
                 SET v_refund = LAST_INSERT_ID();
                 UPDATE T_3Pay_Offline_Refund
                    SET out_request_no = CONCAT('RF', LPAD(v_refund, GREATEST(10, CHAR_LENGTH(v_refund)), '0'))
@@ -879,7 +892,7 @@ BEGIN
                     LEAVE claiming;
                 END IF;
                 UPDATE T_3Pay_Offline_Refund
-                   SET lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND
+                   SET lease_until = v_now + INTERVAL p_lease_ms * 1000 MICROSECOND, lease_token = NULL
                  WHERE refund_id = v_id;
                 SET v_ids = CONCAT_WS(',', v_ids, v_id);
             END LOOP;

@@ -7,9 +7,15 @@ extension PaymentFlow {
     /// Refund's rule: the database decides first (paid? enough left? the same refundno means the same amount?
     /// enough on the stored-value card?) and only then is Alipay called, once per refundno, with its own
     /// `out_request_no`. Copies of one refund that arrive together wait for the first; an unknown outcome is
-    /// recorded PENDING and settled by a refund query — never by a second number.
-    public func refund(_ request: RefundRequest, deadline: Deadline) -> Result<RefundRecord, FlowFailure> {
+    /// recorded PENDING and settled by a refund query — never by a second number. `requestID` (nginx's id of the
+    /// HTTP request) names the request's lease on the refund, as it names a ScanCode's on its bill
+    /// (`BillLease.forRequest`), unless `request` names one itself.
+    public func refund(_ request: RefundRequest, requestID: String? = nil, deadline: Deadline)
+        -> Result<RefundRecord, FlowFailure>
+    {
         let alipayTime = alipayDeadline(deadline)
+        var request = request
+        if request.leaseToken == nil { request.leaseToken = BillLease.forRequest(requestID, until: alipayTime).token }
         var pause = 0.02
         while true {
             let outcome: RefundBeginOutcome

@@ -72,12 +72,17 @@ public struct RefundRequest: Sendable, Equatable {
     public var refundno: String
     public var amount: Money
     public var reason: String?
+    /// Names the request's lease on the refund (nil: a lease no request names). Begin called again under the same
+    /// token — the same request after the database's answer was lost, or passed on by nginx to another responder —
+    /// is the lease's holder, not another request to wait for.
+    public var leaseToken: String?
 
-    public init(lookup: BillLookup, refundno: String, amount: Money, reason: String? = nil) {
+    public init(lookup: BillLookup, refundno: String, amount: Money, reason: String? = nil, leaseToken: String? = nil) {
         self.lookup = lookup
         self.refundno = refundno
         self.amount = amount
         self.reason = reason
+        self.leaseToken = leaseToken
     }
 }
 

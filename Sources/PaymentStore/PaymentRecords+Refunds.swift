@@ -15,6 +15,7 @@ extension PaymentRecords {
         let row = try singleRow(ProcedureNames.refundBegin, [
             autoid, billtype, billnum, .string(request.refundno), .decimal(request.amount.description),
             .optional(request.reason), .int(Int64(min(max(leaseMilliseconds, 1), 600_000))),
+            .optional(request.leaseToken),
         ], deadline: deadline)
         let refund = try decodeRefund(row)
         switch try? row.string("action") {

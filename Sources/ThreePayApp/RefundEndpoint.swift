@@ -73,7 +73,7 @@ extension Worker {
         case .failure(let error): return answer.failure(error, tag: PayRefundResult(lookup: lookup, terms: nil))
         }
         let refund = RefundRequest(lookup: lookup, refundno: terms.refundno, amount: terms.amount, reason: terms.reason)
-        switch flow.refund(refund, deadline: deadline) {
+        switch flow.refund(refund, requestID: request.header("x-request-id"), deadline: deadline) {
         case .success(let done):
             return answer.envelope(Envelope.success(PayRefundResult(refund: done)))
         case .failure(let failure):

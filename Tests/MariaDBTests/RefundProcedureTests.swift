@@ -87,6 +87,38 @@ final class RefundProcedureTests: RefundStoreTestCase {
         XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 1)
     }
 
+    /// A lease is its holder's: Begin called again under the holder's token (the database's answer to the first call
+    /// was lost, or nginx passed the request on to another responder) asks Alipay first instead of waiting for the
+    /// lease to run out; any other token, or none, still waits; and a lease the sweep takes is no request's.
+    func testTheLeaseHoldersOwnTokenIsNotTurnedAway() throws {
+        let paid = try Receipts.pay(store, billtype: "4", amount: "10.00")
+        let deadline = Deadline.after(milliseconds: 60_000)
+        func begin(_ token: String?) throws -> RefundBeginOutcome {
+            try store.beginRefund(
+                RefundRequest(lookup: .autoid(paid.autoid), refundno: "R1", amount: Money(exactly: "4.00")!,
+                              leaseToken: token),
+                leaseMilliseconds: 60_000, deadline: deadline)
+        }
+        guard case .callAlipay(let first) = try begin("req-0123456789abcdef") else {
+            return XCTFail("a new refund is called at Alipay")
+        }
+        guard case .query(let again) = try begin("req-0123456789abcdef") else {
+            return XCTFail("the holder's repeat asks Alipay first")
+        }
+        XCTAssertEqual(again.refundID, first.refundID)
+        XCTAssertEqual(again.outRequestNo, first.outRequestNo, "the same out_request_no, never a new one")
+        guard case .busy = try begin("req-fedcba9876543210") else { return XCTFail("another request waits") }
+        guard case .busy = try begin(nil) else { return XCTFail("a request without a token waits") }
+        XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 1)
+
+        _ = try store.recordRefundPending(refundID: first.refundID, reason: "timeout", deadline: deadline)
+        XCTAssertEqual(try store.claimStaleRefunds(limit: 1000, leaseMilliseconds: 60_000, deadline: deadline)
+                           .contains { $0.refundID == first.refundID }, true)
+        guard case .busy = try begin("req-0123456789abcdef") else {
+            return XCTFail("the sweep's lease is not the earlier holder's")
+        }
+    }
+
     func testRefundedWritesTheTotalTheRefundReceiptAndOneCallbackOnce() throws {
         let paid = try Receipts.pay(store, billtype: "3", amount: "10.00")
         let refund = try store.startRefund(paid, "R1", "4.00")

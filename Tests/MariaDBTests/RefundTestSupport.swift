@@ -242,13 +242,14 @@ enum Refunds {
     /// send them.
     static func beginRaw(
         _ connection: Connection, autoid: Int64?, billtype: String? = nil, billnum: String? = nil,
-        refundno: String?, amount: String?, reason: String? = nil, leaseMilliseconds: Int64? = 60_000
+        refundno: String?, amount: String?, reason: String? = nil, leaseMilliseconds: Int64? = 60_000,
+        leaseToken: String? = nil
     ) throws -> Row? {
         try connection.call(ProcedureNames.refundBegin, [
             autoid.map(SQLValue.int) ?? .null, billtype.map(SQLValue.string) ?? .null,
             billnum.map(SQLValue.string) ?? .null, refundno.map(SQLValue.string) ?? .null,
             amount.map(SQLValue.decimal) ?? .null, reason.map(SQLValue.string) ?? .null,
-            leaseMilliseconds.map(SQLValue.int) ?? .null,
+            leaseMilliseconds.map(SQLValue.int) ?? .null, .optional(leaseToken),
         ], idempotent: false).first?.rows.first
     }
 

@@ -203,7 +203,8 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
     private(set) var refunds: [RefundRecord] = []
     /// Stored-value card balances.
     var cards: [String: Money] = [:]
-    private var refundLeases: [Int64: Bool] = [:]
+    /// Refunds whose lease is held, with the holder's token ("" for a lease no request names).
+    private var refundLeases: [Int64: String] = [:]
 
     private func refundRow(_ index: Int) -> RefundRecord {
         var refund = refunds[index]
@@ -231,8 +232,12 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
             switch refunds[index].status {
             case .refunded, .failed: return .done(refundRow(index))
             case .requested, .pending:
-                if refundLeases[refunds[index].refundID] == true { return .busy(refundRow(index)) }
-                refundLeases[refunds[index].refundID] = true
+                if let holder = refundLeases[refunds[index].refundID],
+                   request.leaseToken == nil || holder != request.leaseToken
+                {
+                    return .busy(refundRow(index))
+                }
+                refundLeases[refunds[index].refundID] = request.leaseToken ?? ""
                 return .query(refundRow(index))
             }
         }
@@ -254,7 +259,7 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
             status: .requested, gatewayCode: nil, gatewaySubCode: nil, gatewayMessage: nil, refundedAt: nil,
             refundedTotalAfter: nil, outTradeNo: record.outTradeNo, tradeNo: record.tradeNo,
             paidAmount: record.paidAmount, refundedTotal: record.refundedAmount))
-        refundLeases[id] = true
+        refundLeases[id] = request.leaseToken ?? ""
         return .callAlipay(refundRow(refunds.count - 1))
     }
 
@@ -349,9 +354,9 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
         try enter("refundClaimStale", deadline)
         let claimed = refunds.indices.filter {
             (refunds[$0].status == .pending || refunds[$0].status == .requested)
-                && refundLeases[refunds[$0].refundID] != true
+                && refundLeases[refunds[$0].refundID] == nil
         }.prefix(limit)
-        for index in claimed { refundLeases[refunds[index].refundID] = true }
+        for index in claimed { refundLeases[refunds[index].refundID] = "" }
         return claimed.map(refundRow)
     }
 

@@ -130,6 +130,30 @@ final class RefundFlowTests: FlowTestCase {
         XCTAssertEqual(try failure(refund("R1", "4.00")).error.code, .billBusy, "another request holds it")
     }
 
+    /// The lease a request took is its own: the same HTTP request (nginx's id) beginning again — its first Begin's
+    /// answer lost, or nginx passing it on to another responder — carries on under it instead of waiting it out.
+    func testTheSameRequestCarriesOnUnderTheLeaseItTook() throws {
+        _ = try paidBill()
+        let requestID = "0123456789abcdef0123456789abcdef"
+        let request = RefundRequest(lookup: .bill(billtype: "2", billnum: "B1"), refundno: "R1",
+                                    amount: Money(exactly: "4.00")!)
+        var first = request
+        first.leaseToken = BillLease.forRequest(requestID, until: deadline).token
+        guard case .callAlipay = try store.beginRefund(first, leaseMilliseconds: 60_000, deadline: deadline) else {
+            return XCTFail("a new refund")
+        }
+        // Another request waits (here for the 50 ms its Alipay time leaves) and is answered busy.
+        let hurried = PaymentFlow(store: store, gateway: gateway, settings: PaymentFlow.Settings(
+            qrValiditySeconds: 900, qrTimeoutExpress: "15m", defaultClientIP: "202.96.128.68",
+            recordingReserveMilliseconds: 59_950))
+        XCTAssertEqual(try failure(hurried.refund(request, requestID: "fedcba9876543210fedcba9876543210",
+                                                  deadline: deadline)).error.code, .billBusy, "another request waits")
+        let carried = try flow.refund(request, requestID: requestID, deadline: deadline).get()
+        XCTAssertEqual(carried.status, .refunded)
+        XCTAssertEqual(gateway.calls.suffix(2), ["refundQuery TP1", "refund TP1"], "asked first: never refunded twice")
+        XCTAssertEqual(store.refunds.count, 1)
+    }
+
     func testAStoredValueRechargeRefundDebitsTheCardOnceAndNotBelowZero() throws {
         _ = try paidBill("C1", amount: "50.00", billtype: .storedValueCardRecharge, cardno: "CARD")
         XCTAssertEqual(store.cards["CARD"], Money(exactly: "50.00"))
