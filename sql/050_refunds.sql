@@ -262,11 +262,11 @@ DELIMITER $$
 -- and pending refunds), 50010 a stored-value recharge whose card balance is lower than the refund. A new refund
 -- of a stored-value recharge debits the card at once (given back if Alipay refuses).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_Begin(
-    IN p_autoid   BIGINT UNSIGNED,
-    IN p_billtype VARCHAR(255),
-    IN p_billnum  VARCHAR(255),
-    IN p_refundno VARCHAR(255),
-    IN p_amount   DECIMAL(65,30),
+    IN p_autoid      BIGINT UNSIGNED,
+    IN p_billtype    VARCHAR(255),
+    IN p_billnum     VARCHAR(255),
+    IN p_refundno    VARCHAR(255),
+    IN p_amount      DECIMAL(65,30),
     IN p_reason      VARCHAR(1024),
     IN p_lease_ms    INT,
     IN p_lease_token VARCHAR(64)
