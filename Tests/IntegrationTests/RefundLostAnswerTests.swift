@@ -44,14 +44,10 @@ final class RefundLostAnswerTests: RefundTestCase {
     /// that settles it happen every time. A second lost refund is settled by the sweep.
     func testWithoutTheNotificationThePendingRefundIsSettledByARefundQueryOrTheSweep() async throws {
         let database = try StackDatabase()
-        let responder = try await TestResponder.start(["THREEPAY_ALIPAY_NOTIFY_URL": TestStack.baseURL + "/sandbox/sink"])
+        let responder = try await RefundBills.responderNotifyingElsewhere()
         defer { responder.stop() }
-        let bill = LifecycleBill.next("RQ", billtype: "6", amount: "10.00")
-        let answer = try LifecycleEnvelope(await HTTP.postJSON(TestResponder.prefix + scanCodePath, bill.json))
-        XCTAssertEqual(answer.errcode, 0, answer.errmsg ?? "")
-        let autoid = try XCTUnwrap(answer.tag["autoid"].flatMap { Int64($0) })
-        let outTradeNo = try XCTUnwrap(try database.record(autoid: autoid)?["out_trade_no"])
-        let issued = LifecycleIssued(bill: bill, autoid: autoid, outTradeNo: outTradeNo)
+        let issued = try await RefundBills.issuedNotifyingElsewhere("RQ", billtype: "6", amount: "10.00", database)
+        let (autoid, outTradeNo) = (issued.autoid, issued.outTradeNo)
         let trade = try await StackSandbox.run { try $0.trade(outTradeNo) }
         XCTAssertEqual(trade?["notify_url"], TestStack.baseURL + "/sandbox/sink")
         _ = try await StackSandbox.run { try $0.pay(outTradeNo) }

@@ -126,14 +126,10 @@ final class RefundNotificationTests: RefundTestCase {
     /// recorded; the own refund then settles, and the totals agree with Alipay's.
     func testAPortalRefundBesideAnUnrecordedRefundOfOursIsRecordedWithItsOwnAmount() async throws {
         let database = try StackDatabase()
-        let responder = try await TestResponder.start(["THREEPAY_ALIPAY_NOTIFY_URL": TestStack.baseURL + "/sandbox/sink"])
+        let responder = try await RefundBills.responderNotifyingElsewhere()
         defer { responder.stop() }
-        let bill = LifecycleBill.next("RX", billtype: "5", amount: "10.00")
-        let answer = try LifecycleEnvelope(await HTTP.postJSON(TestResponder.prefix + scanCodePath, bill.json))
-        XCTAssertEqual(answer.errcode, 0, answer.errmsg ?? "")
-        let autoid = try XCTUnwrap(answer.tag["autoid"].flatMap { Int64($0) })
-        let outTradeNo = try XCTUnwrap(try database.record(autoid: autoid)?["out_trade_no"])
-        let issued = LifecycleIssued(bill: bill, autoid: autoid, outTradeNo: outTradeNo)
+        let issued = try await RefundBills.issuedNotifyingElsewhere("RX", billtype: "5", amount: "10.00", database)
+        let (autoid, outTradeNo) = (issued.autoid, issued.outTradeNo)
         _ = try await StackSandbox.run { try $0.pay(outTradeNo) }
         try await assertQuery(issued, status: "paid", refundedTotal: "0.00")
 

@@ -55,6 +55,25 @@ enum RefundBills {
         }
         return issued
     }
+
+    /// A second responder that gives Alipay the sandbox's sink as notify_url: ThreePay hears of what happens to
+    /// the trades it issues only by asking. Stop it when the test ends.
+    static func responderNotifyingElsewhere() async throws -> TestResponder {
+        try await TestResponder.start(["THREEPAY_ALIPAY_NOTIFY_URL": TestStack.baseURL + "/sandbox/sink"])
+    }
+
+    /// A bill issued through `responderNotifyingElsewhere()`'s responder, its trade's notify_url the sink.
+    static func issuedNotifyingElsewhere(
+        _ tag: String, billtype: String, amount: String, _ database: StackDatabase
+    ) async throws -> LifecycleIssued {
+        let bill = LifecycleBill.next(tag, billtype: billtype, amount: amount)
+        let answer = try LifecycleEnvelope(await HTTP.postJSON(TestResponder.prefix + scanCodePath, bill.json))
+        guard answer.errcode == 0 else { throw TestFailure("ScanCode answered \(answer.errcode): \(answer.errmsg ?? "")") }
+        guard let autoid = answer.tag["autoid"].flatMap({ Int64($0) }),
+              let outTradeNo = try database.record(autoid: autoid)?["out_trade_no"]
+        else { throw TestFailure("ScanCode answered no record") }
+        return LifecycleIssued(bill: bill, autoid: autoid, outTradeNo: outTradeNo)
+    }
 }
 
 /// Counts the calls that reach the sandbox's gateway: a fault budget whose every "fault" is the normal answer
