@@ -112,8 +112,8 @@ final class RefundProcedureTests: RefundStoreTestCase {
         XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 1)
 
         _ = try store.recordRefundPending(refundID: first.refundID, reason: "timeout", deadline: deadline)
-        XCTAssertEqual(try store.claimStaleRefunds(limit: 1000, leaseMilliseconds: 60_000, deadline: deadline)
-                           .contains { $0.refundID == first.refundID }, true)
+        XCTAssertTrue(try store.claimStaleRefunds(limit: 1000, leaseMilliseconds: 60_000, deadline: deadline)
+                          .contains { $0.refundID == first.refundID }, "the sweep claims it")
         guard case .busy = try begin("req-0123456789abcdef") else {
             return XCTFail("the sweep's lease is not the earlier holder's")
         }
