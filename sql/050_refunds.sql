@@ -4,7 +4,8 @@
 -- Life cycle and rules: sql/README.md ("Refunds").
 --
 -- Conventions as in 010_procedures.sql. Refund rule violations raise SQLSTATE '45000' with these MYSQL_ERRNO:
---   50004 no such payment record · 50007 the bill is not paid · 50008 the refundno was used with another amount
+--   50004 no such payment record · 50007 the bill is not paid · 50008 the refundno is taken (used with another
+--   amount, or the number of a refund Alipay reported)
 --   50009 the amount exceeds what is left to refund · 50010 the stored-value card's balance is lower than the refund
 --   50002 invalid argument · 50003 not allowed in the refund's current status
 -- Lock order (as everywhere): the bill row, then the payment record, then its refunds, then the card row.
@@ -258,8 +259,9 @@ DELIMITER $$
 -- repeat of the same request (a lost answer, or nginx passing it on to another responder) is answered 'query' rather
 -- than 'busy': it asks Alipay before it calls, never refunding twice.
 -- Refuses, before anything is written: 50004 unknown bill or record, 50007 a bill that is not paid,
--- 50008 the refundno with another amount, 50009 more than what is left to refund (paid minus refunded, requested
--- and pending refunds), 50010 a stored-value recharge whose card balance is lower than the refund. A new refund
+-- 50008 the refundno with another amount or of a refund Alipay reported, 50009 more than what is left to refund
+-- (paid minus refunded, requested and pending refunds), 50010 a stored-value recharge whose card balance is lower
+-- than the refund. A new refund
 -- of a stored-value recharge debits the card at once (given back if Alipay refuses).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_Begin(
     IN p_autoid      BIGINT UNSIGNED,
@@ -289,6 +291,7 @@ BEGIN
     DECLARE v_r_status  VARCHAR(16);
     DECLARE v_r_lease   DATETIME(3);
     DECLARE v_r_token   VARCHAR(64);
+    DECLARE v_r_source  VARCHAR(16);
     DECLARE v_action    VARCHAR(8);
     DECLARE v_msg       VARCHAR(160);
 
@@ -352,16 +355,22 @@ BEGIN
              WHERE billtype = v_billtype AND billnum = v_billnum FOR UPDATE;
             SELECT status, paid_amount, NULLIF(TRIM(cardno), '') INTO v_status, v_paid, v_cardno
               FROM T_3Pay_Offline_ReceiveMoney WHERE autoid = v_autoid FOR UPDATE;
-            SELECT refund_id, amount, status, lease_until, lease_token
-              INTO v_refund, v_r_amount, v_r_status, v_r_lease, v_r_token
+            SELECT refund_id, amount, status, lease_until, lease_token, source
+              INTO v_refund, v_r_amount, v_r_status, v_r_lease, v_r_token, v_r_source
               FROM T_3Pay_Offline_Refund
              WHERE billtype = v_billtype AND billnum = v_billnum AND refundno = p_refundno
                FOR UPDATE;
 
             IF v_refund IS NOT NULL THEN
                 -- The same refundno is the same refund: one amount for ever, and never a second Alipay call while
-                -- one is under way.
-                IF v_r_amount <> p_amount THEN
+                -- one is under way. A refund Alipay reported (made in the portal, or by a cancel) has Alipay's
+                -- number as its refundno; a request naming it is not answered with that refund as its own, which
+                -- would tell the merchant a refund was made that it never asked for.
+                IF v_r_source <> 'request' THEN
+                    SET v_msg = CONCAT('Refund ', p_refundno, ' is a refund Alipay reported (', v_r_source,
+                                       '), not one asked for through ThreePay');
+                    SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50008, MESSAGE_TEXT = v_msg;
+                ELSEIF v_r_amount <> p_amount THEN
                     SET v_msg = CONCAT('Refund ', p_refundno, ' was requested with another amount (', v_r_amount, ')');
                     SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50008, MESSAGE_TEXT = v_msg;
                 ELSEIF v_r_status IN ('REFUNDED', 'FAILED') THEN

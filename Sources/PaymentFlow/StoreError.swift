@@ -45,7 +45,7 @@ extension StoreError: CustomStringConvertible {
 public enum RefundRefusal: Sendable, Equatable {
     /// The bill was never paid (50007).
     case notPaid
-    /// The refundno was used before with another amount (50008).
+    /// The refundno is taken: used before with another amount, or a refund Alipay reported has it (50008).
     case amountMismatch
     /// More than what is left to refund (50009).
     case exceedsRemaining

@@ -111,7 +111,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
             return "Another request for this bill is being processed right now; send the same bill again."
         case .refundExceedsRemaining: return "The refund is larger than what is left to refund on this bill."
         case .refundNumberReused:
-            return "This refundno was already used with another amount; give this refund a new refundno."
+            return "This refundno is already taken by another refund; give this refund a new refundno."
         case .notPaid: return "This bill has not been paid; there is nothing to refund."
         case .cardBalanceTooLow:
             return "The stored-value card's balance is lower than the refund (the money has been spent); it cannot be refunded."

@@ -179,4 +179,19 @@ final class RefundExternalTests: RefundStoreTestCase {
         XCTAssertNotEqual(mine.refund.refundID, portal.refundID)
         XCTAssertEqual(try Refunds.row(connection, refundID: mine.refund.refundID)?.string("source"), "request")
     }
+
+    /// A refund Alipay reported keeps Alipay's number as its refundno. A request that names that number, with its
+    /// amount or another, is refused as a refundno already taken, never answered with a refund it did not make.
+    func testARequestNamingARefundAlipayReportedIsRefused() throws {
+        let paid = try Receipts.pay(store, billtype: "6", amount: "10.00")
+        let portal = try XCTUnwrap(store.recordExternalRefund(paid, outRequestNo: "PR20260107000000000001",
+                                                              amount: "3.00"))
+        XCTAssertEqual(portal.refundno, "PR20260107000000000001")
+        XCTAssertRefused(try store.beginRefund(paid, "PR20260107000000000001", "3.00"), .amountMismatch)
+        XCTAssertErrno(try Refunds.beginRaw(connection, autoid: paid.autoid, refundno: "PR20260107000000000001",
+                                            amount: "1.00"),
+                       50008, "is a refund Alipay reported (notify), not one asked for through ThreePay")
+        XCTAssertEqual(try Refunds.rows(connection, autoid: paid.autoid).count, 1, "nothing written")
+        XCTAssertEqual(try store.beginRefund(paid, "R1", "3.00").kind, "call", "a refundno of its own is fine")
+    }
 }
