@@ -540,8 +540,13 @@ def hostile_intro(data):
 PROFILE_PROCESSES = {"threepay": "responder", "threepay-sandbo": "sandbox", "mariadbd": "mariadbd",
                      "nginx": "nginx", "wrk": "wrk", "scancode-floor": "scancode-floor"}
 # perf names a sample by its thread: the responder's background threads name themselves threepay-bg-n (one per
-# THREEPAY_CALLBACK_POSTERS, 1–16).
-PROFILE_PROCESSES.update({f"threepay-bg-{index}": "responder" for index in range(16)})
+# THREEPAY_CALLBACK_POSTERS).
+RESPONDER_THREAD_PREFIX = "threepay-bg-"
+
+
+def profile_process(comm):
+    """The stack's process a perf sample's thread name stands for ("others" outside the stack)."""
+    return "responder" if comm.startswith(RESPONDER_THREAD_PREFIX) else PROFILE_PROCESSES.get(comm, "others")
 
 
 def floor_profile(data):
@@ -558,7 +563,7 @@ def profile_rows(data, prof=None):
         return None
     by_process = {}
     for share in prof["shares"]:
-        name = PROFILE_PROCESSES.get(share["process"], "others")
+        name = profile_process(share["process"])
         by_process.setdefault(name, []).append(share)
     header = ["process", "share of CPU", "of it: largest libraries"]
     rows = []
