@@ -330,9 +330,7 @@ final class InMemoryStore: PaymentRecordStore, CallbackOutbox {
             let rest = (record.paidAmount ?? record.paymentvalue).fen - record.refundedAmount.fen
             let amount = amount?.fen ?? (source == .cancel ? rest : 0)
             guard amount > 0 else { return nil }
-            guard record.refundedAmount.fen + amount <= (record.paidAmount ?? record.paymentvalue).fen else {
-                throw .refundRefused(.exceedsRemaining, "exceeds what was paid")
-            }
+            guard amount <= rest else { throw .refundRefused(.exceedsRemaining, "exceeds what was paid") }
             let id = Int64(refunds.count + 1)
             refunds.append(RefundRecord(
                 refundID: id, autoid: record.autoid, billtype: record.billtype, billnum: record.billnum,
