@@ -94,6 +94,10 @@ class Settings:
         self.baseline_after_port = int(after_port) if after_port.isdigit() and \
             os.environ.get("BENCH_BASELINE_MEASURED") else None
         self.hostile = os.environ.get("BENCH_HOSTILE", "1") != "0"
+        # Paired rounds (after the points): ThreePay and the floors of goals 1, 2 and 4 measured in turn, round after
+        # round, so that each round's ratios compare figures taken within a minute of each other.
+        self.rounds = env_int("BENCH_ROUNDS", 5) if self.floor else 0
+        self.round_seconds = env_int("BENCH_ROUND_SECONDS", min(self.seconds, 5))
         self.hostile_seconds = env_int("BENCH_HOSTILE_SECONDS", min(self.seconds, 10))
         self.is_default = (self.seconds, self.reps, self.warmup, self.concurrency, self.latencies) == (
             20, 3, 5, [1, 16, 64, 256], [0, 50])
@@ -111,6 +115,8 @@ class Settings:
             "floor_seconds": self.floor_seconds,
             "profile_seconds": self.profile_seconds if self.profile else None,
             "hostile_seconds": self.hostile_seconds if self.hostile else None,
+            "rounds": self.rounds,
+            "round_seconds": self.round_seconds if self.rounds else None,
             "health_concurrency": self.health_concurrency,
             "call_concurrency": self.call_concurrency,
             "hello_concurrency": self.hello_concurrency,
@@ -800,6 +806,76 @@ def medians(reps):
     }
 
 
+# --- paired rounds -----------------------------------------------------------------------------------
+
+# One round: every run below once, in this order in odd rounds and the reverse in even ones, so that a machine that
+# speeds up or slows down during the rounds moves both sides of a ratio alike. Goal 1 and 2 take the c64 runs, goal
+# 4 the c1 runs (bench/report.py, round_ratios).
+ROUND_RUNS = [("threepay", 64), ("floor", 64), ("minimal", 64), ("threepay", 1), ("floor", 1), ("hello", 1),
+              ("minimal", 1)]
+
+
+def _round_wrk(settings, stack, run_dir, name, mode, prefix, concurrency, **which):
+    """One wrk run of a round: its summary with the CPU of every process per request (`which`: the floor
+    responder to count, as Stack.cpu takes it)."""
+    before = stack.cpu(**which)
+    result = run_wrk(settings, concurrency, settings.round_seconds, mode, prefix, os.path.join(run_dir, f"{name}.txt"))
+    after = stack.cpu(**which)
+    run = summarize(result, settings.round_seconds)
+    run["concurrency"] = concurrency
+    run["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
+    run["prefix"] = prefix
+    return run, result
+
+
+def _round_run(settings, stack, run_dir, token, number, kind, concurrency, floor):
+    """One run of a paired round: ThreePay's ScanCode (reconciled like a point's repetition), the ScanCode without
+    rules (its rows counted against its answers), the FastCGI hello, or the minimal durable pair (sized from the
+    floor's rate at that concurrency to about BENCH_ROUND_SECONDS)."""
+    name = f"round{number}-{kind}-c{concurrency}"
+    tag = BASE36[number % 36] + ("a" if concurrency == 1 else "b")
+    if kind == "threepay":
+        prefix = f"R{token}{tag}"
+        sandbox_prepare(settings, 0)
+        run, result = _round_wrk(settings, stack, run_dir, name, "scancode", prefix, concurrency)
+        wait_quiet(settings, prefix, 1)
+        run["reconciled_exact"] = reconcile(settings, prefix, result)["exact"]
+        return run
+    if kind == "floor":
+        prefix = f"S{tag}"
+        with scratch_schema(settings, FLOOR_PROCEDURES) as table:
+            run, result = _round_wrk(settings, stack, run_dir, name, "floor", prefix, concurrency,
+                                     scancode_floor=True)
+            rows = wait_quiet(settings, prefix, 0, table)[1]
+        run["qr_issued_rows"] = rows
+        run["rows_match_answers"] = result["counts"]["ok"] <= rows <= result["counts"]["ok"] + len(result["pending"])
+        return run
+    if kind == "hello":
+        return _round_wrk(settings, stack, run_dir, name, "hello", "F", concurrency, hello=True)[0]
+    measured = report._by_concurrency(floor.get("minimal_pairs"), concurrency) or {}
+    pairs = max(20 * concurrency, int((measured.get("pairs_per_s") or 100) * settings.round_seconds))
+    return pair_rate(settings, concurrency, pairs, stack.pids["mariadbd"])
+
+
+def paired_rounds(settings, stack, run_dir, token, floor):
+    """BENCH_ROUNDS rounds of ROUND_RUNS, BENCH_ROUND_SECONDS each, after the points. None when the floor's
+    responders are not running (scripts/bench.sh starts them)."""
+    if not stack.hello_pids or not stack.scancode_floor_pids:
+        log("rounds: bench/fcgi-hello or bench/scancode-floor is not running (scripts/bench.sh starts them): skipped")
+        return None
+    rounds = []
+    for number in range(1, settings.rounds + 1):
+        order = ROUND_RUNS if number % 2 else list(reversed(ROUND_RUNS))
+        log(f"rounds: round {number} of {settings.rounds}, {settings.round_seconds} s per run: "
+            + ", ".join(f"{kind} c{concurrency}" for kind, concurrency in order))
+        entry = {"round": number, "order": [f"{kind}_c{concurrency}" for kind, concurrency in order]}
+        for kind, concurrency in order:
+            entry[f"{kind}_c{concurrency}"] = _round_run(settings, stack, run_dir, token, number, kind, concurrency,
+                                                         floor)
+        rounds.append(entry)
+    return {"seconds": settings.round_seconds, "rounds": rounds}
+
+
 # --- hostile bodies ----------------------------------------------------------------------------------
 
 # The responder's default THREEPAY_MAX_BODY, which the benchmark's stack runs with (bench.sh sets no other).
@@ -1056,6 +1132,9 @@ def main():
         if latency == report.GOAL_POINT[0] and report.GOAL_POINT[1] in settings.concurrency \
                 and settings.baseline_after_port:
             baseline_after = measure_baseline_after(settings)
+
+    if settings.rounds and data["floor"]:
+        data["rounds"] = paired_rounds(settings, stack, run_dir, token, data["floor"])
 
     if settings.hostile:
         sandbox_prepare(settings, 0)

@@ -314,6 +314,122 @@ def _baseline_measurements(base):
     return "measured once, before ThreePay's stack started"
 
 
+# ── Paired rounds: ThreePay and the floors of goals 1, 2 and 4 in turn, round after round ─────────────────────
+
+def _ratio(numerator, denominator):
+    return numerator / denominator if numerator is not None and denominator else None
+
+
+def _median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def round_ratios(data):
+    """Per paired round (bench/bench.py, paired_rounds): goals 1, 2 and 4's ratios for ThreePay and for the
+    ScanCode without rules, each against the floor measured in that same round (the RSA figures, which hardly
+    move, are the run's). Keys: (goal, "threepay" | "floor")."""
+    rounds = (data.get("rounds") or {}).get("rounds") or []
+    one = (data.get("floor") or {}).get("rsa2048_one_core") or {}
+    crypto = 1000 / one["sign_per_s"] + 1000 / one["verify_per_s"] \
+        if one.get("sign_per_s") and one.get("verify_per_s") else None
+    sign_ms = 1000 / one["sign_per_s"] if one.get("sign_per_s") else None
+    out = []
+    for entry in rounds:
+        cpu = {key: (entry.get(key) or {}).get("cpu_ms_per_request") or {} for key in ("threepay_c64", "floor_c64")}
+        pair64 = (entry.get("minimal_c64") or {}).get("mariadbd_cpu_ms_per_pair")
+        pair1 = (entry.get("minimal_c1") or {}).get("ms_per_pair_per_client")
+        hello1 = ((entry.get("hello_c1") or {}).get("latency_ms") or {}).get("p50")
+        floors4 = sign_ms + pair1 + hello1 if None not in (sign_ms, pair1, hello1) else None
+        p50 = {key: ((entry.get(key) or {}).get("latency_ms") or {}).get("p50") for key in ("threepay_c1", "floor_c1")}
+        out.append({
+            "round": entry["round"], "floors4_ms": floors4, "pair64_ms": pair64, "crypto_ms": crypto,
+            (1, "threepay"): _ratio(cpu["threepay_c64"].get("mariadbd"), pair64),
+            (1, "floor"): _ratio(cpu["floor_c64"].get("mariadbd"), pair64),
+            (2, "threepay"): _ratio(cpu["threepay_c64"].get("responder"), crypto),
+            (2, "floor"): _ratio(cpu["floor_c64"].get("scancode_floor"), crypto),
+            (4, "threepay"): _ratio(p50["threepay_c1"], floors4),
+            (4, "floor"): _ratio(p50["floor_c1"], floors4),
+            "reconciled": all((entry.get(key) or {}).get(check, True) for key, check in (
+                ("threepay_c64", "reconciled_exact"), ("threepay_c1", "reconciled_exact"),
+                ("floor_c64", "rows_match_answers"), ("floor_c1", "rows_match_answers"))),
+        })
+    return out
+
+
+ROUND_GOALS = {
+    1: ("mariadbd CPU per ScanCode (c64) ÷ minimal durable pair (c64)",
+        "mariadbd CPU per ScanCode without rules (c64) ÷ minimal durable pair (c64)"),
+    2: ("responder CPU per ScanCode (c64) ÷ sign + verify",
+        "CPU per ScanCode without rules (c64) ÷ sign + verify"),
+    4: ("ScanCode p50 at c1 ÷ (sign + 2 minimal durable commits + FastCGI hello p50, c1)",
+        "ScanCode without rules p50 at c1 ÷ the same floors"),
+}
+
+
+def round_goal_rows(data, goal):
+    """Goal `goal`'s rows from the paired rounds: the median of the per-round ratios, for ThreePay (a goal row) and
+    for the ScanCode without rules (a floor row). Nothing when the run has no rounds."""
+    ratios = round_ratios(data)
+    if not ratios:
+        return []
+    label, floor_label = ROUND_GOALS[goal]
+    limit = GOAL_LIMITS[goal]
+    ours = [r[(goal, "threepay")] for r in ratios]
+    bare = [r[(goal, "floor")] for r in ratios]
+    per_round = lambda values: ", ".join(_fmt(v, 2) for v in values)  # noqa: E731
+    beyond = lambda values: sum(1 for v in values if v is not None and v > limit)  # noqa: E731
+    against = [_ratio(a, b) for a, b in zip(ours, bare)]
+    count = len(ratios)
+    return [
+        _goal(goal, f"{label} ≤ {limit}: median of {count} paired rounds", _median(ours), "<=",
+              f"per round {per_round(ours)}; beyond the limit in {beyond(ours)} of {count}"),
+        _floor_row(goal, f"floor: {floor_label}: median of the same {count} rounds", _median(bare),
+                   f"per round {per_round(bare)}; beyond the limit in {beyond(bare)} of {count}; ThreePay ÷ this "
+                   f"floor per round {per_round(against)} (median {_fmt(_median(against), 2)})"),
+    ]
+
+
+def round_rows(data):
+    """One row per paired round: the figures goals 1, 2 and 4 take from it, and their ratios."""
+    rounds = (data.get("rounds") or {}).get("rounds") or []
+    if not rounds:
+        return None
+    header = ["round", "first run", "mariadbd ms: ThreePay / floor / minimal pair (c64)", "goal 1: ThreePay / floor",
+              "CPU ms: responder / scancode-floor (c64)", "goal 2: ThreePay / floor",
+              "p50 ms at c1: ThreePay / floor / hello; pair ms", "goal 4: ThreePay / floor", "reconciled"]
+    rows = []
+    for entry, ratio in zip(rounds, round_ratios(data)):
+        cpu = {key: (entry.get(key) or {}).get("cpu_ms_per_request") or {} for key in ("threepay_c64", "floor_c64")}
+        p50 = lambda key: ((entry.get(key) or {}).get("latency_ms") or {}).get("p50")  # noqa: E731
+        both = lambda goal: f"{_fmt(ratio[(goal, 'threepay')], 2)} / {_fmt(ratio[(goal, 'floor')], 2)}"  # noqa: E731
+        rows.append([str(entry["round"]), entry["order"][0].replace("_", " "),
+                     f"{_fmt(cpu['threepay_c64'].get('mariadbd'), 3)} / {_fmt(cpu['floor_c64'].get('mariadbd'), 3)} / "
+                     f"{_fmt(ratio['pair64_ms'], 3)}", both(1),
+                     f"{_fmt(cpu['threepay_c64'].get('responder'), 3)} / "
+                     f"{_fmt(cpu['floor_c64'].get('scancode_floor'), 3)}", both(2),
+                     f"{_fmt(p50('threepay_c1'), 2)} / {_fmt(p50('floor_c1'), 2)} / {_fmt(p50('hello_c1'), 3)}; "
+                     f"{_fmt((entry.get('minimal_c1') or {}).get('ms_per_pair_per_client'), 3)}", both(4),
+                     "yes" if ratio["reconciled"] else "NO"])
+    ratios = round_ratios(data)
+    rows.append(["median", "", "", " / ".join(_fmt(_median(r[(1, k)] for r in ratios), 2) for k in ("threepay", "floor")),
+                 "", " / ".join(_fmt(_median(r[(2, k)] for r in ratios), 2) for k in ("threepay", "floor")),
+                 "", " / ".join(_fmt(_median(r[(4, k)] for r in ratios), 2) for k in ("threepay", "floor")), ""])
+    return header, rows
+
+
+def rounds_intro(data):
+    rounds = data["rounds"]
+    return (f"{len(rounds['rounds'])} rounds after the points, each of ThreePay's ScanCode, the ScanCode without rules "
+            f"and the minimal durable pair at c64, then the same three and the FastCGI hello at c1, "
+            f"{rounds['seconds']} s each; even rounds run them in the reverse order. Each round's ratios divide by the "
+            "floors of that round (the RSA figures are the run's), so that both sides of a ratio are measured within "
+            "a minute of each other; the goals' rows above give their medians.")
+
+
 def evaluate_goals(data):
     """Goals 1-4 of the performance issue, each a ratio of a ScanCode figure to a floor of the same run."""
     floor = data.get("floor") or {}
@@ -353,6 +469,7 @@ def evaluate_goals(data):
                                 bare_db / pair64 if bare_db and pair64 else None,
                                 f"{_fmt(bare_db, 3)} ms ÷ {_fmt(pair64, 3)} ms; ThreePay's mariadbd per ScanCode ÷ "
                                 f"this floor {_fmt(cpu['mariadbd'] / bare_db if bare_db and cpu.get('mariadbd') else None, 2)}"))
+    goals += round_goal_rows(data, 1)
 
     # Goal 2: the responder's CPU against the one thing it cannot skip, a signature and a verification.
     crypto = 1000 / one["sign_per_s"] + 1000 / one["verify_per_s"] \
@@ -378,6 +495,7 @@ def evaluate_goals(data):
                                 bare_responder / crypto if bare_responder and crypto else None,
                                 f"{_fmt(bare_responder, 3)} ms ÷ {_fmt(crypto, 3)} ms; ThreePay's responder ÷ this "
                                 f"floor {_fmt(cpu['responder'] / bare_responder if bare_responder and cpu.get('responder') else None, 2)}"))
+    goals += round_goal_rows(data, 2)
 
     # Goal 3: capacity with the gateway off this box, against the baseline's.
     now = baseline_figures(data)
@@ -452,6 +570,7 @@ def evaluate_goals(data):
                                 bare_p50 / floors if bare_p50 and floors else None,
                                 f"{_fmt(bare_p50, 2)} ms ÷ {_fmt(floors, 3)} ms; ThreePay's p50 ÷ this floor's "
                                 f"{_fmt(p50 / bare_p50 if p50 and bare_p50 else None, 2)}"))
+    goals += round_goal_rows(data, 4)
     return goals
 
 
@@ -633,6 +752,10 @@ def table(data):
         parts.append(_text_table(*rows))
     parts.append("\nFloor")
     parts += ["  " + line for line in floor_lines(data)]
+    rows = round_rows(data)
+    if rows:
+        parts.append("\nPaired rounds (" + rounds_intro(data) + ")")
+        parts.append(_text_table(*rows))
     parts.append("\nGoals (ratios to the floor of this run)")
     parts += ["  " + line for line in goal_lines(data)]
     parts.append("\nTargets")
@@ -688,6 +811,9 @@ def markdown(data):
         out += ["Failed answers by HTTP status / errcode: "
                 + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())), ""]
     out += ["## Floor", ""] + [f"- {line}" for line in floor_lines(data)] + [""]
+    rows = round_rows(data)
+    if rows:
+        out += ["## Paired rounds", "", rounds_intro(data), "", _md_table(*rows), ""]
     rows = hostile_rows(data)
     if rows:
         out += ["## Hostile bodies against a normal request", "", hostile_intro(data), "", _md_table(*rows), ""]
@@ -721,6 +847,9 @@ def markdown(data):
             + (f"fastcgi_keep_conn on, upstream keepalive {settings.get('upstream_keepalive')} per nginx worker"
                if settings.get("keep_conn") else "a new connection per request (fastcgi_keep_conn off)"),
             f"- environment: {settings['environment'] or '(issue defaults)'}",
+            *([f"- paired rounds: {settings['rounds'] or 'none (BENCH_ROUNDS=0 or BENCH_FLOOR=0)'}"
+               + (f", {settings['round_seconds']} s per run" if settings["rounds"] else "")] if "rounds" in settings
+              else []),
             f"- responder lifetime peak RSS {data.get('responder_lifetime_peak_rss_mb')} MB; raw wrk output in "
             f"{data.get('raw_dir')} (not committed)", ""]
     return "\n".join(out)
