@@ -421,6 +421,33 @@ def round_rows(data):
     return header, rows
 
 
+ROUND_C1_INTRO = ("goal 4's runs of each round: with one request in flight the processes work in turn, so the sum "
+                  "of their CPU per request is most of the p50; front end: ThreePay's responder, or bench/scancode-floor")
+
+
+def round_c1_rows(data):
+    """Goal 4's side of the paired rounds: at c1 every process works in turn for the one request in flight, so its
+    CPU per request adds up to most of the wall time. Per round, ThreePay's and the floor's CPU per request by
+    process beside their p50."""
+    rounds = (data.get("rounds") or {}).get("rounds") or []
+    if not rounds:
+        return None
+    header = ["round", "run", "front end", "mariadbd", "nginx", "sandbox", "sum of CPU ms", "p50 ms",
+              "p50 − sum"]
+    rows = []
+    for entry in rounds:
+        for key, label, own in (("threepay_c1", "ThreePay", "responder"),
+                                ("floor_c1", "without rules", "scancode_floor")):
+            run = entry.get(key) or {}
+            cpu = run.get("cpu_ms_per_request") or {}
+            parts = [cpu.get(own), cpu.get("mariadbd"), cpu.get("nginx"), cpu.get("sandbox")]
+            total = sum(parts) if None not in parts else None
+            p50 = (run.get("latency_ms") or {}).get("p50")
+            rows.append([str(entry["round"]), label] + [_fmt(part, 3) for part in parts]
+                        + [_fmt(total, 3), _fmt(p50, 2), _fmt(p50 - total if None not in (p50, total) else None, 2)])
+    return header, rows
+
+
 def rounds_intro(data):
     rounds = data["rounds"]
     return (f"{len(rounds['rounds'])} rounds after the points, each of ThreePay's ScanCode, the ScanCode without rules "
@@ -756,6 +783,8 @@ def table(data):
     if rows:
         parts.append("\nPaired rounds (" + rounds_intro(data) + ")")
         parts.append(_text_table(*rows))
+        parts.append("\nPaired rounds at c1, CPU per request by process (" + ROUND_C1_INTRO + ")")
+        parts.append(_text_table(*round_c1_rows(data)))
     parts.append("\nGoals (ratios to the floor of this run)")
     parts += ["  " + line for line in goal_lines(data)]
     parts.append("\nTargets")
@@ -813,7 +842,8 @@ def markdown(data):
     out += ["## Floor", ""] + [f"- {line}" for line in floor_lines(data)] + [""]
     rows = round_rows(data)
     if rows:
-        out += ["## Paired rounds", "", rounds_intro(data), "", _md_table(*rows), ""]
+        out += ["## Paired rounds", "", rounds_intro(data), "", _md_table(*rows), "", "### At c1, CPU per request by "
+                "process", "", ROUND_C1_INTRO + ".", "", _md_table(*round_c1_rows(data)), ""]
     rows = hostile_rows(data)
     if rows:
         out += ["## Hostile bodies against a normal request", "", hostile_intro(data), "", _md_table(*rows), ""]
