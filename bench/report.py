@@ -7,6 +7,7 @@ and checks it against the targets of the performance issue.
 """
 
 import json
+import statistics
 import sys
 
 # (label, gateway latency ms, concurrency, metric, comparison, limit)
@@ -325,11 +326,8 @@ def _ratio(numerator, denominator):
 
 
 def _median(values):
-    values = sorted(v for v in values if v is not None)
-    if not values:
-        return None
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def round_ratios(data):
@@ -350,7 +348,7 @@ def round_ratios(data):
         floors4 = sign_ms + pair1 + hello1 if None not in (sign_ms, pair1, hello1) else None
         p50 = {key: ((entry.get(key) or {}).get("latency_ms") or {}).get("p50") for key in ("threepay_c1", "floor_c1")}
         out.append({
-            "round": entry["round"], "floors4_ms": floors4, "pair64_ms": pair64, "crypto_ms": crypto,
+            "round": entry["round"], "pair64_ms": pair64,
             (1, "threepay"): _ratio(cpu["threepay_c64"].get("mariadbd"), pair64),
             (1, "floor"): _ratio(cpu["floor_c64"].get("mariadbd"), pair64),
             (2, "threepay"): _ratio(cpu["threepay_c64"].get("responder"), crypto),
@@ -406,7 +404,8 @@ def round_rows(data):
               "CPU ms: responder / scancode-floor (c64)", "goal 2: ThreePay / floor",
               "p50 ms at c1: ThreePay / floor / hello; pair ms", "goal 4: ThreePay / floor", "reconciled"]
     rows = []
-    for entry, ratio in zip(rounds, round_ratios(data)):
+    ratios = round_ratios(data)
+    for entry, ratio in zip(rounds, ratios):
         cpu = {key: (entry.get(key) or {}).get("cpu_ms_per_request") or {} for key in ("threepay_c64", "floor_c64")}
         p50 = lambda key: ((entry.get(key) or {}).get("latency_ms") or {}).get("p50")  # noqa: E731
         both = lambda goal: f"{_fmt(ratio[(goal, 'threepay')], 2)} / {_fmt(ratio[(goal, 'floor')], 2)}"  # noqa: E731
@@ -418,7 +417,6 @@ def round_rows(data):
                      f"{_fmt(p50('threepay_c1'), 2)} / {_fmt(p50('floor_c1'), 2)} / {_fmt(p50('hello_c1'), 3)}; "
                      f"{_fmt((entry.get('minimal_c1') or {}).get('ms_per_pair_per_client'), 3)}", both(4),
                      "yes" if ratio["reconciled"] else "NO"])
-    ratios = round_ratios(data)
     rows.append(["median", "", "", " / ".join(_fmt(_median(r[(1, k)] for r in ratios), 2) for k in ("threepay", "floor")),
                  "", " / ".join(_fmt(_median(r[(2, k)] for r in ratios), 2) for k in ("threepay", "floor")),
                  "", " / ".join(_fmt(_median(r[(4, k)] for r in ratios), 2) for k in ("threepay", "floor")), ""])
@@ -458,7 +456,7 @@ def rounds_intro(data):
             f"and the minimal durable pair at c64, then the same three and the FastCGI hello at c1, "
             f"{rounds['seconds']} s each; even rounds run them in the reverse order. Each round's ratios divide by the "
             "floors of that round (the RSA figures are the run's), so that both sides of a ratio are measured within "
-            "a minute of each other; the goals' rows above give their medians.")
+            "a minute of each other; the goals' rows give their medians.")
 
 
 def evaluate_goals(data):
