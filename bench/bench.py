@@ -407,6 +407,23 @@ def run_wrk(settings, connections, seconds, mode, prefix, log_path):
     raise SystemExit(f"bench: wrk printed no result ({log_path})")
 
 
+def measured_wrk(settings, stack, concurrency, seconds, mode, prefix, log_path, **which):
+    """run_wrk with the CPU of every process per request (`which`: a floor responder to count too, as Stack.cpu
+    takes it): the run's summary, with its concurrency, and wrk's result."""
+    before = stack.cpu(**which)
+    result = run_wrk(settings, concurrency, seconds, mode, prefix, log_path)
+    after = stack.cpu(**which)
+    run = summarize(result, seconds)
+    run["concurrency"] = concurrency
+    run["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
+    return run, result
+
+
+def rows_match_answers(result, rows):
+    """Every successful answer has its row; the bills cut off in flight may add at most one row each."""
+    return result["counts"]["ok"] <= rows <= result["counts"]["ok"] + len(result["pending"])
+
+
 # --- the floor ----------------------------------------------------------------------------------------
 
 def openssl_speed(seconds, processes):
@@ -590,14 +607,8 @@ def hello_floor(settings, stack, run_dir):
     trips = []
     for concurrency in settings.hello_concurrency:
         log(f"floor: GET {HELLO_PATH} (fcgi-hello) through nginx, c{concurrency}, {settings.floor_seconds} s")
-        before = stack.cpu(hello=True)
-        result = run_wrk(settings, concurrency, settings.floor_seconds, "hello", "F",
-                         os.path.join(run_dir, f"hello-c{concurrency}.txt"))
-        after = stack.cpu(hello=True)
-        trip = summarize(result, settings.floor_seconds)
-        trip["concurrency"] = concurrency
-        trip["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
-        trips.append(trip)
+        trips.append(measured_wrk(settings, stack, concurrency, settings.floor_seconds, "hello", "F",
+                                  os.path.join(run_dir, f"hello-c{concurrency}.txt"), hello=True)[0])
     return trips
 
 
@@ -619,27 +630,21 @@ def scancode_floor(settings, stack, run_dir):
                 run_wrk(settings, concurrency, settings.warmup, "floor", f"V{BASE36[index % 36]}",
                         os.path.join(run_dir, f"scancode-floor-warmup-c{concurrency}.txt"))
             log(f"floor: ScanCode without rules (bench/scancode-floor), c{concurrency}, {settings.seconds} s")
-            before = stack.cpu(scancode_floor=True)
-            result = run_wrk(settings, concurrency, settings.seconds, "floor", f"U{BASE36[index % 36]}",
-                             os.path.join(run_dir, f"scancode-floor-c{concurrency}.txt"))
-            after = stack.cpu(scancode_floor=True)
+            run, result = measured_wrk(settings, stack, concurrency, settings.seconds, "floor",
+                                       f"U{BASE36[index % 36]}",
+                                       os.path.join(run_dir, f"scancode-floor-c{concurrency}.txt"), scancode_floor=True)
             # Requests still in flight when wrk stopped finish on their own.
             rows = wait_quiet(settings, f"U{BASE36[index % 36]}", 0, table)[1]
             # Where its CPU goes, in the same terms as the ScanCode profile (after the measurement, not during it).
             profiled = perf_shares(settings, run_dir, "floor", f"T{BASE36[index % 36]}", "scancode-floor-profile") \
                 if settings.profile and concurrency == PROFILE_CONCURRENCY else None
-        run = summarize(result, settings.seconds)
         if profiled:
             shares, record_seconds, profile_result = profiled
             run["profile"] = {"concurrency": PROFILE_CONCURRENCY, "gateway_latency_ms": 0,
                               "record_seconds": record_seconds, "shares": shares,
                               "requests_per_s": summarize(profile_result, settings.profile_seconds)["requests_per_s"]}
-        run["concurrency"] = concurrency
-        run["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
         run["qr_issued_rows"] = rows
-        # Every successful answer has its row; the bills cut off in flight may add at most one row each.
-        run["rows_match_answers"] = result["counts"]["ok"] <= rows <= \
-            result["counts"]["ok"] + len(result["pending"])
+        run["rows_match_answers"] = rows_match_answers(result, rows)
         runs.append(run)
     return runs
 
@@ -651,12 +656,8 @@ def measure_floor(settings, stack, run_dir):
     floor["rsa2048_all_cores"] = openssl_speed(settings.floor_seconds, os.cpu_count() or 1)
 
     log(f"floor: GET api/3Pay/health through nginx, c{settings.health_concurrency}, {settings.floor_seconds} s")
-    before = stack.cpu()
-    result = run_wrk(settings, settings.health_concurrency, settings.floor_seconds, "health", "H",
-                     os.path.join(run_dir, "health.txt"))
-    after = stack.cpu()
-    floor["health"] = summarize(result, settings.floor_seconds)
-    floor["health"]["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
+    floor["health"] = measured_wrk(settings, stack, settings.health_concurrency, settings.floor_seconds, "health",
+                                   "H", os.path.join(run_dir, "health.txt"))[0]
 
     floor["fastcgi_hello"] = hello_floor(settings, stack, run_dir)
     floor["scancode_floor"] = scancode_floor(settings, stack, run_dir)
@@ -815,45 +816,35 @@ ROUND_RUNS = [("threepay", 64), ("floor", 64), ("minimal", 64), ("threepay", 1),
               ("minimal", 1)]
 
 
-def _round_wrk(settings, stack, run_dir, name, mode, prefix, concurrency, **which):
-    """One wrk run of a round: its summary with the CPU of every process per request (`which`: the floor
-    responder to count, as Stack.cpu takes it)."""
-    before = stack.cpu(**which)
-    result = run_wrk(settings, concurrency, settings.round_seconds, mode, prefix, os.path.join(run_dir, f"{name}.txt"))
-    after = stack.cpu(**which)
-    run = summarize(result, settings.round_seconds)
-    run["concurrency"] = concurrency
-    run["cpu_ms_per_request"] = Stack.cpu_delta(before, after, result["requests"], result["wrk_cpu_s"])
-    run["prefix"] = prefix
-    return run, result
-
-
 def _round_run(settings, stack, run_dir, token, number, kind, concurrency, floor):
     """One run of a paired round: ThreePay's ScanCode (reconciled like a point's repetition), the ScanCode without
     rules (its rows counted against its answers), the FastCGI hello, or the minimal durable pair (sized from the
     floor's rate at that concurrency to about BENCH_ROUND_SECONDS)."""
-    name = f"round{number}-{kind}-c{concurrency}"
+    log_path = os.path.join(run_dir, f"round{number}-{kind}-c{concurrency}.txt")
+    seconds = settings.round_seconds
     tag = BASE36[number % 36] + ("a" if concurrency == 1 else "b")
     if kind == "threepay":
         prefix = f"R{token}{tag}"
         sandbox_prepare(settings, 0)
-        run, result = _round_wrk(settings, stack, run_dir, name, "scancode", prefix, concurrency)
+        run, result = measured_wrk(settings, stack, concurrency, seconds, "scancode", prefix, log_path)
+        run["prefix"] = prefix
         wait_quiet(settings, prefix, 1)
         run["reconciled_exact"] = reconcile(settings, prefix, result)["exact"]
         return run
     if kind == "floor":
         prefix = f"S{tag}"
         with scratch_schema(settings, FLOOR_PROCEDURES) as table:
-            run, result = _round_wrk(settings, stack, run_dir, name, "floor", prefix, concurrency,
-                                     scancode_floor=True)
+            run, result = measured_wrk(settings, stack, concurrency, seconds, "floor", prefix, log_path,
+                                       scancode_floor=True)
             rows = wait_quiet(settings, prefix, 0, table)[1]
+        run["prefix"] = prefix
         run["qr_issued_rows"] = rows
-        run["rows_match_answers"] = result["counts"]["ok"] <= rows <= result["counts"]["ok"] + len(result["pending"])
+        run["rows_match_answers"] = rows_match_answers(result, rows)
         return run
     if kind == "hello":
-        return _round_wrk(settings, stack, run_dir, name, "hello", "F", concurrency, hello=True)[0]
+        return measured_wrk(settings, stack, concurrency, seconds, "hello", "F", log_path, hello=True)[0]
     measured = report._by_concurrency(floor.get("minimal_pairs"), concurrency) or {}
-    pairs = max(20 * concurrency, int((measured.get("pairs_per_s") or 100) * settings.round_seconds))
+    pairs = max(20 * concurrency, int((measured.get("pairs_per_s") or 100) * seconds))
     return pair_rate(settings, concurrency, pairs, stack.pids["mariadbd"])
 
 
