@@ -261,8 +261,7 @@ DELIMITER $$
 -- Refuses, before anything is written: 50004 unknown bill or record, 50007 a bill that is not paid,
 -- 50008 the refundno with another amount or of a refund Alipay reported, 50009 more than what is left to refund
 -- (paid minus refunded, requested and pending refunds), 50010 a stored-value recharge whose card balance is lower
--- than the refund. A new refund
--- of a stored-value recharge debits the card at once (given back if Alipay refuses).
+-- than the refund. A new refund of a stored-value recharge debits the card at once (given back if Alipay refuses).
 CREATE OR REPLACE PROCEDURE Sp_3Pay_Offline_Refund_Begin(
     IN p_autoid      BIGINT UNSIGNED,
     IN p_billtype    VARCHAR(255),
